@@ -1,0 +1,27 @@
+import type { ResultMeta } from '../protocol/result-meta';
+
+/** Options for one write. */
+export interface StoreOptions {
+  /** Seconds until the key expires; null/0 = never (`result_expires`). Default: the backend's. */
+  expiresSec?: number | null;
+}
+
+/**
+ * Where task states and results go (Celery's result backend). Implementations must publish every
+ * stored state to subscribers (`AsyncResult.get()` on Redis waits on pub/sub) and must never
+ * overwrite a stored SUCCESS.
+ */
+export interface ResultBackend {
+  /** Connect; throws BackendError with a clear message when the store cannot be reached. */
+  connect(): Promise<void>;
+  /** Store (and publish) a state change. Returns false when skipped because SUCCESS is already stored. */
+  storeResult(meta: ResultMeta, options?: StoreOptions): Promise<boolean>;
+  /** Read the stored meta, or null when nothing is stored (PENDING). */
+  getTaskMeta(taskId: string): Promise<ResultMeta | null>;
+  /** Wait until the task reaches a ready state, via pub/sub; rejects after `timeoutMs`. */
+  waitForResult(taskId: string, timeoutMs: number): Promise<ResultMeta>;
+  /** Delete the stored meta (`AsyncResult.forget`). */
+  forget(taskId: string): Promise<void>;
+  /** Disconnect. Idempotent. */
+  close(): Promise<void>;
+}
