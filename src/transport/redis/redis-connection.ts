@@ -1,0 +1,85 @@
+import Redis, { type RedisOptions } from 'ioredis';
+import { TransportError } from '../../errors/celeriac-error';
+
+/** What a Redis URL (in kombu's dialects) resolves to. */
+export interface RedisConnectionSpec {
+  /** ioredis options: host/port or path or sentinels, auth, TLS, db. */
+  options: RedisOptions;
+  /** Database number (from the URL path or `virtual_host`). */
+  db: number;
+}
+
+/** Extra settings a URL cannot carry (kombu transport options of the same names). */
+export interface RedisConnectionOptions {
+  /** Sentinel master name (kombu `master_name`); required for `sentinel://`. */
+  masterName?: string;
+  /** Socket connect timeout. */
+  connectTimeoutMs?: number;
+  /** Client name shown by CLIENT LIST. */
+  clientName?: string;
+}
+
+/**
+ * Parses `redis://[user:pass@]host[:port][/db]`, `rediss://...[?ssl_cert_reqs=required|optional|none]`,
+ * `redis+socket:///path?virtual_host=db` (and `unix://`), and `sentinel://h1:26379;sentinel://h2:26379[/db]`,
+ * with kombu's rules: db from the path, `/` or empty = 0, anything else is an error naming the URL part.
+ */
+export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): RedisConnectionSpec {
+  const scheme = /^([a-z+]+):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (!scheme) throw bad(url, 'it has no scheme (expected redis://, rediss://, redis+socket:// or sentinel://)');
+  const base: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: extra.connectTimeoutMs ?? 10000,
+    maxRetriesPerRequest: null,
+    ...(extra.clientName ? { connectionName: extra.clientName } : {}),
+  };
+  if (scheme === 'redis+socket' || scheme === 'unix') {
+    const u = new URL(url.replace(/^[a-z+]+:/i, 'http:'));
+    const db = parseDb(url, u.searchParams.get('virtual_host') ?? u.searchParams.get('db') ?? '');
+    return { db, options: { ...base, path: decodeURIComponent(u.pathname), db, ...auth(u) } };
+  }
+  if (scheme === 'sentinel') {
+    const parts = url.split(';').map((p) => p.trim()).filter(Boolean);
+    const sentinels = parts.map((p) => {
+      const u = new URL(p.replace(/^sentinel:/i, 'http:'));
+      return { host: u.hostname, port: u.port ? Number(u.port) : 26379 };
+    });
+    const first = new URL((parts[0] ?? url).replace(/^sentinel:/i, 'http:'));
+    if (!extra.masterName) throw bad(url, 'sentinel:// needs the transport option master_name');
+    const db = parseDb(url, first.pathname);
+    return { db, options: { ...base, sentinels, name: extra.masterName, db, ...auth(first), ...(first.password ? { sentinelPassword: decodeURIComponent(first.password) } : {}) } };
+  }
+  if (scheme !== 'redis' && scheme !== 'rediss') throw bad(url, `scheme "${scheme}" is not a Redis scheme`);
+  const u = new URL(url.replace(/^rediss?:/i, 'http:'));
+  const db = parseDb(url, u.pathname);
+  const options: RedisOptions = { ...base, host: u.hostname || 'localhost', port: u.port ? Number(u.port) : 6379, db, ...auth(u) };
+  if (scheme === 'rediss') {
+    const reqs = (u.searchParams.get('ssl_cert_reqs') ?? 'none').toLowerCase();
+    options.tls = { rejectUnauthorized: reqs === 'required' || reqs === 'cert_required', servername: u.hostname };
+  }
+  return { db, options };
+}
+
+/** Creates an ioredis client (not yet connected: call `connect()`) for a parsed URL. */
+export function createRedisClient(spec: RedisConnectionSpec): Redis {
+  return new Redis({ ...spec.options });
+}
+
+function auth(u: URL): Pick<RedisOptions, 'username' | 'password'> {
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+  };
+}
+
+function parseDb(url: string, raw: string): number {
+  const text = raw.replace(/^\//, '');
+  if (text === '') return 0;
+  if (!/^\d+$/.test(text)) throw bad(url, `database "${text}" is not an integer`);
+  return Number(text);
+}
+
+function bad(url: string, why: string): TransportError {
+  const shown = url.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
+  return new TransportError('CELERIAC_TRANSPORT_BAD_URL', `bad Redis URL ${shown}: ${why}`);
+}
