@@ -1,0 +1,62 @@
+import { TaskError } from '../errors/celeriac-error';
+import type { SettingsInput } from '../config/settings-schema';
+import type { TaskContext } from './task-context';
+import type { TaskDefinition, TaskHandler, TaskOptions } from './task-definition';
+
+/** Options of `new Celery(name, options)`, as Python's `Celery(main, broker=..., backend=...)`. */
+export interface CeleryOptions {
+  /** Broker URL; `CELERY_BROKER_URL` and `--broker` take precedence. */
+  broker?: string;
+  /** Result backend URL; `CELERY_RESULT_BACKEND` and `--result-backend` take precedence. */
+  backend?: string;
+  /** Any other setting, under Celery's name (`task_acks_late`, `worker_prefetch_multiplier`, ...). */
+  conf?: SettingsInput;
+}
+
+/**
+ * The application: a named registry of tasks plus settings, mirroring Python's `Celery` object.
+ * An app module's default export is one of these; `celeriac worker -A app.js` runs its tasks.
+ */
+export class Celery {
+  /** App name (`main` in Python). */
+  readonly main: string;
+  /** Settings under Celery's names; merged below env and flags by the CLI. */
+  readonly conf: SettingsInput;
+  private readonly registry = new Map<string, TaskDefinition>();
+
+  constructor(main: string, options: CeleryOptions = {}) {
+    this.main = main;
+    this.conf = {
+      ...options.conf,
+      ...(options.broker !== undefined ? { broker_url: options.broker } : {}),
+      ...(options.backend !== undefined ? { result_backend: options.backend } : {}),
+    };
+  }
+
+  /** Registers a bound task: the handler receives the TaskContext (Celery's `self`) first. */
+  task<A extends unknown[]>(name: string, handler: (task: TaskContext, ...args: A) => unknown, options: TaskOptions & { bind: true }): TaskDefinition;
+  /** Registers a task under the exact name Python producers use (`'app.tasks.email_tasks.send_welcome_email'`). */
+  task<A extends unknown[]>(name: string, handler: (...args: A) => unknown, options?: TaskOptions): TaskDefinition;
+  task(name: string, handler: TaskHandler, options: TaskOptions = {}): TaskDefinition {
+    if (typeof name !== 'string' || name.length === 0) throw new TaskError('CELERIAC_TASK_BAD_NAME', 'task name must be a non-empty string');
+    if (typeof handler !== 'function') throw new TaskError('CELERIAC_TASK_BAD_HANDLER', `task ${name}: handler must be a function`);
+    if (this.registry.has(name)) throw new TaskError('CELERIAC_TASK_DUPLICATE', `task ${name} is registered twice`);
+    if (options.params) {
+      const dup = options.params.find((p, i) => options.params?.indexOf(p) !== i);
+      if (dup !== undefined) throw new TaskError('CELERIAC_TASK_BAD_PARAMS', `task ${name}: parameter "${dup}" is listed twice in params`);
+    }
+    const def: TaskDefinition = { name, handler, options: { ...options } };
+    this.registry.set(name, def);
+    return def;
+  }
+
+  /** The registered task of that name, if any. */
+  getTask(name: string): TaskDefinition | undefined {
+    return this.registry.get(name);
+  }
+
+  /** Names of all registered tasks, sorted (as `inspect registered` lists them). */
+  taskNames(): string[] {
+    return [...this.registry.keys()].sort();
+  }
+}

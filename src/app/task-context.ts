@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+
+/** What a bound task (`bind: true`) sees of the message that started it, as Celery's `self.request`. */
+export interface TaskRequest {
+  /** Task id. */
+  id: string;
+  /** Registered task name. */
+  task: string;
+  /** Positional arguments as received. */
+  args: unknown[];
+  /** Keyword arguments as received. */
+  kwargs: Record<string, unknown>;
+  /** How many times this task was retried before this run. */
+  retries: number;
+  /** First task of the workflow. */
+  rootId: string | null;
+  /** Task that published this one. */
+  parentId: string | null;
+  /** Group id when part of a group/chord. */
+  group: string | null;
+  /** Position in the group. */
+  groupIndex: number | null;
+  /** Earliest execution time, if the message had one. */
+  eta: Date | null;
+  /** Expiry time, if any. */
+  expires: Date | null;
+  /** Custom headers (`apply_async(headers=...)`). */
+  headers: Record<string, unknown>;
+  /** Where the message came from. */
+  deliveryInfo: { exchange: string; routingKey: string; priority: number | null; redelivered: boolean };
+  /** This worker's node name (`celery@host`). */
+  hostname: string;
+  /** Producer node name. */
+  origin: string | null;
+  /** `reply_to` property. */
+  replyTo: string | null;
+  /** `correlation_id` property. */
+  correlationId: string | null;
+}
+
+/** The first argument of a bound task: Celery's `self`. */
+export interface TaskContext {
+  /** The request being executed. */
+  request: TaskRequest;
+  /** Aborted when the task must stop (revoke with terminate, time limit, cold shutdown). */
+  signal: AbortSignal;
+  /** Child logger carrying taskId, taskName and retries. */
+  log: Logger;
+  /** Store a custom state (e.g. `PROGRESS`) readable by Python's `AsyncResult.state` / `.info` while the task runs. */
+  updateState(state: string, meta?: unknown): Promise<void>;
+}

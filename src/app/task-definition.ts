@@ -1,0 +1,38 @@
+import type { TaskContext } from './task-context';
+
+/** Parses the final positional argument list; zod schemas (`z.tuple([...])`) fit this shape. */
+export interface ArgumentSchema {
+  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
+/** Per-task options, mirroring Celery's `@app.task(...)` keyword arguments. */
+export interface TaskOptions {
+  /** Parameter names in order, so Python keyword arguments map onto positions (`params: ['user_id', 'email']`). */
+  params?: readonly string[];
+  /** Pass a TaskContext as the first argument (Celery's `bind=True`). */
+  bind?: boolean;
+  /** Default queue for producers of this task (informational for the worker). */
+  queue?: string;
+  /** Ack after the task finished instead of when it starts (`acks_late`). Defaults to the app's `task_acks_late`. */
+  acksLate?: boolean;
+  /** Do not store the result (`ignore_result`). */
+  ignoreResult?: boolean;
+  /** Store STARTED before running (`track_started`). */
+  trackStarted?: boolean;
+  /** Validates the positional arguments after keyword mapping; a failure fails the task with ValueError. */
+  schema?: ArgumentSchema;
+}
+
+/** A task handler: sync or async; receives a TaskContext first when `bind` is set. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskHandler = (...args: any[]) => unknown;
+
+/** A registered task. */
+export interface TaskDefinition {
+  name: string;
+  handler: TaskHandler;
+  options: TaskOptions;
+}
+
+/** Re-exported for handler authors. */
+export type { TaskContext };

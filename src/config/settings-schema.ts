@@ -1,0 +1,72 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+  .transform((v) => (typeof v === 'boolean' ? v : ['true', '1', 'yes', 'on'].includes(v)));
+const jsonObject = z.union([z.record(z.string(), z.unknown()), z.string()]).transform((v, ctx) => {
+  if (typeof v !== 'string') return v;
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch { /* reported below */ }
+  ctx.addIssue({ code: 'custom', message: 'expected a JSON object' });
+  return z.NEVER;
+});
+const list = z.union([z.array(z.string()), z.string()])
+  .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean));
+
+/**
+ * Every setting the worker reads, under Celery's own name where one exists, with its default.
+ * Sources, highest first: CLI flags, `CELERY_<NAME>` environment variables, the app's `conf`, defaults.
+ */
+export const settingsSchema = z.object({
+  /** Broker URL (`CELERY_BROKER_URL`). */
+  broker_url: z.string().min(1).default('redis://localhost:6379/1'),
+  /** Result store URL (`CELERY_RESULT_BACKEND`); `disabled` stores nothing. */
+  result_backend: z.string().min(1).default('redis://localhost:6379/2'),
+  /** kombu transport options, e.g. `{"visibility_timeout": 3600, "global_keyprefix": "x:"}`. */
+  broker_transport_options: jsonObject.default({}),
+  /** Result backend transport options, e.g. `{"global_keyprefix": "x"}`. */
+  result_backend_transport_options: jsonObject.default({}),
+  /** Seconds a stored result lives; 0 = forever. */
+  result_expires: z.coerce.number().int().nonnegative().default(86400),
+  /** Add name/args/kwargs/worker/retries/queue to stored results. */
+  result_extended: bool.default(false),
+  /** Ack after the task finished (tasks may override). */
+  task_acks_late: bool.default(false),
+  /** Store STARTED when a task starts. */
+  task_track_started: bool.default(false),
+  /** Store no results at all (tasks may override). */
+  task_ignore_result: bool.default(false),
+  /** Queues to consume (`-Q`). */
+  worker_queues: list.default(['celery']),
+  /** Tasks run at once (`-c`); Celery's default is the number of CPUs. */
+  worker_concurrency: positiveInt.default(availableParallelism()),
+  /** Messages reserved per concurrency slot (`--prefetch-multiplier`). */
+  worker_prefetch_multiplier: z.coerce.number().int().nonnegative().default(4),
+  /** Node name (`-n`), `%h`/`%n`/`%d` expanded. */
+  worker_hostname: z.string().min(1).default('celery@%h'),
+  /** Content types accepted (`json`, or MIME names). */
+  accept_content: list.default(['json']),
+  /** Largest task body accepted, in bytes (after decompression); bigger messages are refused as poison. */
+  worker_max_message_bytes: positiveInt.default(64 * 1024 * 1024),
+  /** Queue where undecodable (poison) messages are kept, untouched, for inspection. Empty = drop them. */
+  worker_poison_queue: z.string().default('celeriac.poison'),
+  /** Log level (`-l`). */
+  worker_loglevel: z.enum(['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'])
+    .transform((l) => (l === 'warning' ? 'warn' : l === 'critical' ? 'fatal' : l)).default('info'),
+  /** Periodic tasks for `celeriac beat` (Celery's `beat_schedule` shape; validated by beat). */
+  beat_schedule: z.record(z.string(), z.unknown()).default({}),
+  /** App time zone, for naive ETA/expiry values and crontab schedules. */
+  timezone: z.string().default('UTC'),
+});
+
+/** Validated settings. */
+export type Settings = z.output<typeof settingsSchema>;
+
+/** Settings as a user may write them (strings allowed everywhere env vars are). */
+export type SettingsInput = Partial<z.input<typeof settingsSchema>>;
+
+/** Names of all settings. */
+export const settingNames = Object.keys(settingsSchema.shape) as Array<keyof Settings>;

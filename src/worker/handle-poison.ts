@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import { coerceError } from '../errors/coerce-error';
+import type { ExceptionInfo } from '../protocol/result-meta';
+import type { TaskMessage } from '../protocol/task-message';
+import type { Delivery, Transport } from '../transport/transport';
+import type { ResultWriter } from './result-writer';
+
+/** A message we will not run, and why. */
+export interface PoisonReport {
+  /** Stable reason code, e.g. `CELERIAC_PROTOCOL_BAD_BODY` or `CELERIAC_TASK_NOT_REGISTERED`. */
+  code: string;
+  /** One-line human reason. */
+  reason: string;
+  /** Task id, when it could be read. */
+  taskId?: string;
+  /** Task name, when it could be read. */
+  taskName?: string;
+  /** Python exception to store as the task's FAILURE when the id is known. */
+  exception: ExceptionInfo;
+  /** The decoded message, when decoding worked (e.g. an unregistered task). */
+  message?: TaskMessage;
+}
+
+/**
+ * Takes a message we will not run out of the queue without losing it: logs it once, stores a
+ * FAILURE when the task id is known (so a caller's `.get()` raises instead of hanging), copies the
+ * untouched message to the poison queue, then rejects it. If the copy cannot be written the message
+ * is left unsettled, to come back after the visibility timeout rather than vanish.
+ */
+export async function handlePoison(
+  delivery: Delivery, report: PoisonReport, deps: { transport: Transport; writer: ResultWriter; poisonQueue: string; hostname: string; log: Logger },
+): Promise<void> {
+  const { log } = deps;
+  log.warn({ deliveryTag: delivery.deliveryTag, queue: delivery.queue, taskId: report.taskId, taskName: report.taskName, code: report.code, reason: report.reason },
+    'message refused');
+  if (report.taskId) {
+    await deps.writer.markFailedWith({ message: report.message ?? stubMessage(report), hostname: deps.hostname, queue: delivery.queue }, report.exception, null);
+  }
+  if (deps.poisonQueue) {
+    try {
+      const { message } = delivery;
+      await deps.transport.publish(
+        { ...message, headers: { ...message.headers, 'x-celeriac-poison-reason': report.reason, 'x-celeriac-poison-code': report.code, 'x-celeriac-poison-queue': delivery.queue } },
+        { exchange: '', routingKey: deps.poisonQueue },
+      );
+    } catch (thrown) {
+      log.error({ err: coerceError(thrown), deliveryTag: delivery.deliveryTag }, 'cannot copy refused message to the poison queue; leaving it unacked');
+      return;
+    }
+  }
+  try {
+    await delivery.reject(false);
+  } catch (thrown) {
+    log.error({ err: coerceError(thrown), deliveryTag: delivery.deliveryTag }, 'cannot reject refused message');
+  }
+}
+
+/** The minimum TaskMessage a result write needs when the body could not be decoded. */
+function stubMessage(report: PoisonReport): TaskMessage {
+  return {
+    protocol: 2, id: report.taskId ?? '', task: report.taskName ?? '', args: [], kwargs: {}, shadow: null, eta: null, expires: null,
+    group: null, groupIndex: null, retries: 0, timeLimitSec: { hard: null, soft: null }, rootId: null, parentId: null, argsRepr: null,
+    kwargsRepr: null, origin: null, ignoreResult: false, replacedTaskNesting: 0, stampedHeaders: null, stamps: {}, customHeaders: {},
+    embed: { callbacks: null, errbacks: null, chain: null, chord: null }, correlationId: null, replyTo: null, priority: null,
+  };
+}
