@@ -1,6 +1,7 @@
 /** Two projects: fast unit/contract tests, and interop tests that drive real redis-server and Python Celery. */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }] };
 module.exports = {
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
   projects: [
     {
       displayName: 'unit',
