@@ -14,7 +14,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/interop-tests/**/*.test.ts'],
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/helpers/interop-timeout.ts'],
     },
   ],
 };

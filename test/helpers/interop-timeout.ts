@@ -1,0 +1,2 @@
+// Interop tests start real servers and Python processes: give each test minutes, not seconds.
+jest.setTimeout(180_000);

@@ -1,0 +1,50 @@
+import { loadConfig } from '../../../src/config/load-config';
+import { ConfigError } from '../../../src/errors/celeriac-error';
+
+describe('loadConfig', () => {
+  it('uses Celery defaults', () => {
+    const s = loadConfig({}, {});
+    expect(s.broker_url).toBe('redis://localhost:6379/1');
+    expect(s.result_backend).toBe('redis://localhost:6379/2');
+    expect(s.worker_queues).toEqual(['celery']);
+    expect(s.worker_prefetch_multiplier).toBe(4);
+    expect(s.task_acks_late).toBe(false);
+    expect(s.accept_content).toEqual(['json']);
+    expect(s.result_expires).toBe(86400);
+  });
+
+  it('ranks flags over environment over app conf', () => {
+    const s = loadConfig(
+      { CELERY_BROKER_URL: 'redis://env/1', CELERY_WORKER_CONCURRENCY: '8', CELERY_TASK_ACKS_LATE: 'true' },
+      { broker_url: 'redis://flag/1' },
+      { broker_url: 'redis://app/1', worker_concurrency: 2, worker_queues: ['emails'] },
+    );
+    expect(s.broker_url).toBe('redis://flag/1');
+    expect(s.worker_concurrency).toBe(8);
+    expect(s.task_acks_late).toBe(true);
+    expect(s.worker_queues).toEqual(['emails']);
+  });
+
+  it('parses JSON transport options from the environment', () => {
+    const s = loadConfig({ CELERY_BROKER_TRANSPORT_OPTIONS: '{"visibility_timeout": 5}' }, {});
+    expect(s.broker_transport_options).toEqual({ visibility_timeout: 5 });
+  });
+
+  it('reports every problem at once, naming the setting and where it came from', () => {
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ CELERY_WORKER_CONCURRENCY: 'many', CELERY_BROKER_TRANSPORT_OPTIONS: '{nope' },
+        { worker_prefetch_multiplier: -1 as unknown as number }, { not_a_setting: 1 } as never);
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err?.code).toBe('CELERIAC_CONFIG_INVALID');
+    const text = err?.problems.join('\n') ?? '';
+    expect(err?.problems).toHaveLength(4);
+    expect(text).toMatch(/app conf: unknown setting "not_a_setting"/);
+    expect(text).toMatch(/worker_concurrency \(environment CELERY_WORKER_CONCURRENCY\)/);
+    expect(text).toMatch(/broker_transport_options \(environment CELERY_BROKER_TRANSPORT_OPTIONS\): expected a JSON object/);
+    expect(text).toMatch(/worker_prefetch_multiplier \(command-line flag\)/);
+  });
+});
