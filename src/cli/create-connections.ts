@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { ResultBackend } from '../backend/result-backend';
+import { createRedisResultBackend } from '../backend/redis-result-backend';
+import type { Settings } from '../config/settings-schema';
+import { createTransport } from '../transport/create-transport';
+import type { Transport } from '../transport/transport';
+
+/** The broker transport for `broker_url`, chosen by URL scheme. */
+export function createTransportFor(settings: Settings, logger: Logger): Transport {
+  return createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }));
+}
+
+/** The result backend for `result_backend`, or null when it is `disabled`. */
+export function createBackendFor(settings: Settings, logger: Logger): ResultBackend | null {
+  if (settings.result_backend === 'disabled') return null;
+  return createRedisResultBackend(settings.result_backend, {
+    ...settings.result_backend_transport_options,
+    result_expires: settings.result_expires,
+  }, logger.child({ component: 'backend' }));
+}

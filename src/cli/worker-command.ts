@@ -1,0 +1,99 @@
+import { hostname as osHostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import type { Settings, SettingsInput } from '../config/settings-schema';
+import { loadConfig } from '../config/load-config';
+import { CeleriacError } from '../errors/celeriac-error';
+import { safeUrl } from '../transport/safe-url';
+import { Worker } from '../worker/worker';
+import { createBackendFor, createTransportFor } from './create-connections';
+import { createLogger } from './create-logger';
+import { loadApp } from './load-app';
+import { expandNodeName } from './node-name';
+
+/** `celeriac worker` usage text. */
+export const WORKER_USAGE = `Usage: celeriac worker -A <app.js> [options]
+
+  -A, --app <path>              app module whose default export is a Celery app (required)
+  -Q, --queues <a,b>            queues to consume (default: celery)
+  -c, --concurrency <n>         tasks run at once (default: number of CPUs)
+  -n, --hostname <name>         node name, %h/%n/%d expanded (default: celery@%h)
+  -l, --loglevel <level>        trace|debug|info|warning|error|critical (default: info)
+  -b, --broker <url>            broker URL (env CELERY_BROKER_URL, default redis://localhost:6379/1)
+      --result-backend <url>    result store URL (env CELERY_RESULT_BACKEND, default redis://localhost:6379/2)
+      --prefetch-multiplier <n> messages reserved per slot (default: 4)
+      --acks-late               ack after the task finished (all tasks)
+Every Celery setting can also come from CELERY_<SETTING_NAME> environment variables, e.g.
+CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 3600}'.`;
+
+/** Parses worker flags into settings; unknown flags are errors that name the flag. */
+export function parseWorkerFlags(argv: string[]): { appPath: string; flags: SettingsInput } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      app: { type: 'string', short: 'A' }, queues: { type: 'string', short: 'Q' }, concurrency: { type: 'string', short: 'c' },
+      hostname: { type: 'string', short: 'n' }, loglevel: { type: 'string', short: 'l' }, broker: { type: 'string', short: 'b' },
+      'result-backend': { type: 'string' }, 'prefetch-multiplier': { type: 'string' }, 'acks-late': { type: 'boolean' },
+    },
+  });
+  if (positionals.length > 0) throw new CeleriacError('CELERIAC_CLI_USAGE', `unexpected argument "${positionals[0]}"`);
+  if (!values.app) throw new CeleriacError('CELERIAC_CLI_USAGE', 'missing -A/--app <path to app module>');
+  const flags: SettingsInput = {
+    worker_queues: values.queues, worker_concurrency: values.concurrency as unknown as number, worker_hostname: values.hostname,
+    worker_loglevel: values.loglevel?.toLowerCase() as SettingsInput['worker_loglevel'], broker_url: values.broker,
+    result_backend: values['result-backend'], worker_prefetch_multiplier: values['prefetch-multiplier'] as unknown as number,
+    task_acks_late: values['acks-late'] ? true : undefined,
+  };
+  return { appPath: values.app, flags };
+}
+
+/** Runs a worker until SIGTERM/SIGINT; resolves with the process exit code. */
+export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { appPath, flags } = parseWorkerFlags(argv);
+  const app = loadApp(appPath);
+  const settings: Settings = loadConfig(env, flags, app.conf);
+  const logger = createLogger(settings.worker_loglevel);
+  const hostname = expandNodeName(settings.worker_hostname, osHostname());
+  const transport = createTransportFor(settings, logger);
+  const backend = createBackendFor(settings, logger);
+  const worker = new Worker({ app, transport, backend, settings, hostname, logger });
+  logger.info({ broker: safeUrl(settings.broker_url), resultBackend: safeUrl(settings.result_backend), app: app.main }, 'starting worker');
+  try {
+    await worker.start();
+  } catch (err) {
+    await worker.close().catch(() => undefined);
+    throw explainConnectFailure(err, settings);
+  }
+  return waitForShutdown(worker, logger);
+}
+
+function waitForShutdown(worker: Worker, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) {
+        logger.warn({ signal }, 'cold shutdown: exiting now; unacked messages come back after the visibility timeout');
+        logger.flush(() => resolve(1));
+        return;
+      }
+      logger.info({ signal }, 'warm shutdown requested');
+      worker.close().then(() => logger.flush(() => resolve(0)), (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        logger.flush(() => resolve(1));
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+function explainConnectFailure(err: unknown, settings: Settings): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (!/CONNECT|UNREACHABLE|ECONNREFUSED/i.test(code + String((err as Error).message))) return err;
+  const local = /^redis:\/\/(localhost|127\.0\.0\.1)(:6379)?\//.test(settings.broker_url) || /localhost|127\.0\.0\.1/.test(settings.result_backend);
+  const hint = local ? ' Start Redis with `sudo apt-get install -y redis-server && sudo service redis-server start` (or `docker compose up -d redis`), or set CELERY_BROKER_URL.' : '';
+  return new CeleriacError('CELERIAC_CLI_CONNECT', `${(err as Error).message}.${hint}`, { cause: err });
+}
