@@ -31,7 +31,7 @@ describe('celeriac CLI errors', () => {
   });
 
   it('reports every bad setting at once and exits 2', async () => {
-    const r = await runCli(['worker', '-A', 'examples/app.js', '-c', 'zero', '--prefetch-multiplier', '-3'], {
+    const r = await runCli(['worker', '-A', 'examples/app.js', '-c', 'zero', '--prefetch-multiplier=-3'], {
       CELERY_BROKER_TRANSPORT_OPTIONS: '{oops',
     });
     expect(r.code).toBe(2);
