@@ -1,0 +1,48 @@
+import type { RequestInfo } from '../../worker-state';
+import type { ControlHandler } from '../control-context';
+import { encodeRequestInfo, isoformat } from './request-info';
+
+/** Celery's timer priority for ETA entries (`call_at(..., priority=6)`), reported by `scheduled`. */
+const ETA_TIMER_PRIORITY = 6;
+
+/** `active` (`safe`): requests executing now. */
+export const active: ControlHandler = (ctx, args) =>
+  ctx.inspector.activeRequests().map((r) => encodeRequestInfo(ctx, r, isTrue(args.safe)));
+
+/** `reserved`: received, waiting for a slot (not ETA, not active). */
+export const reserved: ControlHandler = (ctx) =>
+  ctx.inspector.reservedRequests().map((r) => encodeRequestInfo(ctx, r, false));
+
+/** `scheduled`: requests held until their ETA, as `{eta, priority, request}`. */
+export const scheduled: ControlHandler = (ctx) =>
+  ctx.inspector.scheduledRequests().map((r) => ({
+    eta: r.eta ? isoformat(r.eta) : null,
+    priority: ETA_TIMER_PRIORITY,
+    request: encodeRequestInfo(ctx, { ...r, timeStartSec: null, acknowledged: false }, false),
+  }));
+
+/** `query_task` (`ids`: id or list): `{id: [state, info]}` for ids this worker holds. */
+export const queryTask: ControlHandler = (ctx, args) => {
+  const wanted = new Set(toList(args.ids));
+  const out: Record<string, [string, Record<string, unknown>]> = {};
+  const add = (state: string, reqs: RequestInfo[]): void => {
+    for (const r of reqs) if (wanted.has(r.id) && !(r.id in out)) out[r.id] = [state, encodeRequestInfo(ctx, r, false)];
+  };
+  add('active', ctx.inspector.activeRequests());
+  // Python counts ETA-held requests as reserved (task_reserved runs on receipt)
+  add('reserved', ctx.inspector.reservedRequests());
+  add('reserved', ctx.inspector.scheduledRequests());
+  return out;
+};
+
+/** Celery's `maybe_list`: a scalar becomes a one-item list, null an empty one. */
+export function toList(value: unknown): string[] {
+  if (value == null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/** Celery's `strtobool`-ish reading of a flag sent as bool or string. */
+export function isTrue(value: unknown): boolean {
+  if (typeof value === 'string') return ['1', 'true', 'yes', 'on', 'y', 't'].includes(value.toLowerCase());
+  return value === true || value === 1;
+}

@@ -1,0 +1,185 @@
+import { loadavg as osLoadavg, type as osType } from 'node:os';
+import type { Logger } from 'pino';
+import {
+  EVENT_EXCHANGE, buildEvent, buildEventRoutingKey, buildSoftwareFields, buildWorkerEventFields, encodeEventMessage,
+  type EventBody, type SoftwareInfo,
+} from '../../protocol/events/encode-event';
+import { buildTaskEventFields } from '../../protocol/events/build-task-event-fields';
+import { pyFloat } from '../../protocol/events/python-float';
+import type { Transport } from '../../transport/transport';
+import { coerceError } from '../../errors/coerce-error';
+import { systemClock, type Clock } from '../clock';
+import type { TaskEventFields, TaskEventSink, TaskEventType, WorkerInspector } from '../worker-state';
+import type { LamportClock } from './lamport-clock';
+import { buildTaskEventData, type EventReprs } from './build-task-event-data';
+
+/** Worker event types sent by the heart. */
+export type WorkerEventType = 'worker-online' | 'worker-heartbeat' | 'worker-offline';
+
+/** Construction options of an EventDispatcher. */
+export interface EventDispatcherOptions {
+  /** Where events go (`publishFanout('celeryev', <routing.key>, msg)`). */
+  transport: Pick<Transport, 'publishFanout'>;
+  /** Worker read side: hostname, active requests, totals. */
+  inspector: Pick<WorkerInspector, 'hostname' | 'activeRequests' | 'totals'>;
+  /** The worker's Lamport clock (shared with the control server). */
+  clock: LamportClock;
+  /** Python reprs for args/results/exceptions. */
+  reprs: EventReprs;
+  /** Heartbeat interval, seconds (Celery: `--heartbeat-interval`, default 2.0). */
+  heartbeatIntervalSec?: number;
+  /** Send `task-*` events from the start (`-E` / `worker_send_task_events`). */
+  sendTaskEvents?: boolean;
+  /** `sw_ident`/`sw_ver`/`sw_sys`; defaults to celeriac, its version and the OS. */
+  software?: SoftwareInfo;
+  /** Time source; timers must be unref'd. */
+  timeSource?: Clock;
+  /** Process id written in events. */
+  pid?: number;
+  /** 1/5/15-minute load averages. */
+  loadavg?: () => number[];
+  /** Called after each event message was published (metrics). */
+  onPublished?: (type: string) => void;
+  logger?: Pick<Logger, 'warn' | 'debug'>;
+}
+
+/** Default software identity: what Flower's worker table shows. */
+export const CELERIAC_SOFTWARE: SoftwareInfo = {
+  ident: 'celeriac',
+  version: '0.1.0',
+  system: ({ Windows_NT: 'Windows' } as Record<string, string>)[osType()] ?? osType(),
+};
+
+/**
+ * Publishes Celery events on `celeryev` as a Python worker does: worker-online at start, a
+ * worker-heartbeat every `freq` seconds, worker-offline at close (always), and `task-*` events
+ * while task events are enabled (`-E`, or the `enable_events` control command Flower sends).
+ */
+export class EventDispatcher implements TaskEventSink {
+  private readonly opts: EventDispatcherOptions;
+  private readonly freqSec: number;
+  private readonly time: Clock;
+  private taskEventsOn: boolean;
+  private cancelTimer: (() => void) | null = null;
+  private state: 'idle' | 'running' | 'closed' = 'idle';
+  private pending = new Set<Promise<void>>();
+
+  constructor(options: EventDispatcherOptions) {
+    this.opts = options;
+    this.freqSec = options.heartbeatIntervalSec ?? 2.0;
+    this.time = options.timeSource ?? systemClock;
+    this.taskEventsOn = options.sendTaskEvents ?? false;
+  }
+
+  /** Heartbeat interval in seconds. */
+  get heartbeatIntervalSec(): number {
+    return this.freqSec;
+  }
+
+  /** True while task events are being sent. */
+  get taskEventsEnabled(): boolean {
+    return this.taskEventsOn;
+  }
+
+  /** Sends worker-online and starts the heartbeat timer. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    await this.sendWorkerEvent('worker-online');
+    this.armHeartbeat();
+  }
+
+  /** Stops the heartbeat and sends worker-offline (after in-flight events). Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'closed';
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    await Promise.allSettled([...this.pending]);
+    if (wasRunning) await this.publish('worker-offline', this.workerFields());
+  }
+
+  /** `enable_events`: returns false when task events were already on. */
+  enableTaskEvents(): boolean {
+    if (this.taskEventsOn) return false;
+    this.taskEventsOn = true;
+    return true;
+  }
+
+  /** `disable_events`: returns false when task events were already off. */
+  disableTaskEvents(): boolean {
+    if (!this.taskEventsOn) return false;
+    this.taskEventsOn = false;
+    return true;
+  }
+
+  /** The `heartbeat` control command: an immediate worker-heartbeat with `freq: 5` and the software fields only. */
+  async sendRequestedHeartbeat(): Promise<void> {
+    if (this.state !== 'running') return;
+    await this.publish('worker-heartbeat', { freq: pyFloat(5), ...buildSoftwareFields(this.software()) });
+  }
+
+  /** TaskEventSink: publishes the task event when task events are on. Never throws. */
+  taskEvent(type: TaskEventType, fields: TaskEventFields): void {
+    if (!this.taskEventsOn || this.state !== 'running') return;
+    let body: EventBody;
+    try {
+      body = buildTaskEventFields(type, buildTaskEventData(fields, this.opts.reprs));
+    } catch (caught) {
+      this.opts.logger?.warn({ err: coerceError(caught), type }, 'task event could not be built');
+      return;
+    }
+    this.track(this.publish(type, body));
+  }
+
+  private armHeartbeat(): void {
+    this.cancelTimer = this.time.setTimer(() => {
+      if (this.state !== 'running') return;
+      this.track(this.sendWorkerEvent('worker-heartbeat'));
+      this.armHeartbeat();
+    }, this.freqSec * 1000);
+  }
+
+  private sendWorkerEvent(type: WorkerEventType): Promise<void> {
+    return this.publish(type, this.workerFields());
+  }
+
+  private workerFields(): EventBody {
+    const processed = Object.values(this.opts.inspector.totals()).reduce((a, b) => a + b, 0);
+    return buildWorkerEventFields({
+      freqSec: this.freqSec,
+      active: this.opts.inspector.activeRequests().length,
+      processed,
+      loadavg: (this.opts.loadavg ?? osLoadavg)(),
+    }, this.software());
+  }
+
+  private software(): SoftwareInfo {
+    return this.opts.software ?? CELERIAC_SOFTWARE;
+  }
+
+  /** Builds and publishes one event; failures are logged, never thrown (events are fire-and-forget). */
+  private async publish(type: string, fields: EventBody): Promise<void> {
+    const hostname = this.opts.inspector.hostname;
+    const nowMs = this.time.now();
+    const event = buildEvent(type, {
+      hostname,
+      pid: this.opts.pid ?? process.pid,
+      clock: this.opts.clock.forward(),
+      nowMs,
+      timezoneOffsetMin: new Date(nowMs).getTimezoneOffset(),
+    }, fields);
+    try {
+      await this.opts.transport.publishFanout(EVENT_EXCHANGE, buildEventRoutingKey(type), encodeEventMessage(event, hostname));
+      this.opts.onPublished?.(type);
+    } catch (caught) {
+      this.opts.logger?.warn({ err: coerceError(caught), type }, 'event not sent');
+    }
+  }
+
+  private track(promise: Promise<void>): void {
+    this.pending.add(promise);
+    void promise.finally(() => this.pending.delete(promise));
+  }
+}
