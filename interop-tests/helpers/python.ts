@@ -1,10 +1,18 @@
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CeleriacError } from '../../src/errors/celeriac-error';
 import { trackChild, waitForExit } from './child-registry';
 
-/** Repository root (two levels above this file). */
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** Repository root: the nearest folder above this file with a package.json (works from dist/ too). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
 /** Folder holding tapp.py and the core_*.py producer scripts; put on PYTHONPATH. */
 export const PYTHON_DIR = join(REPO_ROOT, 'interop-tests', 'python');
 

@@ -1,0 +1,116 @@
+// `npm run bench`: drains 20,000 Python-produced no-op tasks with celeriac, Python Celery and celery-node
+// in turn on one private Redis, and prints throughput, peak RSS and round-trip latency as Markdown.
+import Redis from 'ioredis';
+import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
+import { killAllChildren } from '../interop-tests/helpers/child-registry';
+import { runPythonJson } from '../interop-tests/helpers/python';
+import { waitUntil } from '../interop-tests/helpers/redis-probe';
+import { BENCH_PYTHON_DIR, celeriacLeg, celeryNodeLeg, pythonLeg, type BenchLeg } from './bench-legs';
+import { treePeakRssMiB } from './process-memory';
+
+const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
+const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 500);
+const DRAIN_TIMEOUT_MS = 150_000;
+
+/** What one leg measured, or why it could not. */
+interface LegResult {
+  leg: BenchLeg;
+  tasksPerSec?: number;
+  drainSec?: number;
+  completed?: number;
+  peakRssMiB?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  error?: string;
+}
+
+async function runLeg(leg: BenchLeg, redis: RedisServer, admin: Redis, results: Redis): Promise<LegResult> {
+  await admin.flushall(); // our private server only
+  const env = { CELERY_BROKER_URL: redis.url(1), CELERY_RESULT_BACKEND: redis.url(2) };
+  const py = (script: string, args: string[]) => runPythonJson<Record<string, number>>(`${BENCH_PYTHON_DIR}/${script}`,
+    { args, env: { ...env, PYTHONPATH: BENCH_PYTHON_DIR }, timeoutMs: 120_000 });
+  const produced = await py('bench_produce.py', [String(TASKS)]);
+  process.stderr.write(`[${leg.name}] enqueued ${produced.sent} in ${produced.seconds?.toFixed(1)} s\n`);
+  const started = Date.now();
+  let worker;
+  try {
+    worker = await leg.start(redis.url(1), redis.url(2));
+  } catch (err) {
+    return { leg, error: firstLine(err) };
+  }
+  const out: LegResult = { leg };
+  try {
+    const t0 = Date.now();
+    try {
+      await waitUntil(async () => ((await results.dbsize()) >= TASKS ? true : undefined), `${TASKS} results`,
+        { timeoutMs: DRAIN_TIMEOUT_MS, initialIntervalMs: 20, maxIntervalMs: 50 });
+    } catch (err) {
+      out.error = `${firstLine(err)} (${await results.dbsize()} done)`;
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    out.completed = await results.dbsize();
+    out.drainSec = seconds;
+    out.tasksPerSec = out.completed / seconds;
+    process.stderr.write(`[${leg.name}] ${out.completed} results in ${seconds.toFixed(1)} s (startup ${(t0 - started) / 1000} s)\n`);
+    if (!out.error) {
+      const lat = await py('bench_latency.py', [String(LATENCY_CALLS)]);
+      out.p50Ms = lat.p50;
+      out.p99Ms = lat.p99;
+    }
+    out.peakRssMiB = treePeakRssMiB(worker.pid);
+  } catch (err) {
+    out.error = firstLine(err);
+  } finally {
+    await worker.stop();
+  }
+  return out;
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0] ?? 'unknown error';
+}
+
+const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? 'n/a' : n.toFixed(digits));
+
+function table(rows: LegResult[]): string {
+  const lines = [
+    `Benchmark: ${TASKS} no-op tasks (results stored) from a Python producer; latency = ${LATENCY_CALLS} sequential .delay().get() from Python.`,
+    '',
+    '| worker | command | tasks/s | drain (s) | peak RSS (MiB) | p50 (ms) | p99 (ms) | note |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.leg.name} | \`${r.leg.description}\` | ${fmt(r.tasksPerSec)} | ${fmt(r.drainSec, 1)} | ${fmt(r.peakRssMiB, 1)} `
+      + `| ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.error ?? ''} |`),
+  ];
+  const ts = rows.find((r) => r.leg === celeriacLeg)?.tasksPerSec;
+  for (const other of rows.filter((r) => r.leg !== celeriacLeg)) {
+    const ratio = ts !== undefined && other.tasksPerSec ? (ts / other.tasksPerSec).toFixed(2) : 'n/a';
+    lines.push('', `throughput celeriac/${other.leg.name}: ${ratio}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const redis = await startRedisServer();
+  const admin = new Redis(redis.url(0));
+  const results = new Redis(redis.url(2));
+  const rows: LegResult[] = [];
+  try {
+    const only = process.env.BENCH_ONLY?.split(',');
+    for (const leg of [celeriacLeg, pythonLeg, celeryNodeLeg]) {
+      if (only && !only.includes(leg.name)) continue;
+      rows.push(await runLeg(leg, redis, admin, results));
+    }
+  } finally {
+    admin.disconnect();
+    results.disconnect();
+    await killAllChildren();
+    await redis.stop();
+  }
+  process.stdout.write(`${table(rows)}\n`);
+  return rows.every((r) => !r.error) ? 0 : 1;
+}
+
+main().then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});
