@@ -1,0 +1,121 @@
+import type { Route } from '../protocol/kombu-message';
+import type { TaskMessage } from '../protocol/task-message';
+import type { PlannedMessage } from './build-signature-message';
+import { encodeOutgoingTask, isoUtc } from './encode-outgoing-task';
+import { pythonRepr } from './python-repr';
+import { MaxRetriesExceededError } from './task-signals';
+
+/** Celery's `Task.default_retry_delay` (3 minutes). */
+export const DEFAULT_RETRY_DELAY_SEC = 180;
+/** Celery's `Task.max_retries` default. */
+export const DEFAULT_MAX_RETRIES = 3;
+
+/** What `task.retry(...)` was called with, plus what the worker knows about the delivery. */
+export interface RetryOptions {
+  /** Seconds until the retry runs; default `defaultRetryDelaySec` unless `eta` is given. */
+  countdownSec?: number;
+  /** Explicit instant to run the retry at. */
+  eta?: Date;
+  /** New positional args (default: the original ones). */
+  args?: unknown[];
+  /** New keyword args (default: the original ones). */
+  kwargs?: Record<string, unknown>;
+  /** Retry limit; null = unlimited; default 3. Checked against the new `retries` count. */
+  maxRetries?: number | null;
+  /** The error that caused the retry: rethrown instead of MaxRetriesExceededError past the limit. */
+  exc?: Error;
+  /** Task-level `default_retry_delay` in seconds (default 180). */
+  defaultRetryDelaySec?: number;
+  /** Exchange and routing key the message arrived with (default: anonymous exchange, queue `celery`). */
+  deliveredVia?: Route;
+  /** Task-level `ignore_result` (`Task.apply_async` sets it; the request does not carry it). */
+  ignoreResult?: boolean;
+  /** Used as `origin` only when the message had none (`anon_nodename()`). */
+  hostname?: string;
+  /** Used as `reply_to` only when the message had none (the worker's oid). */
+  replyTo?: string;
+}
+
+/** Kombu/AMQP dead-letter headers Celery drops before re-sending (`x-death`, `x-first-death-*`). */
+const DEAD_LETTER_HEADER = /^x-(first-)?death/;
+
+/**
+ * The message Python's `Task.retry` publishes (`signature_from_request` + `apply_async`): same id,
+ * `retries + 1`, `eta` = now + countdown, `parent_id` = the original parent or, for a top-level task,
+ * its own id (send_task fills it from the running task), same root, group, embed, time limits,
+ * expires, shadow, custom headers (minus `x-death*`), stamps, `reply_to`, and `origin` both as header
+ * and (captured quirk) property. Destination: the queue it came from when it arrived through the
+ * anonymous exchange, else the same exchange/routing key; priority kept.
+ * Past `maxRetries`: throws `exc` when given, else MaxRetriesExceededError.
+ */
+export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Date): PlannedMessage & { when: number | Date } {
+  const retries = msg.retries + 1;
+  const args = opts.args ?? msg.args;
+  const kwargs = opts.kwargs ?? msg.kwargs;
+  const maxRetries = opts.maxRetries === undefined ? DEFAULT_MAX_RETRIES : opts.maxRetries;
+  if (maxRetries !== null && retries > maxRetries) {
+    if (opts.exc) throw opts.exc;
+    throw new MaxRetriesExceededError(
+      `Can't retry ${msg.task}[${msg.id}] args:${pythonRepr(args, { asTuple: true })} kwargs:${pythonRepr(kwargs)}`, args, kwargs);
+  }
+  const countdownSec = opts.eta ? undefined : opts.countdownSec ?? opts.defaultRetryDelaySec ?? DEFAULT_RETRY_DELAY_SEC;
+  const etaDate = opts.eta ?? new Date(now.getTime() + (countdownSec ?? 0) * 1000);
+  const extraHeaders: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(msg.customHeaders)) if (!DEAD_LETTER_HEADER.test(k)) extraHeaders[k] = v;
+  const origin = msg.origin ?? opts.hostname ?? 'celeriac';
+  const via = opts.deliveredVia ?? { exchange: '', routingKey: 'celery' };
+  const route: Route = via.exchange === '' && via.routingKey ? { exchange: '', routingKey: via.routingKey } : via;
+  const message = encodeOutgoingTask({
+    id: msg.id,
+    task: msg.task,
+    args,
+    kwargs,
+    shadow: msg.shadow,
+    // countdown 0 means no eta in as_task_v2 (`if countdown:`)
+    eta: opts.eta || countdownSec ? isoUtc(etaDate) : null,
+    expires: msg.expires ? isoUtc(msg.expires) : null,
+    group: msg.group,
+    groupIndex: msg.groupIndex,
+    retries,
+    timeLimitSec: { ...msg.timeLimitSec },
+    rootId: msg.rootId || msg.id,
+    parentId: msg.parentId || msg.id,
+    origin,
+    ignoreResult: opts.ignoreResult ?? false,
+    replacedTaskNesting: msg.replacedTaskNesting,
+    stampedHeaders: msg.stampedHeaders,
+    stamps: msg.stampedHeaders ? msg.stamps : {},
+    extraHeaders,
+    embed: msg.embed,
+    replyTo: msg.replyTo ?? opts.replyTo ?? '',
+    priority: msg.priority ?? 0,
+    expirationMs: msg.expires ? String(Math.trunc(Math.max(msg.expires.getTime() - now.getTime(), 0))) : null,
+    originProperty: origin,
+  });
+  return { message, route, taskId: msg.id, when: opts.eta ?? countdownSec ?? 0 };
+}
+
+/** Backoff policy of `autoretry_for` (Task.retry_backoff, retry_backoff_max, retry_jitter, default_retry_delay). */
+export interface RetryBackoff {
+  /** false/0 = no backoff (use `defaultDelaySec`); true = factor 1; a number = factor (Python: `int(max(1, n))`). */
+  backoff: boolean | number;
+  /** Cap in seconds (default 600). */
+  backoffMaxSec?: number;
+  /** Full jitter: uniform integer in [0, countdown] (default true). */
+  jitter?: boolean;
+  /** Countdown when backoff is off (default 180). */
+  defaultDelaySec?: number;
+}
+
+/**
+ * Countdown for the next automatic retry, as `celery.app.autoretry` + `get_exponential_backoff_interval`:
+ * `min(max, factor * 2^retries)`, then with jitter `randrange(countdown + 1)`, never negative.
+ * `random` returns [0, 1) (inject for tests).
+ */
+export function retryCountdownSec(retries: number, policy: RetryBackoff, random: () => number = Math.random): number {
+  if (policy.backoff === false || policy.backoff === 0) return policy.defaultDelaySec ?? DEFAULT_RETRY_DELAY_SEC;
+  const factor = Math.trunc(Math.max(1, policy.backoff === true ? 1 : policy.backoff));
+  let countdown = Math.min(Math.trunc(policy.backoffMaxSec ?? 600), factor * 2 ** retries);
+  if (policy.jitter ?? true) countdown = Math.floor(random() * (countdown + 1));
+  return Math.max(0, countdown);
+}
