@@ -15,8 +15,8 @@ export interface EventOrigin {
   pid: number;
   /** Lamport clock value, already forwarded for this event. */
   clock: number;
-  /** Send time, epoch milliseconds. */
-  nowMs: number;
+  /** Send time, epoch seconds (float, as `time.time()`). */
+  timestampSec: number;
   /** `Date#getTimezoneOffset()` at send time (minutes west of UTC). */
   timezoneOffsetMin: number;
 }
@@ -45,7 +45,7 @@ export function buildEvent(type: string, origin: EventOrigin, fields: EventBody)
     pid: origin.pid,
     clock: origin.clock,
     ...fields,
-    timestamp: pyFloat(origin.nowMs / 1000),
+    timestamp: pyFloat(origin.timestampSec),
     type,
   };
 }
