@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import { ConfigError, TransportError } from '../errors/celeriac-error';
+import { MemoryTransport } from './memory/memory-transport';
+import { createRedisTransport } from './redis/redis-transport';
+import { redisTransportOptionsSchema } from './redis/redis-transport-options';
+import { safeUrl } from './safe-url';
+import type { Transport } from './transport';
+
+const REDIS_SCHEMES = new Set(['redis', 'rediss', 'redis+socket', 'unix', 'sentinel']);
+
+/**
+ * The transport for a broker URL, chosen by scheme: redis/rediss/redis+socket/unix/sentinel → Redis
+ * (kombu layout), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case).
+ * Does not connect: call `connect()`.
+ */
+export function createTransport(url: string, options: Record<string, unknown>, logger: Logger): Transport {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme !== undefined && REDIS_SCHEMES.has(scheme)) {
+    const parsed = redisTransportOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
+    }
+    return createRedisTransport(url, parsed.data, logger);
+  }
+  if (scheme === 'memory') return new MemoryTransport();
+  if (scheme === 'amqp' || scheme === 'amqps' || scheme === 'pyamqp') {
+    throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED', `broker ${safeUrl(url)}: AMQP (RabbitMQ) is not supported yet; use a redis:// broker`);
+  }
+  throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED',
+    `broker ${safeUrl(url)}: ${scheme ? `scheme "${scheme}" is not supported` : 'no scheme'} (expected redis://, rediss://, redis+socket://, sentinel:// or memory://)`);
+}

@@ -1,0 +1,67 @@
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { TransportError } from '../../errors/celeriac-error';
+import { coerceError } from '../../errors/coerce-error';
+import { safeUrl } from '../safe-url';
+import type { RedisConnectionSpec } from './redis-connection';
+
+/**
+ * Connects one ioredis client. The first connection fails fast with a one-line TransportError
+ * (`cannot connect to Redis at redis://host:6379/1: connection refused`); once connected, the client
+ * reconnects by itself (commands wait meanwhile) and each outage is logged once, never thrown as an
+ * unhandled 'error' event.
+ */
+export async function connectRedisClient(spec: RedisConnectionSpec, url: string, role: string, logger: Logger): Promise<Redis> {
+  let ready = false;
+  let down = false;
+  let lastError: Error | undefined;
+  const client = new Redis({
+    ...spec.options,
+    lazyConnect: true,
+    retryStrategy: (times: number) => (ready ? Math.min(times * 200, 2000) : null),
+  });
+  client.on('error', (err: unknown) => {
+    lastError = coerceError(err);
+    if (!ready || down) return;
+    down = true;
+    logger.warn({ err: lastError, url: safeUrl(url), role }, 'broker connection lost; reconnecting');
+  });
+  client.on('ready', () => {
+    if (down) logger.info({ url: safeUrl(url), role }, 'broker connection restored');
+    down = false;
+  });
+  try {
+    await client.connect();
+    ready = true;
+    return client;
+  } catch (err) {
+    client.disconnect();
+    const cause = lastError ?? coerceError(err);
+    throw new TransportError('CELERIAC_TRANSPORT_UNREACHABLE', `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
+  }
+}
+
+/** Closes a client politely (QUIT), or drops the socket when the server is gone. Never throws. */
+export async function quitRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    await Promise.race([client.quit(), new Promise((_, reject) => { setTimeout(() => reject(new Error('quit timed out')), 1000).unref(); })]);
+  } catch {
+    client.disconnect();
+  }
+}
+
+/** Short human text for a socket/auth error. */
+export function describeConnectError(err: Error): string {
+  const code = (err as Error & { code?: string }).code;
+  switch (code) {
+    case 'ECONNREFUSED': return 'connection refused';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN': return 'host not found';
+    case 'ETIMEDOUT': return 'connection timed out';
+    case 'ENOENT': return 'no such socket file';
+    case 'EACCES': return 'permission denied';
+    case 'ECONNRESET': return 'connection reset';
+    default: return err.message.split('\n')[0] ?? 'unknown error';
+  }
+}

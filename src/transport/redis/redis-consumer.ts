@@ -1,0 +1,171 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { coerceError } from '../../errors/coerce-error';
+import type { Consumer } from '../transport';
+import type { RedisKeys } from './redis-keys';
+import { popAndRecordScript, runScript } from './redis-scripts';
+
+/** At most this many messages are popped by one script call. */
+const MAX_BATCH = 64;
+
+/** What the consumer hands popped elements to (the transport decodes and tracks them). */
+export interface RedisConsumerSink {
+  /** One popped element from `queue`; already recorded in `unacked` when it has a tag. */
+  receive(queue: string, raw: string, consumer: RedisConsumer): void;
+}
+
+/**
+ * One consuming loop on a dedicated connection, in kombu's order: for each priority step, for each
+ * queue in round-robin cycle order; the queue that yielded a message moves to the end of the cycle.
+ *
+ * Pops go through a Lua script that pops and records in `unacked` atomically (no loss window), up to
+ * the free prefetch credit per call. When every key is empty the loop blocks in
+ * `BLMOVE k k RIGHT RIGHT <polling interval>` on the first key: moving a list's tail to its own tail
+ * changes nothing, so the wait takes no message and reorders nothing, yet wakes at once when that key
+ * gets a message. Other keys are re-checked after at most the polling interval.
+ */
+export class RedisConsumer implements Consumer {
+  private readonly given: string[];
+  private cycle: string[];
+  private prefetch: number;
+  private unsettled = 0;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private clientId: number | undefined;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly control: Redis,
+    private readonly keys: RedisKeys,
+    private readonly steps: readonly number[],
+    private readonly pollingIntervalSec: number,
+    private readonly sink: RedisConsumerSink,
+    private readonly logger: Logger,
+    queues: readonly string[],
+    prefetch: number,
+    private readonly onStopped: () => Promise<void>,
+  ) {
+    this.given = [...new Set(queues)];
+    this.cycle = [...this.given];
+    this.prefetch = prefetch;
+  }
+
+  /** Starts the loop. */
+  async start(): Promise<void> {
+    this.clientId = Number(await this.client.client('ID'));
+    this.loop = this.run();
+  }
+
+  /** Start consuming from one more queue. */
+  async addQueue(queue: string): Promise<void> {
+    if (this.given.includes(queue)) return;
+    this.given.push(queue);
+    this.cycle.push(queue);
+    await this.interrupt();
+  }
+
+  /** Stop consuming from a queue. */
+  async cancelQueue(queue: string): Promise<void> {
+    const at = this.given.indexOf(queue);
+    if (at < 0) return;
+    this.given.splice(at, 1);
+    this.cycle = this.cycle.filter((q) => q !== queue);
+    await this.interrupt();
+  }
+
+  /** Current queues, in the order given. */
+  queues(): readonly string[] {
+    return [...this.given];
+  }
+
+  /** Changes the bound on unsettled deliveries (0 = unlimited). */
+  setPrefetch(count: number): void {
+    this.prefetch = Math.max(0, Math.floor(count));
+    this.signal();
+  }
+
+  /** Number of deliveries of this consumer not yet settled. */
+  get unsettledCount(): number {
+    return this.unsettled;
+  }
+
+  /** Called by the transport when a delivery is handed out / settled. */
+  track(delta: 1 | -1): void {
+    this.unsettled += delta;
+    if (delta < 0) this.signal();
+  }
+
+  /** Stops fetching and closes the consumer's connection. Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.signal();
+      await this.interrupt();
+    }
+    await this.loop;
+    await this.onStopped();
+  }
+
+  private async run(): Promise<void> {
+    let failing = false;
+    while (!this.stopped) {
+      const credit = this.prefetch === 0 ? MAX_BATCH : Math.min(MAX_BATCH, this.prefetch - this.unsettled);
+      if (credit <= 0 || this.cycle.length === 0) {
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+        continue;
+      }
+      try {
+        const popped = await this.popBatch(credit);
+        if (popped === 0 && !this.stopped) await this.waitIdle();
+        failing = false;
+      } catch (err) {
+        if (this.stopped) break;
+        if (!failing) this.logger.error({ err: coerceError(err) }, 'consume loop failed; retrying');
+        failing = true;
+        await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, 1000).unref(); });
+      }
+    }
+  }
+
+  private async popBatch(max: number): Promise<number> {
+    const snapshot = [...this.cycle];
+    const listKeys = this.steps.flatMap((s) => snapshot.map((q) => this.keys.queueKey(q, s)));
+    const reply = (await runScript(this.client, popAndRecordScript, [this.keys.unacked, this.keys.unackedIndex, ...listKeys],
+      [String(Date.now() / 1000), max, snapshot.length, this.steps.length])) as Array<number | string>;
+    for (let i = 0; i < reply.length; i += 2) {
+      const queue = snapshot[Number(reply[i])] as string;
+      this.rotate(queue);
+      this.sink.receive(queue, String(reply[i + 1]), this);
+    }
+    return reply.length / 2;
+  }
+
+  /** kombu's round-robin `rotate`: the queue that yielded goes last. */
+  private rotate(queue: string): void {
+    const at = this.cycle.indexOf(queue);
+    if (at < 0) return;
+    this.cycle.splice(at, 1);
+    this.cycle.push(queue);
+  }
+
+  private async waitIdle(): Promise<void> {
+    const first = this.cycle[0];
+    if (first === undefined) return;
+    const key = this.keys.queueKey(first, this.steps[0] ?? 0);
+    await this.client.blmove(key, key, 'RIGHT', 'RIGHT', this.pollingIntervalSec);
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Ends a blocked BLMOVE early (CLIENT UNBLOCK from the control connection) and wakes a waiting loop. */
+  private async interrupt(): Promise<void> {
+    this.signal();
+    if (this.clientId === undefined) return;
+    await this.control.client('UNBLOCK', this.clientId).catch(() => undefined);
+  }
+}

@@ -1,0 +1,46 @@
+import type { KombuMessage, Route } from '../../protocol/kombu-message';
+import type { Delivery } from '../transport';
+
+/** How a delivery was settled. */
+export type Settlement = 'ack' | 'drop' | 'requeue';
+
+/** A message popped from a Redis list and recorded in `unacked` until settled. */
+export class RedisDelivery implements Delivery {
+  private settled = false;
+
+  constructor(
+    /** The message as kombu models it. */
+    readonly message: KombuMessage,
+    /** The envelope's `properties.delivery_tag`. */
+    readonly deliveryTag: string,
+    /** Queue it was popped from. */
+    readonly queue: string,
+    /** Exchange and routing key from `properties.delivery_info`. */
+    readonly route: Route,
+    /** True when a restore set the redelivered flags. */
+    readonly redelivered: boolean,
+    private readonly settle: (delivery: RedisDelivery, how: Settlement) => Promise<void>,
+  ) {}
+
+  /** True once acked, rejected or given back at close. */
+  get isSettled(): boolean {
+    return this.settled;
+  }
+
+  /** Marks it settled without touching Redis; returns false when it already was. */
+  claim(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    return true;
+  }
+
+  /** Removes it from `unacked` for good. */
+  async ack(): Promise<void> {
+    if (this.claim()) await this.settle(this, 'ack');
+  }
+
+  /** requeue: back to the head of its queue with redelivered flags; else removed for good. */
+  async reject(requeue: boolean): Promise<void> {
+    if (this.claim()) await this.settle(this, requeue ? 'requeue' : 'drop');
+  }
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Settings of the kombu-compatible Redis transport: Celery's `broker_transport_options` in
+ * camelCase with units. Every value must equal the Python side's, or the two disagree on keys.
+ */
+export interface RedisTransportOptions {
+  /** Seconds an unacked delivery may stay unsettled before any worker restores it (`visibility_timeout`). */
+  visibilityTimeoutSec: number;
+  /** Priority buckets, ascending (`priority_steps`). */
+  prioritySteps: readonly number[];
+  /** Separator inside priority keys and binding members (`sep`). */
+  sep: string;
+  /** Prefix on every key and channel (`global_keyprefix`). */
+  globalKeyprefix: string;
+  /** Fanout channel prefix: true = `/<db>.`, false = none, a string = that string (`fanout_prefix`). */
+  fanoutPrefix: boolean | string;
+  /** Append `/<routing key>` to fanout channels (`fanout_patterns`). */
+  fanoutPatterns: boolean;
+  /** Hash of unacked deliveries (`unacked_key`). */
+  unackedKey: string;
+  /** Sorted set of delivery times (`unacked_index_key`). */
+  unackedIndexKey: string;
+  /** Lock key of the restore sweep (`unacked_mutex_key`). */
+  unackedMutexKey: string;
+  /** Lifetime of the sweep lock (`unacked_mutex_expire`). */
+  unackedMutexExpireSec: number;
+  /**
+   * Seconds between visibility sweeps. kombu calls restore_visible every `unacked_restore_interval`
+   * (10 s) but scans only on every `unacked_restore_throttle`-th call (10), so 100 s is its real period.
+   */
+  unackedRestoreIntervalSec: number;
+  /** At most this many tags restored per sweep; null = all (`unacked_restore_limit`). */
+  unackedRestoreLimit: number | null;
+  /**
+   * Seconds the idle consumer blocks on its first key before re-checking all keys (`polling_interval`).
+   * kombu's BRPOP wakes on any key; ours wakes at once only on the first key, so this bounds the
+   * latency of the others when idle. Default 0.1 (kombu: 1 s BRPOP timeout).
+   */
+  pollingIntervalSec: number;
+  /** Sentinel master name (`master_name`). */
+  masterName?: string;
+  /** Socket connect timeout (`socket_connect_timeout`, seconds in Celery). */
+  connectTimeoutMs: number;
+}
+
+/** Defaults, as kombu's Redis Channel has them (except where documented on the field). */
+export const defaultRedisTransportOptions: RedisTransportOptions = {
+  visibilityTimeoutSec: 3600,
+  prioritySteps: [0, 3, 6, 9],
+  sep: '\x06\x16',
+  globalKeyprefix: '',
+  fanoutPrefix: true,
+  fanoutPatterns: true,
+  unackedKey: 'unacked',
+  unackedIndexKey: 'unacked_index',
+  unackedMutexKey: 'unacked_mutex',
+  unackedMutexExpireSec: 300,
+  unackedRestoreIntervalSec: 100,
+  unackedRestoreLimit: null,
+  pollingIntervalSec: 0.1,
+  connectTimeoutMs: 10000,
+};
+
+const seconds = z.coerce.number().positive();
+
+/**
+ * Celery's `broker_transport_options` (snake_case, seconds) to RedisTransportOptions. Unknown keys
+ * (`max_connections`, `health_check_interval`, ...) are accepted and ignored, as kombu ignores
+ * options of other transports.
+ */
+export const redisTransportOptionsSchema = z
+  .object({
+    visibility_timeout: seconds.optional(),
+    priority_steps: z.array(z.coerce.number().int().min(0).max(9)).nonempty().optional(),
+    sep: z.string().min(1).optional(),
+    global_keyprefix: z.string().optional(),
+    fanout_prefix: z.union([z.boolean(), z.string()]).optional(),
+    fanout_patterns: z.boolean().optional(),
+    unacked_key: z.string().min(1).optional(),
+    unacked_index_key: z.string().min(1).optional(),
+    unacked_mutex_key: z.string().min(1).optional(),
+    unacked_mutex_expire: seconds.optional(),
+    unacked_restore_interval: seconds.optional(),
+    unacked_restore_throttle: z.coerce.number().int().positive().optional(),
+    unacked_restore_limit: z.coerce.number().int().positive().nullable().optional(),
+    polling_interval: seconds.optional(),
+    master_name: z.string().min(1).optional(),
+    socket_connect_timeout: seconds.optional(),
+  })
+  .loose()
+  .transform((o): RedisTransportOptions => {
+    const d = defaultRedisTransportOptions;
+    const throttle = o.unacked_restore_throttle ?? 10;
+    return {
+      visibilityTimeoutSec: o.visibility_timeout ?? d.visibilityTimeoutSec,
+      prioritySteps: o.priority_steps ? [...o.priority_steps].sort((a, b) => a - b) : d.prioritySteps,
+      sep: o.sep ?? d.sep,
+      globalKeyprefix: o.global_keyprefix ?? d.globalKeyprefix,
+      fanoutPrefix: o.fanout_prefix ?? d.fanoutPrefix,
+      fanoutPatterns: o.fanout_patterns ?? d.fanoutPatterns,
+      unackedKey: o.unacked_key ?? d.unackedKey,
+      unackedIndexKey: o.unacked_index_key ?? d.unackedIndexKey,
+      unackedMutexKey: o.unacked_mutex_key ?? d.unackedMutexKey,
+      unackedMutexExpireSec: o.unacked_mutex_expire ?? d.unackedMutexExpireSec,
+      unackedRestoreIntervalSec: o.unacked_restore_interval !== undefined || o.unacked_restore_throttle !== undefined
+        ? (o.unacked_restore_interval ?? 10) * throttle
+        : d.unackedRestoreIntervalSec,
+      unackedRestoreLimit: o.unacked_restore_limit ?? d.unackedRestoreLimit,
+      pollingIntervalSec: o.polling_interval ?? d.pollingIntervalSec,
+      ...(o.master_name ? { masterName: o.master_name } : {}),
+      connectTimeoutMs: o.socket_connect_timeout !== undefined ? o.socket_connect_timeout * 1000 : d.connectTimeoutMs,
+    };
+  });

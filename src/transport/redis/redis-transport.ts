@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { TransportError } from '../../errors/celeriac-error';
+import { coerceError } from '../../errors/coerce-error';
+import type { KombuMessage, Route } from '../../protocol/kombu-message';
+import { decodeRedisEnvelope, encodeRedisEnvelope } from '../../protocol/redis-envelope';
+import { safeUrl } from '../safe-url';
+import type { Consumer, Delivery, FanoutMessage, Transport } from '../transport';
+import { connectRedisClient, quitRedisClient } from './connect-redis-client';
+import { parseRedisUrl, type RedisConnectionSpec } from './redis-connection';
+import { RedisConsumer } from './redis-consumer';
+import { RedisDelivery, type Settlement } from './redis-delivery';
+import { RedisFanout } from './redis-fanout';
+import { buildRedisKeys, type RedisKeys } from './redis-keys';
+import { createRedisLookup, type RedisLookup } from './redis-router';
+import { defaultRedisTransportOptions, type RedisTransportOptions } from './redis-transport-options';
+import { RedisUnacked } from './redis-unacked';
+
+interface Connected {
+  spec: RedisConnectionSpec;
+  client: Redis;
+  keys: RedisKeys;
+  lookup: RedisLookup;
+  unacked: RedisUnacked;
+}
+
+/** Creates (does not connect) a kombu-compatible Redis transport; missing options take kombu's defaults. */
+export function createRedisTransport(url: string, options: Partial<RedisTransportOptions>, logger: Logger): RedisTransport {
+  return new RedisTransport(url, { ...defaultRedisTransportOptions, ...options }, logger);
+}
+
+/**
+ * The Redis broker exactly as kombu lays it out (lists per queue and priority, `_kombu.binding.*`,
+ * `unacked`/`unacked_index`/`unacked_mutex`, pub/sub fanout), so Python producers, workers and
+ * monitors share queues with us.
+ */
+export class RedisTransport implements Transport {
+  private conn: Connected | undefined;
+  private connecting: Promise<Connected> | undefined;
+  private readonly consumers = new Set<RedisConsumer>();
+  private readonly held = new Map<string, { delivery: RedisDelivery; consumer: RedisConsumer }>();
+  private fanout: Promise<{ fanout: RedisFanout; client: Redis }> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<unknown> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly url: string, private readonly options: RedisTransportOptions, private readonly logger: Logger) {}
+
+  /** Connects the command connection; throws TransportError naming the URL when Redis is unreachable. */
+  async connect(): Promise<void> {
+    await this.ready();
+  }
+
+  /** SADD `_kombu.binding.<exchange>` `<rk><sep><sep><queue>`, as kombu `_queue_bind` for a direct exchange. */
+  async declareQueue(queue: string, route: Route): Promise<void> {
+    const { client, keys } = await this.ready();
+    await client.sadd(keys.bindingKey(route.exchange), keys.bindingMember(route.routingKey, '', queue));
+  }
+
+  /** Starts a consumer on its own connection; the visibility sweep runs while any consumer does. */
+  async consume(queues: readonly string[], prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Consumer> {
+    const conn = await this.ready();
+    const blocking = await connectRedisClient(conn.spec, this.url, 'consumer', this.logger);
+    const consumer: RedisConsumer = new RedisConsumer(blocking, conn.client, conn.keys, this.options.prioritySteps,
+      this.options.pollingIntervalSec, { receive: (queue, raw, c) => this.receive(queue, raw, c, onDelivery) },
+      this.logger, queues, prefetch, async () => {
+        this.consumers.delete(consumer);
+        if (this.consumers.size === 0) this.stopSweep();
+        await quitRedisClient(blocking);
+      });
+    this.consumers.add(consumer);
+    this.startSweep();
+    await consumer.start();
+    return consumer;
+  }
+
+  /** LPUSH the envelope to every queue the route reaches, in the key of the message's priority bucket. */
+  async publish(message: KombuMessage, route: Route): Promise<void> {
+    const { client, keys, lookup } = await this.ready();
+    const payload = encodeRedisEnvelope(buildOutgoing(message, route));
+    const queues = await lookup(route.exchange, route.routingKey);
+    if (queues.length === 0) {
+      this.logger.warn({ exchange: route.exchange, routingKey: route.routingKey }, 'message dropped: no queue bound to this route');
+      return;
+    }
+    const bucket = keys.bucket(message.properties.priority);
+    if (queues.length === 1) {
+      await client.lpush(keys.queueKey(queues[0] as string, bucket), payload);
+      return;
+    }
+    const pipe = client.pipeline();
+    for (const q of queues) pipe.lpush(keys.queueKey(q, bucket), payload);
+    await pipe.exec();
+  }
+
+  /** PUBLISH on `<prefix>/<db>.<exchange>[/<routingKey>]` (kombu `_put_fanout`). */
+  async publishFanout(exchange: string, routingKey: string, message: KombuMessage): Promise<void> {
+    const { client, keys } = await this.ready();
+    await client.publish(keys.fanoutChannel(exchange, routingKey), encodeRedisEnvelope(buildOutgoing(message, { exchange, routingKey })));
+  }
+
+  /** PSUBSCRIBE to the exchange's channel with `#` turned into `*`; returns an unsubscribe. */
+  async subscribeFanout(exchange: string, pattern: string, onMessage: (msg: FanoutMessage) => void): Promise<() => Promise<void>> {
+    const conn = await this.ready();
+    this.fanout ??= connectRedisClient(conn.spec, this.url, 'fanout', this.logger)
+      .then((client) => ({ client, fanout: new RedisFanout(client, conn.keys, this.logger) }));
+    const { fanout } = await this.fanout;
+    return fanout.subscribe(exchange, pattern, onMessage);
+  }
+
+  /** Sum of LLEN over the queue's priority keys (what Flower shows). */
+  async queueLength(queue: string): Promise<number> {
+    const { client, keys } = await this.ready();
+    const pipe = client.pipeline();
+    for (const key of keys.queueKeys(queue)) pipe.llen(key);
+    const replies = (await pipe.exec()) ?? [];
+    return replies.reduce((sum, [err, n]) => (err ? sum : sum + Number(n)), 0);
+  }
+
+  /** Deliveries handed out and not yet settled, across consumers. */
+  unsettledCount(): number {
+    return this.held.size;
+  }
+
+  /** One visibility sweep now (kombu `restore_visible`); resolves to the number of tags restored. */
+  async restoreVisible(): Promise<number> {
+    const { unacked } = await this.ready();
+    return unacked.restoreVisible(Date.now(), new Set(this.held.keys()));
+  }
+
+  /** Stops consumers, gives every unsettled delivery back (RPUSH, redelivered), disconnects. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.stopSweep();
+    await this.sweeping;
+    const conn = this.conn ?? (await this.connecting?.catch(() => undefined));
+    if (conn) {
+      for (const [tag, { delivery, consumer }] of [...this.held]) {
+        if (!delivery.claim()) continue;
+        this.held.delete(tag);
+        consumer.track(-1);
+        await conn.unacked.restoreByTag(tag, false).catch((err: unknown) => {
+          this.logger.error({ err: coerceError(err), deliveryTag: tag }, 'could not give back an unsettled delivery');
+        });
+      }
+    }
+    const fanout = await this.fanout?.catch(() => undefined);
+    if (fanout) await quitRedisClient(fanout.client);
+    if (conn) await quitRedisClient(conn.client);
+  }
+
+  private ready(): Promise<Connected> {
+    if (this.closing) return Promise.reject(new TransportError('CELERIAC_TRANSPORT_CLOSED', `transport to ${safeUrl(this.url)} is closed`));
+    if (this.conn) return Promise.resolve(this.conn);
+    this.connecting ??= this.open().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private async open(): Promise<Connected> {
+    const spec = parseRedisUrl(this.url, {
+      ...(this.options.masterName ? { masterName: this.options.masterName } : {}),
+      connectTimeoutMs: this.options.connectTimeoutMs,
+    });
+    const client = await connectRedisClient(spec, this.url, 'command', this.logger);
+    const keys = buildRedisKeys(this.options, spec.db);
+    const lookup = createRedisLookup(client, keys);
+    const unacked = new RedisUnacked(client, keys, lookup, this.options, this.logger);
+    this.conn = { spec, client, keys, lookup, unacked };
+    return this.conn;
+  }
+
+  private receive(queue: string, raw: string, consumer: RedisConsumer, onDelivery: (d: Delivery) => void): void {
+    const conn = this.conn;
+    if (!conn) return;
+    let decoded;
+    try {
+      decoded = decodeRedisEnvelope(raw);
+    } catch (err) {
+      this.dropPoison(conn, raw, queue, err);
+      return;
+    }
+    const { message } = decoded;
+    const tag = message.properties.delivery_tag;
+    if (typeof tag !== 'string' || tag === '') {
+      this.dropPoison(conn, raw, queue, new Error('envelope has no properties.delivery_tag'));
+      return;
+    }
+    const info = (message.properties.delivery_info ?? {}) as Record<string, unknown>;
+    const route: Route = {
+      exchange: typeof info.exchange === 'string' ? info.exchange : '',
+      routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
+    };
+    const redelivered = message.headers.redelivered === true || info.redelivered === true;
+    const delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how));
+    this.held.set(tag, { delivery, consumer });
+    consumer.track(1);
+    try {
+      onDelivery(delivery);
+    } catch (err) {
+      this.logger.error({ err: coerceError(err), deliveryTag: tag }, 'delivery handler threw');
+    }
+  }
+
+  private dropPoison(conn: Connected, raw: string, queue: string, err: unknown): void {
+    this.logger.error({ err: coerceError(err), queue, raw: raw.slice(0, 200) }, 'dropping undecodable message');
+    const tag = /"delivery_tag":\s*"([^"]+)"/.exec(raw)?.[1];
+    if (tag) void conn.unacked.remove(tag).catch(() => undefined);
+  }
+
+  private async settle(delivery: RedisDelivery, how: Settlement): Promise<void> {
+    const entry = this.held.get(delivery.deliveryTag);
+    if (entry?.delivery === delivery) {
+      this.held.delete(delivery.deliveryTag);
+      entry.consumer.track(-1);
+    }
+    const { unacked } = await this.readyForSettle();
+    try {
+      if (how === 'requeue') await unacked.restoreByTag(delivery.deliveryTag, true);
+      else await unacked.remove(delivery.deliveryTag);
+    } catch (err) {
+      throw new TransportError('CELERIAC_TRANSPORT_SETTLE_FAILED', `cannot ${how} delivery ${delivery.deliveryTag}: ${coerceError(err).message}`, { cause: err });
+    }
+  }
+
+  /** Settling still works while close() runs (it gives back what is left). */
+  private readyForSettle(): Promise<Connected> {
+    if (this.conn) return Promise.resolve(this.conn);
+    return Promise.reject(new TransportError('CELERIAC_TRANSPORT_CLOSED', 'transport is not connected'));
+  }
+
+  private startSweep(): void {
+    if (this.sweepTimer) return;
+    const run = (): void => {
+      if (this.sweeping) return;
+      this.sweeping = this.restoreVisible()
+        .catch((err: unknown) => this.logger.error({ err: coerceError(err) }, 'visibility sweep failed'))
+        .finally(() => { this.sweeping = undefined; });
+    };
+    this.sweepTimer = setInterval(run, this.options.unackedRestoreIntervalSec * 1000);
+    this.sweepTimer.unref();
+    run();
+  }
+
+  private stopSweep(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+}
+
+/** kombu `basic_publish`: delivery_info, priority, base64 body_encoding and a fresh uuid4 delivery_tag. */
+function buildOutgoing(message: KombuMessage, route: Route): KombuMessage {
+  const properties: Record<string, unknown> = { ...message.properties };
+  properties.delivery_info = { exchange: route.exchange, routing_key: route.routingKey };
+  properties.priority = message.properties.priority ?? 0;
+  properties.body_encoding = 'base64';
+  properties.delivery_tag = randomUUID();
+  return { ...message, properties };
+}
