@@ -14,17 +14,17 @@ import type { RedisConnectionSpec } from './redis-connection';
 export async function connectRedisClient(spec: RedisConnectionSpec, url: string, role: string, logger: Logger): Promise<Redis> {
   let ready = false;
   let down = false;
-  let lastError: Error | undefined;
+  let lastError: unknown;
   const client = new Redis({
     ...spec.options,
     lazyConnect: true,
     retryStrategy: (times: number) => (ready ? Math.min(times * 200, 2000) : null),
   });
-  client.on('error', (err: unknown) => {
-    lastError = coerceError(err);
-    if (!ready || down) return;
+  client.on('error', (err: unknown) => { lastError = err; });
+  client.on('reconnecting', () => {
+    if (down) return;
     down = true;
-    logger.warn({ err: lastError, url: safeUrl(url), role }, 'broker connection lost; reconnecting');
+    logger.warn({ err: lastError === undefined ? undefined : coerceError(lastError), url: safeUrl(url), role }, 'broker connection lost; reconnecting');
   });
   client.on('ready', () => {
     if (down) logger.info({ url: safeUrl(url), role }, 'broker connection restored');
@@ -36,7 +36,7 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
     return client;
   } catch (err) {
     client.disconnect();
-    const cause = lastError ?? coerceError(err);
+    const cause = lastError ?? err;
     throw new TransportError('CELERIAC_TRANSPORT_UNREACHABLE', `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
   }
 }
@@ -51,9 +51,9 @@ export async function quitRedisClient(client: Redis): Promise<void> {
   }
 }
 
-/** Short human text for a socket/auth error. */
-export function describeConnectError(err: Error): string {
-  const code = (err as Error & { code?: string }).code;
+/** Short human text for a socket/auth error (errors may come from another realm: no instanceof). */
+export function describeConnectError(err: unknown): string {
+  const { code, message } = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { code?: unknown; message?: unknown };
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ENOTFOUND':
@@ -62,6 +62,6 @@ export function describeConnectError(err: Error): string {
     case 'ENOENT': return 'no such socket file';
     case 'EACCES': return 'permission denied';
     case 'ECONNRESET': return 'connection reset';
-    default: return err.message.split('\n')[0] ?? 'unknown error';
+    default: return (typeof message === 'string' && message ? message : String(code ?? 'unknown error')).split('\n')[0] as string;
   }
 }
