@@ -19,6 +19,7 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
     ...spec.options,
     lazyConnect: true,
     retryStrategy: (times: number) => (ready ? Math.min(times * 200, 2000) : null),
+    sentinelRetryStrategy: (times: number) => (ready ? Math.min(times * 200, 2000) : null),
   });
   client.on('error', (err: unknown) => { lastError = err; });
   client.on('reconnecting', () => {

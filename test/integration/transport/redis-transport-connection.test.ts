@@ -20,6 +20,13 @@ describe('RedisTransport connections', () => {
     await t.close();
   });
 
+  it('fails fast when no sentinel answers', async () => {
+    const port = await freePort();
+    const t = createRedisTransport(`sentinel://127.0.0.1:${port}`, { masterName: 'mymaster' }, silent);
+    await expect(t.connect()).rejects.toThrow(new RegExp(`^cannot connect to Redis at sentinel://127.0.0.1:${port}: `));
+    await t.close();
+  });
+
   it('rejects bad URLs naming the problem', async () => {
     for (const [url, why] of [['redis://localhost/abc', /database "abc" is not an integer/], ['sentinel://h:26379', /master_name/]] as const) {
       const t = createRedisTransport(url, {}, silent);
