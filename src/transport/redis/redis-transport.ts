@@ -70,8 +70,13 @@ export class RedisTransport implements Transport {
         await quitRedisClient(blocking);
       });
     this.consumers.add(consumer);
+    try {
+      await consumer.start();
+    } catch (err) {
+      await consumer.stop();
+      throw new TransportError('CELERIAC_TRANSPORT_CONSUME_FAILED', `cannot start consuming ${queues.join(', ')}: ${coerceError(err).message}`, { cause: err });
+    }
     this.startSweep();
-    await consumer.start();
     return consumer;
   }
 
