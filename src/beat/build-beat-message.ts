@@ -3,10 +3,6 @@ import { encodeTaskMessage } from '../protocol/encode-task-message';
 import { encodeRedisEnvelope } from '../protocol/redis-envelope';
 import type { DueRun } from './scheduler';
 
-/** kombu's default Redis priority buckets and key separator (spec §2.3). */
-const PRIORITY_STEPS = [0, 3, 6, 9] as const;
-const PRIORITY_SEP = '\x06\x16';
-
 /** Who is sending: fills `origin` and `reply_to` the way a Python producer does. */
 export interface BeatSender {
   /** Producer node name, `gen<pid>@<host>`. */
@@ -15,6 +11,8 @@ export interface BeatSender {
   replyTo: string;
   /** Queue used when an entry names neither `queue` nor `routing_key` (Celery `task_default_queue`). */
   defaultQueue: string;
+  /** Redis list key for a queue and message priority, as the transport names it (`RedisKeys.queueKey` of its bucket). */
+  queueKey(queue: string, priority: number): string;
 }
 
 /** A run ready for the broker: the Redis list key, the envelope text, and the task id. */
@@ -50,15 +48,7 @@ export function buildBeatDelivery(run: DueRun, sender: BeatSender, fence: number
     delivery_info: { exchange: entry.options.exchange ?? '', routing_key: entry.options.routingKey ?? queue },
     priority: wirePriority, body_encoding: 'base64', delivery_tag: deliveryTag,
   };
-  return { taskId, queue, listKey: priorityListKey(queue, priority), envelope: encodeRedisEnvelope(message) };
-}
-
-/** kombu's Redis key for a queue at a priority: `queue` for 0-2, else `queue\x06\x16<bucket>`. */
-export function priorityListKey(queue: string, priority: number): string {
-  const p = Math.min(9, Math.max(0, Math.trunc(priority) || 0));
-  let bucket = 0;
-  for (const step of PRIORITY_STEPS) if (step <= p) bucket = step;
-  return bucket === 0 ? queue : `${queue}${PRIORITY_SEP}${bucket}`;
+  return { taskId, queue, listKey: sender.queueKey(queue, priority), envelope: encodeRedisEnvelope(message) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { coerceError } from '../errors/coerce-error';
+import type { RedisTransportOptions } from '../transport/redis/redis-transport-options';
 import { runBeat } from './run-beat';
 import { loadBeatSchedule, readBeatScheduleFile } from './schedule-file';
 import type { MissedRunPolicy } from './scheduler';
@@ -19,6 +20,8 @@ export interface BeatMainOptions {
   missedRunPolicy?: MissedRunPolicy;
   defaultQueue?: string;
   keyPrefix?: string;
+  /** Celery `broker_transport_options` in celeriac's camelCase form (`globalKeyprefix`, `sep`, `prioritySteps`). */
+  transportOptions?: Partial<RedisTransportOptions>;
   logLevel?: string;
 }
 
@@ -50,7 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
     ...(opts.missedRunPolicy !== undefined ? { missedRunPolicy: opts.missedRunPolicy } : {}),
     ...(opts.defaultQueue !== undefined ? { defaultQueue: opts.defaultQueue } : {}),
-    ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}) });
+    ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}),
+    ...(opts.transportOptions !== undefined ? { transportOptions: opts.transportOptions } : {}) });
   return 0;
 }
 

@@ -4,6 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/coerce-error';
 import { createRedisClient, parseRedisUrl } from '../transport/redis/redis-connection';
+import { buildRedisKeys } from '../transport/redis/redis-keys';
+import { defaultRedisTransportOptions, type RedisTransportOptions } from '../transport/redis/redis-transport-options';
 import { safeUrl } from '../transport/safe-url';
 import type { BeatEntry } from './beat-entry';
 import type { BeatLease, BeatStateStore } from './beat-state-store';
@@ -29,6 +31,8 @@ export interface RunBeatOptions {
   defaultQueue?: string;
   /** Prefix of beat's Redis keys (default `celeriac.beat`). */
   keyPrefix?: string;
+  /** The broker's `broker_transport_options` (sep, priority_steps, global_keyprefix decide queue key names). */
+  transportOptions?: Partial<RedisTransportOptions>;
 }
 
 /** What the loop needs besides the schedule: injectable so the loop can be driven in tests. */
@@ -54,6 +58,7 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
   const client = createRedisClient({ ...spec, options: { ...spec.options, commandTimeout: Math.max(500, Math.floor(leaseMs / 3)) } });
   client.on('error', () => undefined); // failures surface on the commands; ioredis reconnects by itself
   const keys = buildBeatKeys(options.keyPrefix);
+  const queueKeys = buildRedisKeys({ ...defaultRedisTransportOptions, ...options.transportOptions }, spec.db);
   const logger = options.logger.child({ component: 'beat' });
   logger.info({ broker: safeUrl(options.brokerUrl), entries: options.schedule.length, leaseMs, keys }, 'beat starting');
   try {
@@ -61,7 +66,8 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
     await runBeatLoop(options.schedule, {
       lease: new RedisBeatLease(client, leaseMs, keys),
       store: new RedisBeatStateStore(client, keys),
-      sender: { origin: `gen${process.pid}@${hostname()}`, replyTo: randomUUID(), defaultQueue: options.defaultQueue ?? 'celery' },
+      sender: { origin: `gen${process.pid}@${hostname()}`, replyTo: randomUUID(), defaultQueue: options.defaultQueue ?? 'celery',
+        queueKey: (queue, priority) => queueKeys.queueKey(queue, queueKeys.bucket(priority)) },
       logger, leaseMs, now: () => Date.now(), signal: options.signal,
     }, { timezone: options.timezone ?? 'UTC', missedRunPolicy: options.missedRunPolicy ?? 'run-once' });
   } finally {

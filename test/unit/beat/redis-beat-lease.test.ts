@@ -1,8 +1,10 @@
 import Redis from 'ioredis';
 import { buildScheduleFingerprint, type BeatEntry } from '../../../src/beat/beat-entry';
-import { buildBeatDelivery, buildRunTaskId, priorityListKey } from '../../../src/beat/build-beat-message';
+import { buildBeatDelivery, buildRunTaskId } from '../../../src/beat/build-beat-message';
 import { buildBeatKeys, RedisBeatLease, RedisBeatStateStore } from '../../../src/beat/redis-beat-lease';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
+import { buildRedisKeys } from '../../../src/transport/redis/redis-keys';
+import { defaultRedisTransportOptions } from '../../../src/transport/redis/redis-transport-options';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
 
 let server: RedisServer;
@@ -23,7 +25,8 @@ const entry: BeatEntry = {
   name: 'tick', task: 'tapp.tick', schedule: { kind: 'interval', everyMs: 1000 }, args: [1, 'a'], kwargs: { k: true },
   options: { queue: 'beatq', priority: 5 }, fingerprint: buildScheduleFingerprint({ kind: 'interval', everyMs: 1000 }, 'UTC'),
 };
-const sender = { origin: 'gen1@test', replyTo: 'reply-oid', defaultQueue: 'celery' };
+const kombuKeys = buildRedisKeys(defaultRedisTransportOptions, 0);
+const sender = { origin: 'gen1@test', replyTo: 'reply-oid', defaultQueue: 'celery', queueKey: (q: string, p: number) => kombuKeys.queueKey(q, kombuKeys.bucket(p)) };
 
 describe('RedisBeatLease', () => {
   it('lets one holder in, re-confirms it, fences each new holder, and releases', async () => {
@@ -71,7 +74,7 @@ describe('RedisBeatStateStore.commitRun', () => {
     expect(await store.commitRun(commit)).toBe('already-sent');
     expect(await store.commitRun({ ...commit, runAt: new Date('2024-01-01T00:00:00Z') })).toBe('already-sent');
     expect(await store.commitRun({ ...commit, runAt: new Date('2024-01-01T00:00:02Z'), leaseToken: 'someone-else' })).toBe('not-leader');
-    expect(await client.llen(priorityListKey('beatq', 5))).toBe(1);
+    expect(await client.llen('beatq\x06\x163')).toBe(1);
 
     expect(await store.load()).toEqual(new Map([['tick', { lastRunAt: runAt, fingerprint: entry.fingerprint }]]));
     expect(JSON.parse((await client.hget(keys.lastRun, 'tick'))!)).toEqual({
@@ -94,7 +97,5 @@ describe('RedisBeatStateStore.commitRun', () => {
       delivery_info: { exchange: '', routing_key: 'beatq' }, priority: 5, body_encoding: 'base64', delivery_tag: 'tag-1',
     });
     expect(JSON.parse(message.body.toString())).toEqual([[1, 'a'], { k: true }, { callbacks: null, errbacks: null, chain: null, chord: null }]);
-    expect(priorityListKey('q', 0)).toBe('q');
-    expect(priorityListKey('q', 255)).toBe('q\x06\x169');
   });
 });

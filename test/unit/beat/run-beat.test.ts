@@ -43,11 +43,11 @@ describe('runBeat', () => {
     await server.stop();
   });
 
-  async function runUntilSent(count: number, prefix: string): Promise<void> {
+  async function runUntilSent(count: number, prefix: string, extra: Partial<Parameters<typeof runBeat>[0]> = {}): Promise<void> {
     const controller = new AbortController();
     const log = capturingLogger();
     const running = runBeat({ brokerUrl: server.url(), schedule: loadBeatSchedule({ tick: { task: 't.tick', schedule: 0.5, options: { queue: 'rq' } } }, 'UTC'),
-      logger: log.logger, leaseMs: 1500, keyPrefix: prefix, signal: controller.signal });
+      logger: log.logger, leaseMs: 1500, keyPrefix: prefix, signal: controller.signal, ...extra });
     await log.waitFor('beat sent task', count);
     controller.abort();
     await running;
@@ -62,6 +62,11 @@ describe('runBeat', () => {
     const runAts = headers.map((h) => Date.parse(h.expires) - 500);
     expect(runAts.slice(1).map((t, i) => t - runAts[i]!)).toEqual([500, 500, 500, 500, 500]);
     expect(await probe.get('r1.lease')).toBeNull();
+  });
+
+  it('names queue keys with the broker transport options (global_keyprefix, sep, priority steps)', async () => {
+    await runUntilSent(1, 'r2', { transportOptions: { globalKeyprefix: 'pfx:' } });
+    expect(await probe.llen('pfx:rq')).toBe(1);
   });
 
   it('keeps retrying, without throwing, while the broker is unreachable, and stops on abort', async () => {
