@@ -1,0 +1,58 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { BackendError } from '../errors/celeriac-error';
+import { coerceError } from '../errors/coerce-error';
+import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/redis-connection';
+
+/**
+ * Creates an ioredis client for the result backend with an 'error' listener attached before
+ * anything can fail (so no 'error' event is ever unhandled), and connects it. A failed first connect
+ * disconnects the client (no background reconnect loop) and throws BackendError
+ * CELERIAC_BACKEND_CONNECT whose one-line message names the safe URL and the socket error.
+ */
+export async function openRedisBackendClient(spec: RedisConnectionSpec, shownUrl: string, role: string, logger: Logger): Promise<Redis> {
+  const client = createRedisClient(spec);
+  let lastError: Error | undefined;
+  let lastLogged = '';
+  client.on('error', (err: unknown) => {
+    lastError = coerceError(err);
+    // ioredis repeats the same error on every reconnect attempt: log each distinct one once.
+    if (lastError.message !== lastLogged) {
+      lastLogged = lastError.message;
+      logger.warn({ err: lastError, role }, 'result backend connection error');
+    }
+  });
+  client.on('ready', () => {
+    if (lastLogged) logger.info({ role }, 'result backend connection restored');
+    lastLogged = '';
+  });
+  try {
+    await client.connect();
+  } catch (thrown) {
+    client.disconnect();
+    const why = (lastError ?? coerceError(thrown)).message;
+    throw new BackendError('CELERIAC_BACKEND_CONNECT', `cannot connect to the result backend at ${shownUrl}: ${why}`, { cause: lastError ?? thrown });
+  }
+  return client;
+}
+
+/** Closes a client politely (QUIT) when it is connected, else drops it; never throws. */
+export async function closeRedisBackendClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through: the connection broke while quitting
+    }
+  }
+  client.disconnect();
+}
+
+/** Wraps a failed command in BackendError CELERIAC_BACKEND_IO naming what was being done. */
+export function backendIoError(what: string, thrown: unknown): BackendError {
+  if (thrown instanceof BackendError) return thrown;
+  const err = coerceError(thrown);
+  return new BackendError('CELERIAC_BACKEND_IO', `result backend ${what} failed: ${err.message}`, { cause: err });
+}

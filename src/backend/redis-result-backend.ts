@@ -1,0 +1,164 @@
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { BackendError } from '../errors/celeriac-error';
+import { coerceError } from '../errors/coerce-error';
+import { decodeResultMeta, encodeResultMeta } from '../protocol/result-meta-codec';
+import type { ResultMeta } from '../protocol/result-meta';
+import { parseRedisUrl, type RedisConnectionSpec } from '../transport/redis/redis-connection';
+import { safeUrl } from '../transport/safe-url';
+import { backendIoError, closeRedisBackendClient, openRedisBackendClient } from './open-redis-backend-client';
+import type { ResultBackend, StoreOptions } from './result-backend';
+import { buildTaskKey, parseResultBackendOptions, type ResultBackendOptions } from './result-backend-options';
+import { RedisResultSubscriber } from './redis-result-subscriber';
+import { STORE_RESULT_LUA } from './store-result-script';
+
+/** ioredis client with the store script registered as a command. */
+type ScriptedRedis = Redis & {
+  celeriacStoreResult(key: string, encoded: string, ttlSec: number): Promise<number>;
+};
+
+/**
+ * Celery's Redis result backend (`celery/backends/redis.py`): metas under
+ * `[prefix]celery-task-meta-<id>`, every write published on the channel of the same name, a stored
+ * SUCCESS never overwritten (checked atomically in Lua, see STORE_RESULT_LUA), and waits served by
+ * one shared pub/sub connection.
+ */
+export class RedisResultBackend implements ResultBackend {
+  private client: ScriptedRedis | null = null;
+  private connecting: Promise<ScriptedRedis> | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly subscriber: RedisResultSubscriber;
+  private readonly shownUrl: string;
+
+  constructor(
+    private readonly spec: RedisConnectionSpec,
+    url: string,
+    /** Normalised options (expiry, key prefix). */
+    readonly options: ResultBackendOptions,
+    private readonly logger: Logger,
+  ) {
+    this.shownUrl = safeUrl(url);
+    this.subscriber = new RedisResultSubscriber({
+      open: () => openRedisBackendClient(this.spec, this.shownUrl, 'subscriber', this.logger),
+      read: async (channel) => this.readKey(channel),
+      logger: this.logger,
+    });
+  }
+
+  /** The key (and channel) holding a task's meta, global key prefix included. */
+  keyFor(taskId: string): string {
+    return buildTaskKey(this.options.keyPrefix, taskId);
+  }
+
+  /** Connects the command connection; throws BackendError CELERIAC_BACKEND_CONNECT on failure. */
+  async connect(): Promise<void> {
+    await this.connection();
+  }
+
+  /** Stores and publishes `meta` atomically unless SUCCESS is already stored (then returns false). */
+  async storeResult(meta: ResultMeta, options: StoreOptions = {}): Promise<boolean> {
+    // Encoding errors (unserializable results) propagate as they are: the worker turns them into EncodeError.
+    const encoded = encodeResultMeta(meta);
+    const expires = options.expiresSec !== undefined ? options.expiresSec : this.options.resultExpiresSec;
+    const client = await this.connection();
+    try {
+      const written = await client.celeriacStoreResult(this.keyFor(meta.taskId), encoded, expires ?? 0);
+      return written === 1;
+    } catch (thrown) {
+      throw backendIoError(`store of task ${meta.taskId}`, thrown);
+    }
+  }
+
+  /** The stored meta, or null when none is stored (PENDING). */
+  async getTaskMeta(taskId: string): Promise<ResultMeta | null> {
+    return this.readKey(this.keyFor(taskId));
+  }
+
+  /** Waits on pub/sub for a ready state (SUBSCRIBE, then GET); rejects with CELERIAC_BACKEND_TIMEOUT. */
+  waitForResult(taskId: string, timeoutMs: number): Promise<ResultMeta> {
+    if (this.closing) return Promise.reject(closedError());
+    return this.subscriber.wait(this.keyFor(taskId), taskId, timeoutMs);
+  }
+
+  /** Deletes the stored meta (`AsyncResult.forget`). */
+  async forget(taskId: string): Promise<void> {
+    const client = await this.connection();
+    try {
+      await client.del(this.keyFor(taskId));
+    } catch (thrown) {
+      throw backendIoError(`forget of task ${taskId}`, thrown);
+    }
+  }
+
+  /** Number of channels the shared subscriber connection is subscribed to. */
+  get subscribedChannels(): number {
+    return this.subscriber.subscribedChannels;
+  }
+
+  /** Rejects pending waits and closes both connections. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.subscriber.close();
+      const client = this.client ?? (this.connecting ? await this.connecting.catch(() => null) : null);
+      this.client = null;
+      if (client) await closeRedisBackendClient(client);
+    })();
+    return this.closing;
+  }
+
+  private async readKey(key: string): Promise<ResultMeta | null> {
+    const client = await this.connection();
+    let text: string | null;
+    try {
+      text = await client.get(key);
+    } catch (thrown) {
+      throw backendIoError(`read of ${key}`, thrown);
+    }
+    return text === null ? null : decodeResultMeta(text);
+  }
+
+  private connection(): Promise<ScriptedRedis> {
+    if (this.closing) return Promise.reject(closedError());
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= openRedisBackendClient(this.spec, this.shownUrl, 'commands', this.logger).then((redis) => {
+      redis.defineCommand('celeriacStoreResult', { numberOfKeys: 1, lua: STORE_RESULT_LUA });
+      const client = redis as ScriptedRedis;
+      if (this.closing) {
+        void closeRedisBackendClient(client);
+        throw closedError();
+      }
+      this.client = client;
+      return client;
+    }).finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+}
+
+/**
+ * Builds a RedisResultBackend for a `redis://`, `rediss://`, `redis+socket://` or `sentinel://` URL.
+ * `options` is validated with resultBackendOptionsSchema (Celery names accepted); nothing connects
+ * until `connect()` or the first command.
+ */
+export function createRedisResultBackend(url: string, options: unknown, logger: Logger): RedisResultBackend {
+  const parsed = parseResultBackendOptions(options);
+  let spec: RedisConnectionSpec;
+  try {
+    spec = parseRedisUrl(url, {
+      ...(parsed.masterName ? { masterName: parsed.masterName } : {}),
+      ...(parsed.connectTimeoutMs ? { connectTimeoutMs: parsed.connectTimeoutMs } : {}),
+    });
+  } catch (thrown) {
+    const err = coerceError(thrown);
+    throw new BackendError('CELERIAC_BACKEND_BAD_URL', `result_backend: ${err.message}`, { cause: err });
+  }
+  // Fail a command after a bounded number of reconnect attempts instead of queueing it forever
+  // (Celery's backend gives up after its retry policy too).
+  const bounded: RedisConnectionSpec = { ...spec, options: { ...spec.options, maxRetriesPerRequest: 20 } };
+  return new RedisResultBackend(bounded, url, parsed, logger);
+}
+
+function closedError(): BackendError {
+  return new BackendError('CELERIAC_BACKEND_CLOSED', 'the result backend is closed');
+}
