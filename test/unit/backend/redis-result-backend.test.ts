@@ -99,6 +99,19 @@ describe('RedisResultBackend on a real redis-server', () => {
     expect(backend.subscribedChannels).toBe(0);
   });
 
+  it('re-reads waited keys after the subscriber connection drops, so a result stored meanwhile is not lost', async () => {
+    const backend = await backendWith();
+    const id = newTaskId();
+    const key = `celery-task-meta-${id}`;
+    const waiting = backend.waitForResult(id, 10_000);
+    await publishUntilHeard(key, encodeResultMeta(buildMeta(id, 'STARTED', { pid: 1, hostname: 'h' })));
+    await raw.client('KILL', 'TYPE', 'pubsub');
+    // Stored while nobody listens: only the re-read after reconnecting can find it.
+    const meta = buildMeta(id, 'SUCCESS', 'after-reconnect');
+    await raw.set(key, encodeResultMeta(meta));
+    await expect(waiting).resolves.toEqual(meta);
+  });
+
   it('unsubscribes when the last waiter on a key times out', async () => {
     const backend = await backendWith();
     const id = newTaskId();
