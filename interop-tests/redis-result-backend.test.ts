@@ -106,7 +106,7 @@ describe('Python Celery reads what RedisResultBackend stores', () => {
     expect(b).toMatchObject({ state: 'FAILURE', raised: { type: 'ValueError', module: 'builtins', message: 'boom' },
       info: { exception: 'ValueError', args: ['boom'] } });
     expect(b?.traceback).toContain('ValueError: boom');
-    expect(c).toMatchObject({ state: 'FAILURE', raised: { type: 'PaymentDeclinedError', message: 'card 42 declined' } });
+    expect(c).toMatchObject({ state: 'FAILURE', raised: { type: 'PaymentDeclinedError', module: 'celery.exceptions', message: 'card 42 declined' } });
   });
 
   it('reports REVOKED as TaskRevokedError and a PROGRESS custom state with its meta', async () => {

@@ -51,7 +51,8 @@ export class MemoryResultBackend implements ResultBackend {
     const current = this.read(key);
     if (current?.status === 'SUCCESS') return false;
     const expires = options.expiresSec !== undefined ? options.expiresSec : this.expiresSec;
-    this.store.set(key, { text, expiresAtMs: expires ? this.now() + expires * 1000 : null });
+    const ttlSec = Math.trunc(expires ?? 0); // as the Redis backend (and Celery's int expiry)
+    this.store.set(key, { text, expiresAtMs: ttlSec > 0 ? this.now() + ttlSec * 1000 : null });
     const published = decodeResultMeta(text);
     if (READY_STATES.has(published.status)) this.waiters.settle(key, published);
     return true;

@@ -62,7 +62,8 @@ export class RedisResultBackend implements ResultBackend {
     const expires = options.expiresSec !== undefined ? options.expiresSec : this.options.resultExpiresSec;
     const client = await this.connection();
     try {
-      const written = await client.celeriacStoreResult(this.keyFor(meta.taskId), encoded, expires ?? 0);
+      // Whole seconds, as Celery's prepare_expires(type=int) truncates; below 1 s means no expiry there too.
+      const written = await client.celeriacStoreResult(this.keyFor(meta.taskId), encoded, Math.trunc(expires ?? 0));
       return written === 1;
     } catch (thrown) {
       throw backendIoError(`store of task ${meta.taskId}`, thrown);

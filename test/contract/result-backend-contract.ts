@@ -143,6 +143,9 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       expect(await fx.ttlSec(short)).toBeLessThanOrEqual(30);
       expect(await fx.ttlSec(never)).toBeNull();
       expect(await fx.ttlSec(newTaskId())).toBeUndefined();
+      const fractional = newTaskId();
+      await fx.backend.storeResult(buildMeta(fractional, 'SUCCESS', 1), { expiresSec: 7.9 });
+      expect(await fx.ttlSec(fractional)).toBeLessThanOrEqual(7);
     });
 
     it('stores without expiry when the backend is configured with 0', async () => {
