@@ -93,6 +93,7 @@ def main():
     worker = None
     try:
         send_all()
+        consumed = [e.decode() for e in reversed(broker.lrange("in", 0, -1))]
         env = dict(os.environ, PYTHONPATH=HERE)
         worker = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "celery"), "-A", "canvas_app",
                                    "worker", "-P", "solo", "-Q", "in", "-n", "pycap@vm", "--without-gossip",
@@ -112,6 +113,7 @@ def main():
         out = {
             "description": "messages and records a Python worker (celery 5.6.2) wrote for canvas follow-ups",
             "celery": __import__("celery").__version__,
+            "consumed": consumed,
             "followUps": [e.decode() for e in reversed(broker.lrange("celery", 0, -1))],
             "held": [e.decode() for e in broker.lrange("held", 0, -1)],
             "unacked": unacked,

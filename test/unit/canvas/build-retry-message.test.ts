@@ -1,0 +1,88 @@
+import { buildRetryMessage, retryCountdownSec } from '../../../src/canvas/build-retry-message';
+import { MaxRetriesExceededError, Retry } from '../../../src/canvas/task-signals';
+import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
+import { loadFollowUps, producerProperties, taskMessageOf, tid, viewEnvelope } from './python-followups';
+
+const fx = loadFollowUps();
+const original = taskMessageOf(viewEnvelope(fx.consumed.find((raw) => viewEnvelope(raw).headers.id === tid(1201)) as string));
+const [pythonEnvelope, exchange, routingKey] = JSON.parse(fx.unacked[0] as string) as [Record<string, unknown>, string, string];
+const python = decodeRedisEnvelope(JSON.stringify(pythonEnvelope)).message;
+const pythonEta = new Date(python.headers.eta as string);
+
+describe('buildRetryMessage (vector 12: what Task.retry publishes)', () => {
+  const now = new Date(pythonEta.getTime() - 100_000);
+  const retry = buildRetryMessage(original, { countdownSec: 100, exc: new Error('boom 5'), deliveredVia: { exchange: '', routingKey: 'in' } }, now);
+
+  it('matches the Python retry message: same id, retries+1, parent_id = own id, custom header kept, origin property', () => {
+    expect(retry.message.body.toString()).toBe(python.body.toString());
+    const { eta, ...headers } = retry.message.headers;
+    const { eta: pyEta, ...pyHeaders } = python.headers;
+    expect(headers).toEqual(pyHeaders);
+    expect(Object.keys(retry.message.headers)).toEqual(Object.keys(python.headers));
+    // JS dates carry milliseconds; Python's microseconds beyond them cannot be reproduced
+    expect(eta).toBe(`${(pyEta as string).slice(0, 23)}000+00:00`);
+    expect(retry.message.properties).toEqual(producerProperties(python.properties));
+    expect(Object.keys(retry.message.properties)).toEqual(Object.keys(producerProperties(python.properties)));
+    expect(retry.route).toEqual({ exchange, routingKey });
+    expect(retry.when).toBe(100);
+  });
+
+  it('keeps an existing parent, drops x-death headers, uses new args and an explicit eta', () => {
+    const child = { ...original, parentId: 'p-1', retries: 1, customHeaders: { 'x-death': [{}], 'x-first-death-queue': 'q', keep: 1 } };
+    const eta = new Date('2030-01-01T00:00:00Z');
+    const r = buildRetryMessage(child, { args: [9], eta, deliveredVia: { exchange: 'tasks', routingKey: 'rk' } }, now);
+    expect(r.message.headers).toMatchObject({ parent_id: 'p-1', retries: 2, eta: '2030-01-01T00:00:00+00:00', keep: 1, argsrepr: '(9,)' });
+    expect(r.message.headers).not.toHaveProperty('x-death');
+    expect(r.message.headers).not.toHaveProperty('x-first-death-queue');
+    expect(r.route).toEqual({ exchange: 'tasks', routingKey: 'rk' });
+    expect(r.when).toBe(eta);
+  });
+
+  it('defaults the countdown to default_retry_delay (180 s)', () => {
+    const r = buildRetryMessage(original, {}, new Date('2026-01-01T00:00:00Z'));
+    expect(r.message.headers.eta).toBe('2026-01-01T00:03:00+00:00');
+  });
+
+  it('past max_retries: rethrows exc, else MaxRetriesExceededError worded as Python', () => {
+    const third = { ...original, retries: 3 };
+    const exc = new TypeError('original');
+    expect(() => buildRetryMessage(third, { exc }, now)).toThrow(exc);
+    let thrown: unknown;
+    try {
+      buildRetryMessage(third, {}, now);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(MaxRetriesExceededError);
+    expect((thrown as MaxRetriesExceededError).message).toBe(`Can't retry canvas.retry_once[${tid(1201)}] args:(5,) kwargs:{}`);
+    expect((thrown as MaxRetriesExceededError).pythonModule).toBe('celery.exceptions');
+    expect(() => buildRetryMessage({ ...original, retries: 50 }, { maxRetries: null }, now)).not.toThrow();
+  });
+
+  it('Retry carries the message and renders like Python', () => {
+    const signal = new Retry({ message: retry.message, route: retry.route, when: 100, exc: Object.assign(new Error('boom 5'), { name: 'ValueError' }) });
+    expect(signal.message).toBe("Retry in 100s: ValueError('boom 5')");
+    expect(signal.pythonType).toBe('Retry');
+    expect(signal.code).toBe('CELERIAC_TASK_RETRY');
+  });
+});
+
+describe('retryCountdownSec (autoretry + get_exponential_backoff_interval)', () => {
+  it('without backoff uses the default delay', () => {
+    expect(retryCountdownSec(4, { backoff: false })).toBe(180);
+    expect(retryCountdownSec(4, { backoff: 0, defaultDelaySec: 7 })).toBe(7);
+  });
+
+  it('factor * 2^retries capped by backoff_max, no jitter', () => {
+    expect([0, 1, 2, 3].map((r) => retryCountdownSec(r, { backoff: true, jitter: false }))).toEqual([1, 2, 4, 8]);
+    expect(retryCountdownSec(3, { backoff: 3, jitter: false })).toBe(24);
+    expect(retryCountdownSec(10, { backoff: 2, jitter: false, backoffMaxSec: 600 })).toBe(600);
+    expect(retryCountdownSec(2, { backoff: 0.5, jitter: false })).toBe(4); // int(max(1.0, 0.5)) = 1
+  });
+
+  it('full jitter: randrange(countdown + 1) from the injected random', () => {
+    expect(retryCountdownSec(3, { backoff: true }, () => 0)).toBe(0);
+    expect(retryCountdownSec(3, { backoff: true }, () => 0.999999)).toBe(8);
+    expect(retryCountdownSec(3, { backoff: true }, () => 0.5)).toBe(4);
+  });
+});
