@@ -41,10 +41,11 @@ export function buildGlobRegExp(pattern: string): RegExp {
       if (close < 0) {
         out += '\\[';
       } else {
-        let body = pattern.slice(i + 1, close).replace(/\\/g, '\\\\');
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        else if (body.startsWith('^')) body = `\\${body}`;
-        out += `[${body}]`;
+        const raw = pattern.slice(i + 1, close);
+        const negate = raw.startsWith('!');
+        // JS classes need `\`, `[`, `]` and a leading `^` escaped; Python's need only `\`
+        const body = (negate ? raw.slice(1) : raw).replace(/[\\[\]^]/g, '\\$&');
+        out += `[${negate ? '^' : ''}${body}]`;
         i = close;
       }
     } else out += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

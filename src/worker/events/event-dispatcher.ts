@@ -167,7 +167,7 @@ export class EventDispatcher implements TaskEventSink {
       hostname,
       pid: this.opts.pid ?? process.pid,
       clock: this.opts.clock.forward(),
-      nowMs,
+      timestampSec: nowMs / 1000,
       timezoneOffsetMin: new Date(nowMs).getTimezoneOffset(),
     }, fields);
     try {
