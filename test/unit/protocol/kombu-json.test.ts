@@ -1,0 +1,96 @@
+import { decodeKombuJson, encodeKombuJson, formatPythonNumber, PythonDatetime } from '../../../src/protocol';
+
+describe('decodeKombuJson', () => {
+  it('decodes surrogate pairs to the astral character and keeps BMP escapes', () => {
+    expect(decodeKombuJson('["\\ud83d\\ude00", "\\u00e9", "caf\\u00e9"]')).toEqual(['😀', 'é', 'café']);
+  });
+
+  it('turns unsafe integers into bigint and accepts NaN/Infinity as Python writes them', () => {
+    expect(decodeKombuJson('[9007199254740993, -9007199254740993, 9007199254740991, 1.5e300, NaN, -Infinity]'))
+      .toEqual([9007199254740993n, -9007199254740993n, 9007199254740991, 1.5e300, NaN, -Infinity]);
+  });
+
+  it('decodes every kombu type wrapper', () => {
+    const text = '[{"__type__": "datetime", "__value__": "2024-01-02T03:04:05"},'
+      + ' {"__type__": "datetime", "__value__": "2024-01-02T05:04:05.678901+02:00"},'
+      + ' {"__type__": "date", "__value__": "2024-02-29"}, {"__type__": "time", "__value__": "13:14:15.000016"},'
+      + ' {"__type__": "decimal", "__value__": "1.50"}, {"__type__": "uuid", "__value__": {"hex": "12345678123456781234567812345678"}},'
+      + ' {"__type__": "uuid", "__value__": "12345678-1234-5678-1234-56781234567A"},'
+      + ' {"__type__": "bytes", "__value__": "h\\u00e9"}, {"__type__": "base64", "__value__": "/wD+"}]';
+    const out = decodeKombuJson(text) as unknown[];
+    expect(out).toEqual([new Date('2024-01-02T03:04:05Z'), new Date('2024-01-02T03:04:05.678Z'), '2024-02-29', '13:14:15.000016', '1.50',
+      '12345678-1234-5678-1234-567812345678', '12345678-1234-5678-1234-56781234567a', Buffer.from('hé'), Buffer.from([0xff, 0, 0xfe])]);
+    expect((out[1] as PythonDatetime).microsecond).toBe(678901);
+  });
+
+  it('leaves objects with other key sets alone (a third key disables the wrapper)', () => {
+    expect(decodeKombuJson('{"__type__": "datetime", "__value__": "x", "extra": 1}')).toEqual({ __type__: 'datetime', __value__: 'x', extra: 1 });
+  });
+
+  it.each([
+    ['unknown type', '{"__type__": "set", "__value__": [1]}', /unknown type/],
+    ['bad datetime', '{"__type__": "datetime", "__value__": "yesterday"}', /not an ISO datetime/],
+    ['bad date', '{"__type__": "date", "__value__": "2023-02-29"}', /not an ISO date/],
+    ['bad uuid', '{"__type__": "uuid", "__value__": {"hex": "xyz"}}', /not a uuid/],
+    ['bad decimal', '{"__type__": "decimal", "__value__": "1,5"}', /not a decimal/],
+    ['bad base64', '{"__type__": "base64", "__value__": "!!"}', /base64/],
+    ['syntax error', '[1, 2', /not valid JSON.*position/],
+    ['trailing data', '[1] x', /extra data/],
+    ['raw control character', '["a\nb"]', /invalid string/],
+  ])('refuses %s with CELERIAC_PROTOCOL_BAD_BODY', (_what, text, message) => {
+    expect(() => decodeKombuJson(text)).toThrow(expect.objectContaining({ code: 'CELERIAC_PROTOCOL_BAD_BODY', message: expect.stringMatching(message) }));
+  });
+
+  it('stores a "__proto__" key as data', () => {
+    const out = decodeKombuJson('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+  });
+});
+
+describe('encodeKombuJson', () => {
+  it('writes Python spacing and ASCII escapes', () => {
+    expect(encodeKombuJson([['é', '✓', '😀'], { a: 1, b: [true, null] }])).toBe('[["\\u00e9", "\\u2713", "\\ud83d\\ude00"], {"a": 1, "b": [true, null]}]');
+  });
+
+  it('wraps Date, Buffer and writes bigint as an integer', () => {
+    expect(encodeKombuJson([new Date('2024-01-02T03:04:05Z'), new PythonDatetime(Date.parse('2024-01-02T03:04:05.678Z'), 678901),
+      Buffer.from('text'), Buffer.from([0xff, 0x00]), 2n ** 64n])).toBe('[{"__type__": "datetime", "__value__": "2024-01-02T03:04:05+00:00"}, '
+      + '{"__type__": "datetime", "__value__": "2024-01-02T03:04:05.678901+00:00"}, {"__type__": "bytes", "__value__": "text"}, '
+      + '{"__type__": "base64", "__value__": "/wA="}, 18446744073709551616]');
+  });
+
+  it('skips undefined and function members (as JSON.stringify), writes undefined array items as null, honours toJSON', () => {
+    expect(encodeKombuJson({ f: () => 1, s: Symbol('s') })).toBe('{}');
+    expect(encodeKombuJson({ a: undefined, b: [undefined], c: { toJSON: () => 'x' } })).toBe('{"b": [null], "c": "x"}');
+  });
+
+  it('round-trips through decodeKombuJson', () => {
+    const value = { when: new Date('2026-11-21T04:22:06.375Z'), big: 2n ** 70n, raw: Buffer.from([1, 2, 3]), s: '😀\u0000"\\' };
+    expect(decodeKombuJson(encodeKombuJson(value))).toEqual(value);
+  });
+
+  it.each([
+    ['a function', () => 1],
+    ['a symbol', Symbol('s')],
+    ['a Map', new Map()],
+    ['an invalid Date', new Date(NaN)],
+  ])('refuses %s with CELERIAC_PROTOCOL_ENCODE', (_what, value) => {
+    expect(() => encodeKombuJson([value])).toThrow(expect.objectContaining({ code: 'CELERIAC_PROTOCOL_ENCODE' }));
+  });
+
+  it('refuses a cycle, naming the path', () => {
+    const a: Record<string, unknown> = {};
+    a.self = [a];
+    expect(() => encodeKombuJson(a)).toThrow(/\$\.self\[0\].*circular/);
+  });
+});
+
+describe('formatPythonNumber', () => {
+  it.each([
+    [1, '1'], [-2.5, '-2.5'], [0.0001, '0.0001'], [0.00001, '1e-05'], [1.5e16, '1.5e+16'], [1e-7, '1e-07'], [-0, '-0.0'],
+    [123456.789, '123456.789'], [1e300, '1e+300'],
+  ])('%p → %s as Python repr', (n, text) => {
+    expect(formatPythonNumber(n)).toBe(text);
+  });
+});
