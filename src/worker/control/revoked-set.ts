@@ -26,6 +26,8 @@ export class RevokedSet {
   private readonly maxlen: number;
   private readonly expiresSec: number;
   private readonly nowSec: () => number;
+  private lastInsertedSec = Number.NEGATIVE_INFINITY;
+  private inTimeOrder = true;
 
   constructor(options: RevokedSetOptions = {}) {
     this.maxlen = options.maxlen ?? REVOKES_MAX;
@@ -41,12 +43,13 @@ export class RevokedSet {
   /** Remembers `id` (refreshing it if present), at `insertedSec` or now. */
   add(id: string, insertedSec: number = this.nowSec()): void {
     this.entries.delete(id);
+    if (insertedSec < this.lastInsertedSec) this.inTimeOrder = false;
+    else this.lastInsertedSec = insertedSec;
     this.entries.set(id, insertedSec);
-    // past maxlen drop the earliest inserted (cheap; purge() orders by time for merged peer entries)
-    while (this.entries.size > this.maxlen) {
-      const first = this.entries.keys().next().value as string;
-      this.entries.delete(first);
-    }
+    if (this.entries.size <= this.maxlen) return;
+    // Map order is time order unless peer entries arrived out of order; then sort once
+    if (!this.inTimeOrder) this.reorder();
+    while (this.entries.size > this.maxlen) this.entries.delete(this.entries.keys().next().value as string);
   }
 
   /** True when `id` was revoked and has not expired. */
@@ -83,14 +86,20 @@ export class RevokedSet {
   /** Drops ids past `maxlen` (oldest first) and expired ids. */
   purge(): void {
     const now = this.nowSec();
-    const byAge = [...this.entries.entries()].sort((a, b) => a[1] - b[1]);
-    let excess = byAge.length - this.maxlen;
-    for (const [id, inserted] of byAge) {
+    if (!this.inTimeOrder) this.reorder();
+    for (const [id, inserted] of this.entries) {
       const expired = this.expiresSec > 0 && inserted + this.expiresSec <= now;
-      if (excess <= 0 && !expired) break;
+      if (this.entries.size <= this.maxlen && !expired) break;
       this.entries.delete(id);
-      excess--;
     }
+  }
+
+  /** Rebuilds the Map in insertion-time order. */
+  private reorder(): void {
+    const byAge = [...this.entries.entries()].sort((a, b) => a[1] - b[1]);
+    this.entries.clear();
+    for (const [id, inserted] of byAge) this.entries.set(id, inserted);
+    this.inTimeOrder = true;
   }
 
   /** The set as `LimitedSet._data` goes on the wire in `hello`: `{id: [time (float), id]}`. */

@@ -1,0 +1,118 @@
+import type { Clock } from '../../../../src/worker/clock';
+import { EventDispatcher } from '../../../../src/worker/events/event-dispatcher';
+import { LamportClock } from '../../../../src/worker/events/lamport-clock';
+import { FakeTransport, FakeWorker, bodyOf, makeRequest, testReprs, type Published } from '../control/fake-worker';
+
+/** A manual clock: timers fire only when the test advances time. */
+class ManualClock implements Clock {
+  nowMs = 1_795_234_917_916;
+  private timers: Array<{ at: number; fn: () => void }> = [];
+  now(): number { return this.nowMs; }
+  setTimer(fn: () => void, ms: number): () => void {
+    const timer = { at: this.nowMs + ms, fn };
+    this.timers.push(timer);
+    return () => { this.timers = this.timers.filter((t) => t !== timer); };
+  }
+  advance(ms: number): void {
+    this.nowMs += ms;
+    const due = this.timers.filter((t) => t.at <= this.nowMs);
+    this.timers = this.timers.filter((t) => t.at > this.nowMs);
+    for (const t of due) t.fn();
+  }
+  get pending(): number { return this.timers.length; }
+}
+
+function setup(sendTaskEvents = false) {
+  const transport = new FakeTransport();
+  const worker = new FakeWorker();
+  const time = new ManualClock();
+  const sent: string[] = [];
+  const dispatcher = new EventDispatcher({
+    transport, inspector: worker, clock: new LamportClock(), reprs: testReprs, heartbeatIntervalSec: 2,
+    sendTaskEvents, timeSource: time, pid: 777, loadavg: () => [0.5, 0.25, 0.125], onPublished: (t) => sent.push(t),
+  });
+  return { transport, worker, time, dispatcher, sent };
+}
+
+const types = (published: Published[]): string[] => published.map((p) => bodyOf(p).type as string);
+
+describe('EventDispatcher', () => {
+  it('sends worker-online, a heartbeat every freq seconds, and worker-offline on close', async () => {
+    const { transport, worker, time, dispatcher, sent } = setup();
+    worker.active = [makeRequest('a')];
+    await dispatcher.start();
+    const online = transport.published[0] as Published;
+    expect(online.kind).toBe('fanout');
+    expect(online.exchange).toBe('celeryev');
+    expect(online.routingKey).toBe('worker.online');
+    expect(online.message.headers).toEqual({ hostname: 'ts1@host' });
+    expect(online.message.body.toString()).toContain('"freq": 2.0, "active": 1, "processed": 9, "loadavg": [0.5, 0.25, 0.13]');
+    expect(Object.keys(bodyOf(online))).toEqual([
+      'hostname', 'utcoffset', 'pid', 'clock', 'freq', 'active', 'processed', 'loadavg', 'sw_ident', 'sw_ver', 'sw_sys', 'timestamp', 'type',
+    ]);
+    expect(bodyOf(online)).toMatchObject({ hostname: 'ts1@host', pid: 777, clock: 1, sw_ident: 'celeriac', timestamp: 1795234917.916 });
+
+    time.advance(1999);
+    expect(transport.published).toHaveLength(1);
+    time.advance(1);
+    const beat = await transport.waitFor((p) => p.routingKey === 'worker.heartbeat');
+    expect(bodyOf(beat).clock).toBe(2);
+    time.advance(2000);
+    await transport.waitFor((p) => bodyOf(p).clock === 3);
+
+    await dispatcher.close();
+    expect(types(transport.published)).toEqual(['worker-online', 'worker-heartbeat', 'worker-heartbeat', 'worker-offline']);
+    expect(time.pending).toBe(0);
+    expect(sent).toEqual(['worker-online', 'worker-heartbeat', 'worker-heartbeat', 'worker-offline']);
+    await dispatcher.close(); // idempotent
+    expect(transport.published).toHaveLength(4);
+  });
+
+  it('sends task events only while enabled, mapped to Celery’s wire fields', async () => {
+    const { transport, dispatcher } = setup(false);
+    await dispatcher.start();
+    dispatcher.taskEvent('task-received', { uuid: 'u1', name: 'tapp.add', args: [2, 3], kwargs: {} });
+    expect(dispatcher.enableTaskEvents()).toBe(true);
+    expect(dispatcher.enableTaskEvents()).toBe(false);
+    dispatcher.taskEvent('task-received', { uuid: 'u2', name: 'tapp.add', args: [2], kwargs: { a: 1 }, argsRepr: null, eta: null });
+    dispatcher.taskEvent('task-succeeded', { uuid: 'u2', result: 'done', runtimeSec: 0.25 });
+    dispatcher.taskEvent('task-failed', { uuid: 'u3', error: new TypeError('boom'), runtimeSec: 1 });
+    const failed = await transport.waitFor((p) => p.routingKey === 'task.failed');
+    expect(dispatcher.disableTaskEvents()).toBe(true);
+    dispatcher.taskEvent('task-started', { uuid: 'u4' });
+    await dispatcher.close();
+
+    expect(types(transport.published)).toEqual(['worker-online', 'task-received', 'task-succeeded', 'task-failed', 'worker-offline']);
+    const received = bodyOf(transport.published[1] as Published);
+    expect(received).toMatchObject({ uuid: 'u2', name: 'tapp.add', args: '(2,)', kwargs: "{'a': 1}", retries: 0, eta: null, type: 'task-received' });
+    expect((transport.published[2] as Published).message.body.toString()).toContain('"uuid": "u2", "result": "\'done\'", "runtime": 0.25');
+    expect(bodyOf(failed)).toMatchObject({ uuid: 'u3', exception: "TypeError('boom')" });
+    expect(bodyOf(failed).traceback).toContain('TypeError: boom');
+  });
+
+  it('answers the heartbeat command with freq 5 and the software fields only', async () => {
+    const { transport, dispatcher } = setup();
+    await dispatcher.start();
+    await dispatcher.sendRequestedHeartbeat();
+    await dispatcher.close();
+    const body = bodyOf(transport.published[1] as Published);
+    expect(Object.keys(body)).toEqual(['hostname', 'utcoffset', 'pid', 'clock', 'freq', 'sw_ident', 'sw_ver', 'sw_sys', 'timestamp', 'type']);
+    expect((transport.published[1] as Published).message.body.toString()).toContain('"freq": 5.0');
+  });
+
+  it('never throws when the broker is down (events are fire-and-forget)', async () => {
+    const { transport, dispatcher, sent } = setup(true);
+    const warnings: unknown[] = [];
+    const quiet = new EventDispatcher({
+      transport, inspector: new FakeWorker(), clock: new LamportClock(), reprs: testReprs, sendTaskEvents: true,
+      timeSource: new ManualClock(), logger: { warn: (obj: unknown) => warnings.push(obj), debug: () => undefined } as never,
+    });
+    transport.failPublish = true;
+    await quiet.start();
+    expect(() => quiet.taskEvent('task-started', { uuid: 'x' })).not.toThrow();
+    await quiet.close();
+    await dispatcher.close();
+    expect(warnings.length).toBe(3);
+    expect(sent).toEqual([]);
+  });
+});
