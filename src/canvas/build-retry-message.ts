@@ -1,8 +1,9 @@
 import type { Route } from '../protocol/kombu-message';
 import type { TaskMessage } from '../protocol/task-message';
 import type { PlannedMessage } from './build-signature-message';
-import { encodeOutgoingTask, isoUtc } from './encode-outgoing-task';
-import { pythonRepr } from './python-repr';
+import { encodeTaskMessage } from '../protocol/encode-task-message';
+import { pythonRepr } from '../protocol/python-repr';
+import { withOriginProperty } from './with-origin-property';
 import { MaxRetriesExceededError } from './task-signals';
 
 /** Celery's `Task.default_retry_delay` (3 minutes). */
@@ -56,24 +57,24 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
   if (maxRetries !== null && retries > maxRetries) {
     if (opts.exc) throw opts.exc;
     throw new MaxRetriesExceededError(
-      `Can't retry ${msg.task}[${msg.id}] args:${pythonRepr(args, { asTuple: true })} kwargs:${pythonRepr(kwargs)}`, args, kwargs);
+      `Can't retry ${msg.task}[${msg.id}] args:${pythonRepr(args, { tuple: true })} kwargs:${pythonRepr(kwargs)}`, args, kwargs);
   }
   const countdownSec = opts.eta ? undefined : opts.countdownSec ?? opts.defaultRetryDelaySec ?? DEFAULT_RETRY_DELAY_SEC;
-  const etaDate = opts.eta ?? new Date(now.getTime() + (countdownSec ?? 0) * 1000);
-  const extraHeaders: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(msg.customHeaders)) if (!DEAD_LETTER_HEADER.test(k)) extraHeaders[k] = v;
+  const customHeaders: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(msg.customHeaders)) if (!DEAD_LETTER_HEADER.test(k)) customHeaders[k] = v;
   const origin = msg.origin ?? opts.hostname ?? 'celeriac';
   const via = opts.deliveredVia ?? { exchange: '', routingKey: 'celery' };
   const route: Route = via.exchange === '' && via.routingKey ? { exchange: '', routingKey: via.routingKey } : via;
-  const message = encodeOutgoingTask({
+  const message = encodeTaskMessage({
     id: msg.id,
     task: msg.task,
     args,
     kwargs,
     shadow: msg.shadow,
     // countdown 0 means no eta in as_task_v2 (`if countdown:`)
-    eta: opts.eta || countdownSec ? isoUtc(etaDate) : null,
-    expires: msg.expires ? isoUtc(msg.expires) : null,
+    ...(opts.eta ? { eta: opts.eta } : countdownSec ? { countdownSec } : {}),
+    // the request's expires is re-sent as is (a PythonDatetime from the decoder keeps its microseconds)
+    expires: msg.expires,
     group: msg.group,
     groupIndex: msg.groupIndex,
     retries,
@@ -85,13 +86,12 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
     replacedTaskNesting: msg.replacedTaskNesting,
     stampedHeaders: msg.stampedHeaders,
     stamps: msg.stampedHeaders ? msg.stamps : {},
-    extraHeaders,
+    customHeaders,
     embed: msg.embed,
     replyTo: msg.replyTo ?? opts.replyTo ?? '',
     priority: msg.priority ?? 0,
-    expirationMs: msg.expires ? String(Math.trunc(Math.max(msg.expires.getTime() - now.getTime(), 0))) : null,
-    originProperty: origin,
-  });
+  }, now);
+  withOriginProperty(message, origin);
   return { message, route, taskId: msg.id, when: opts.eta ?? countdownSec ?? 0 };
 }
 

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { KombuMessage, Route } from '../protocol/kombu-message';
 import type { SignatureWire, TaskMessage } from '../protocol/task-message';
 import { CanvasError } from './canvas-error';
-import { encodeOutgoingTask, isoUtc } from './encode-outgoing-task';
-import { pythonRepr } from './python-repr';
+import { encodeTaskMessage } from '../protocol/encode-task-message';
+import { parsePythonDatetime } from '../protocol/python-datetime';
+import { pythonRepr } from '../protocol/python-repr';
+import { withOriginProperty } from './with-origin-property';
 import { toSignatureList, type Signature } from './signature';
 
 /** Where a task goes when its options name no queue/exchange (`task_routes`, then the default queue). */
@@ -55,19 +57,17 @@ export function buildSignatureMessage(sig: Signature, ctx: SignatureApplyContext
   const stampedHeaders = Array.isArray(o.stamped_headers) ? (o.stamped_headers as string[]) : null;
   const stamps: Record<string, unknown> = {};
   for (const key of stampedHeaders ?? []) stamps[key] = o[key];
-  const { eta, expires, expirationMs } = timing(o, ctx.now);
   const routed = resolveRoute(sig.task, o, ctx.router);
   const origin = str(o.origin, 'origin');
-  const message = encodeOutgoingTask({
+  const message = encodeTaskMessage({
     id: taskId,
     task: sig.task,
     args,
     kwargs: sig.kwargs,
     // Python renders args it re-merged as a tuple and passes a signature's own args (a JSON list) unchanged.
-    argsRepr: pythonRepr(args, { asTuple: merged }),
+    argsRepr: pythonRepr(args, { tuple: merged, maxChars: 1024 }),
     shadow: str(o.shadow, 'shadow'),
-    eta,
-    expires,
+    ...timing(o),
     group: str(o.group_id, 'group_id'),
     groupIndex: int(o.group_index, 'group_index'),
     retries: int(o.retries, 'retries') ?? 0,
@@ -79,7 +79,7 @@ export function buildSignatureMessage(sig: Signature, ctx: SignatureApplyContext
     replacedTaskNesting: int(o.replaced_task_nesting, 'replaced_task_nesting') ?? 0,
     stampedHeaders,
     stamps,
-    extraHeaders: record(o.headers, 'headers'),
+    customHeaders: record(o.headers, 'headers'),
     embed: {
       callbacks: toSignatureList(o.link, 'options.link'),
       errbacks: toSignatureList(o.link_error, 'options.link_error'),
@@ -88,9 +88,9 @@ export function buildSignatureMessage(sig: Signature, ctx: SignatureApplyContext
     },
     replyTo: str(o.reply_to, 'reply_to') ?? ctx.replyTo,
     priority: int(o.priority, 'priority') ?? routed.priority ?? 0,
-    expirationMs,
-    originProperty: origin,
-  });
+  }, ctx.now);
+  // an `origin` option also reaches kombu's publish() as a property (seen on Python's retries)
+  if (origin !== null) withOriginProperty(message, origin);
   return { message, route: { exchange: routed.exchange, routingKey: routed.routingKey }, taskId };
 }
 
@@ -108,28 +108,22 @@ function mergeOptions(sig: Signature, ctx: SignatureApplyContext): Record<string
   return out;
 }
 
-/** countdown/eta → `eta`; expires (seconds or ISO) → `expires` + `expiration` ms (as_task_v2, send_task). */
-function timing(o: Record<string, unknown>, now: Date): { eta: string | null; expires: string | null; expirationMs: string | null } {
+/** countdown/eta and expires (seconds, ISO text or Date) as encodeTaskMessage takes them (as_task_v2, send_task). */
+function timing(o: Record<string, unknown>): { countdownSec?: number; eta?: Date; expiresSec?: number; expires?: Date } {
+  const out: { countdownSec?: number; eta?: Date; expiresSec?: number; expires?: Date } = {};
   const countdown = num(o.countdown, 'countdown');
-  let eta: string | null = null;
-  if (countdown) eta = isoUtc(new Date(now.getTime() + countdown * 1000));
-  else if (o.eta instanceof Date) eta = isoUtc(o.eta);
-  else eta = str(o.eta, 'eta');
-  let expires: string | null = null;
-  let expiresSec: number | null = null;
-  if (typeof o.expires === 'number') {
-    expiresSec = o.expires;
-    expires = isoUtc(new Date(now.getTime() + o.expires * 1000));
-  } else if (o.expires instanceof Date || typeof o.expires === 'string') {
-    const at = o.expires instanceof Date ? o.expires : new Date(o.expires);
-    if (Number.isNaN(at.getTime())) throw new CanvasError('CELERIAC_CANVAS_BAD_OPTION', `option expires is not an ISO date: ${String(o.expires)}`);
-    expiresSec = (at.getTime() - now.getTime()) / 1000;
-    expires = typeof o.expires === 'string' ? o.expires : isoUtc(at);
-  } else if (o.expires !== undefined && o.expires !== null) {
-    throw new CanvasError('CELERIAC_CANVAS_BAD_OPTION', 'option expires must be seconds or an ISO date');
-  }
-  const expirationMs = expiresSec === null ? null : String(Math.trunc(Math.max(expiresSec, 0) * 1000));
-  return { eta, expires, expirationMs };
+  if (countdown) out.countdownSec = countdown; // `if countdown:` — 0 means no eta
+  else if (o.eta !== undefined && o.eta !== null) out.eta = date(o.eta, 'eta');
+  if (typeof o.expires === 'number') out.expiresSec = o.expires;
+  else if (o.expires !== undefined && o.expires !== null) out.expires = date(o.expires, 'expires');
+  return out;
+}
+
+function date(v: unknown, name: string): Date {
+  if (v instanceof Date) return v;
+  const parsed = typeof v === 'string' ? parsePythonDatetime(v) : null;
+  if (!parsed) throw new CanvasError('CELERIAC_CANVAS_BAD_OPTION', `option ${name} must be seconds or an ISO-8601 date`);
+  return parsed;
 }
 
 /** queue → anonymous exchange; exchange (+routing_key) as given; else the router / default queue. */

@@ -1,6 +1,6 @@
 import { CeleriacError } from '../errors/celeriac-error';
 import type { KombuMessage, Route } from '../protocol/kombu-message';
-import { pythonRepr } from './python-repr';
+import { pythonRepr } from '../protocol/python-repr';
 
 /**
  * Control signals a task throws on purpose (celery.exceptions): the worker reacts by class, they are
@@ -109,5 +109,5 @@ function describeRetry(when: number | Date | null, exc: Error | null): string {
 /** Python-style repr of an exception: `ValueError('boom')`. */
 export function excRepr(exc: Error): string {
   const type = (exc as Error & { pythonType?: unknown }).pythonType;
-  return `${typeof type === 'string' ? type : exc.name}(${pythonRepr(exc.message)})`;
+  return `${typeof type === 'string' ? type : exc.name}(${pythonRepr(exc.message, { style: 'repr' })})`;
 }

@@ -1,26 +1,23 @@
 import { buildRetryMessage, retryCountdownSec } from '../../../src/canvas/build-retry-message';
 import { MaxRetriesExceededError, Retry } from '../../../src/canvas/task-signals';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
+import { parsePythonDatetime, PythonDatetime } from '../../../src/protocol/python-datetime';
 import { loadFollowUps, producerProperties, taskMessageOf, tid, viewEnvelope } from './python-followups';
 
 const fx = loadFollowUps();
-const original = taskMessageOf(viewEnvelope(fx.consumed.find((raw) => viewEnvelope(raw).headers.id === tid(1201)) as string));
+const original = taskMessageOf(fx.consumed.find((raw) => viewEnvelope(raw).headers.id === tid(1201)) as string);
 const [pythonEnvelope, exchange, routingKey] = JSON.parse(fx.unacked[0] as string) as [Record<string, unknown>, string, string];
 const python = decodeRedisEnvelope(JSON.stringify(pythonEnvelope)).message;
-const pythonEta = new Date(python.headers.eta as string);
+const pythonEta = parsePythonDatetime(python.headers.eta as string) as PythonDatetime;
 
 describe('buildRetryMessage (vector 12: what Task.retry publishes)', () => {
-  const now = new Date(pythonEta.getTime() - 100_000);
+  const now = new PythonDatetime(pythonEta.getTime() - 100_000, pythonEta.microsecond);
   const retry = buildRetryMessage(original, { countdownSec: 100, exc: new Error('boom 5'), deliveredVia: { exchange: '', routingKey: 'in' } }, now);
 
   it('matches the Python retry message: same id, retries+1, parent_id = own id, custom header kept, origin property', () => {
     expect(retry.message.body.toString()).toBe(python.body.toString());
-    const { eta, ...headers } = retry.message.headers;
-    const { eta: pyEta, ...pyHeaders } = python.headers;
-    expect(headers).toEqual(pyHeaders);
+    expect(retry.message.headers).toEqual(python.headers);
     expect(Object.keys(retry.message.headers)).toEqual(Object.keys(python.headers));
-    // JS dates carry milliseconds; Python's microseconds beyond them cannot be reproduced
-    expect(eta).toBe(`${(pyEta as string).slice(0, 23)}000+00:00`);
     expect(retry.message.properties).toEqual(producerProperties(python.properties));
     expect(Object.keys(retry.message.properties)).toEqual(Object.keys(producerProperties(python.properties)));
     expect(retry.route).toEqual({ exchange, routingKey });
@@ -36,6 +33,13 @@ describe('buildRetryMessage (vector 12: what Task.retry publishes)', () => {
     expect(r.message.headers).not.toHaveProperty('x-first-death-queue');
     expect(r.route).toEqual({ exchange: 'tasks', routingKey: 'rk' });
     expect(r.when).toBe(eta);
+  });
+
+  it('re-sends expires byte-for-byte with its expiration', () => {
+    const expires = parsePythonDatetime('2026-11-21T06:00:00.123456+00:00') as PythonDatetime;
+    const r = buildRetryMessage({ ...original, expires }, { countdownSec: 1 }, new Date('2026-11-21T05:59:00Z'));
+    expect(r.message.headers.expires).toBe('2026-11-21T06:00:00.123456+00:00');
+    expect(r.message.properties.expiration).toBe('60123');
   });
 
   it('defaults the countdown to default_retry_delay (180 s)', () => {

@@ -1,6 +1,5 @@
 import { buildSignatureMessage } from '../../../src/canvas/build-signature-message';
 import { CanvasError } from '../../../src/canvas/canvas-error';
-import { pythonRepr } from '../../../src/canvas/python-repr';
 import { encodeSignature, parseSignature } from '../../../src/canvas/signature';
 import { ProtocolError } from '../../../src/errors/celeriac-error';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
@@ -12,7 +11,7 @@ const base = { now: new Date('2026-11-21T05:00:00.250Z'), hostname: 'gen1@host',
 
 describe('buildSignatureMessage', () => {
   it('chord body after the last header member: results prepended, group = chord gid, parent = last member (vector 10)', () => {
-    const lastHeader = taskMessageOf(viewEnvelope(byId(fx.consumed, tid(1002))));
+    const lastHeader = taskMessageOf(byId(fx.consumed, tid(1002)));
     const python = decodeRedisEnvelope(byId(fx.followUps, tid(1003))).message;
     const body = parseSignature(lastHeader.embed.chord, 'embed.chord');
     const planned = buildSignatureMessage(body, { ...base, hostname: python.headers.origin as string, parent: lastHeader, prependArgs: [[2, 4]] });
@@ -54,6 +53,7 @@ describe('buildSignatureMessage', () => {
     expect(planned.message.properties.expiration).toBe('0');
     expect(planned.message.headers.expires).toBe('2020-01-01T00:00:00+00:00');
     expect(() => buildSignatureMessage(parseSignature({ task: 't', options: { countdown: 'soon' } }), { ...base, parent: null })).toThrow('option countdown must be a number');
+    expect(() => buildSignatureMessage(parseSignature({ task: 't', options: { eta: 'tomorrow' } }), { ...base, parent: null })).toThrow('option eta must be seconds or an ISO-8601 date');
     expect(() => buildSignatureMessage(parseSignature({ task: 't', subtask_type: 'group' }), { ...base, parent: null })).toThrow(CanvasError);
   });
 });
@@ -78,14 +78,5 @@ describe('parseSignature', () => {
   ])('rejects %j', (wire, text) => {
     expect(() => parseSignature(wire)).toThrow(ProtocolError);
     expect(() => parseSignature(wire)).toThrow(text);
-  });
-});
-
-describe('pythonRepr', () => {
-  it('writes Python reprs', () => {
-    expect(pythonRepr([5], { asTuple: true })).toBe('(5,)');
-    expect(pythonRepr([[2, 4]], { asTuple: true })).toBe('([2, 4],)');
-    expect(pythonRepr(['a\'b', 'c', null, true, { k: false }])).toBe(`["a'b", 'c', None, True, {'k': False}]`);
-    expect(pythonRepr('x'.repeat(2000)).length).toBe(1024);
   });
 });

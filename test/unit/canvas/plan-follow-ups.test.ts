@@ -68,7 +68,7 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
   });
 
   it('last chain step gets chain [] and publishes nothing after it', () => {
-    const step2 = taskMessageOf(viewEnvelope(published.get(tid(802)) as string));
+    const step2 = taskMessageOf(published.get(tid(802)) as string);
     const step3 = planSuccessFollowUps(step2, 4, ctx()).messages[0] as PlannedMessage;
     const body = JSON.parse(step3.message.body.toString()) as [unknown[], unknown, { chain: unknown }];
     expect(body[0]).toEqual([4, 3]);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { KombuMessage } from '../../../src/protocol/kombu-message';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
 import type { TaskMessage } from '../../../src/protocol/task-message';
+import { decodeTaskMessage } from '../../../src/protocol/decode-task-message';
 
 /** The fixture written by interop-tests/python/canvas_capture.py (Python worker output). */
 export interface FollowUpFixture {
@@ -43,34 +44,11 @@ export function tid(n: number): string {
   return `${p}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 }
 
-const KNOWN = new Set(['lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit', 'root_id',
-  'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'replaced_task_nesting', 'stamped_headers', 'stamps']);
-
-/**
- * A TaskMessage for a v2 wire message (test-side stand-in for the protocol decoder, covering the
- * fields the canvas planners read).
- */
-export function taskMessageOf(view: WireView): TaskMessage {
-  const h = view.headers;
-  const [args, kwargs, embed] = view.body;
-  const customHeaders: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h)) if (!KNOWN.has(k)) customHeaders[k] = v;
-  const tl = (h.timelimit as [number | null, number | null] | undefined) ?? [null, null];
-  return {
-    protocol: 2, id: h.id as string, task: h.task as string, args, kwargs, shadow: (h.shadow as string | null) ?? null,
-    eta: h.eta ? new Date(h.eta as string) : null, expires: h.expires ? new Date(h.expires as string) : null,
-    group: (h.group as string | null) ?? null, groupIndex: (h.group_index as number | null) ?? null, retries: (h.retries as number) ?? 0,
-    timeLimitSec: { hard: tl[0], soft: tl[1] }, rootId: (h.root_id as string | null) ?? null, parentId: (h.parent_id as string | null) ?? null,
-    argsRepr: (h.argsrepr as string | null) ?? null, kwargsRepr: (h.kwargsrepr as string | null) ?? null, origin: (h.origin as string | null) ?? null,
-    ignoreResult: h.ignore_result === true, replacedTaskNesting: (h.replaced_task_nesting as number) ?? 0,
-    stampedHeaders: (h.stamped_headers as string[] | null) ?? null, stamps: (h.stamps as Record<string, unknown>) ?? {}, customHeaders,
-    embed: {
-      callbacks: (embed.callbacks as TaskMessage['embed']['callbacks']) ?? null, errbacks: (embed.errbacks as TaskMessage['embed']['errbacks']) ?? null,
-      chain: (embed.chain as TaskMessage['embed']['chain']) ?? null, chord: (embed.chord as TaskMessage['embed']['chord']) ?? null,
-    },
-    correlationId: (view.properties.correlation_id as string | null) ?? null, replyTo: (view.properties.reply_to as string | null) ?? null,
-    priority: (view.properties.priority as number | null) ?? null,
-  };
+/** The TaskMessage the worker would get for a captured wire message (the real protocol decoder). */
+export function taskMessageOf(view: WireView | string): TaskMessage {
+  const message = typeof view === 'string' ? decodeRedisEnvelope(view).message
+    : { body: Buffer.from(JSON.stringify(view.body)), contentType: 'application/json', contentEncoding: 'utf-8', headers: view.headers, properties: view.properties };
+  return decodeTaskMessage(message, { accept: ['json'], maxBodyBytes: 1 << 20 });
 }
 
 /** Properties minus the transport-added keys (delivery_info, body_encoding, delivery_tag). */
