@@ -3,12 +3,13 @@
 Each case is {"ok": <value>} or {"error": "<class>: <message>"} so one broken case does not hide the rest.
 """
 import datetime
+import os
 import decimal
 import uuid
 
 from tapp import add, app, emit, greet
 
-TIMEOUT = 30
+TIMEOUT = float(os.environ.get("CORE_TIMEOUT", "30"))
 UNICODE = "é ✓ 中文 😀 𝄞 \u00a0end"
 BIG = "ab" * (512 * 1024) + "😀"
 WHEN = datetime.datetime(2024, 1, 2, 3, 4, 5, 123000, tzinfo=datetime.timezone.utc)
@@ -48,7 +49,7 @@ def types():
 
 
 def big():
-    got = app.send_task("tapp.echo", args=(BIG,)).get(timeout=60)
+    got = app.send_task("tapp.echo", args=(BIG,)).get(timeout=TIMEOUT * 2)
     return {"equal": got == [BIG], "sent_chars": len(BIG), "got_chars": len(got[0]) if got else None}
 
 

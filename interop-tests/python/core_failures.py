@@ -1,7 +1,9 @@
 """Calls JS tasks that fail (and one that is not registered) and prints how Python re-raised each."""
+import os
+
 from tapp import app, emit
 
-TIMEOUT = 30
+TIMEOUT = float(os.environ.get("CORE_TIMEOUT", "30"))
 CASES = {
     "type_error": ("tapp.fail_type", ("bad type é",)),
     "value_error": ("tapp.fail_value", ("out of range",)),
