@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../clock';
 import type { TaskEventFields, TaskEventSink, TaskEventType, WorkerInspector } from '../worker-state';
 import type { LamportClock } from './lamport-clock';
 import { buildTaskEventData, type EventReprs } from './build-task-event-data';
+import { PYTHON_EVENT_REPRS } from './python-event-reprs';
 
 /** Worker event types sent by the heart. */
 export type WorkerEventType = 'worker-online' | 'worker-heartbeat' | 'worker-offline';
@@ -24,8 +25,8 @@ export interface EventDispatcherOptions {
   inspector: Pick<WorkerInspector, 'hostname' | 'activeRequests' | 'totals'>;
   /** The worker's Lamport clock (shared with the control server). */
   clock: LamportClock;
-  /** Python reprs for args/results/exceptions. */
-  reprs: EventReprs;
+  /** Python reprs for args/results/exceptions; default PYTHON_EVENT_REPRS. */
+  reprs?: EventReprs;
   /** Heartbeat interval, seconds (Celery: `--heartbeat-interval`, default 2.0). */
   heartbeatIntervalSec?: number;
   /** Send `task-*` events from the start (`-E` / `worker_send_task_events`). */
@@ -125,7 +126,7 @@ export class EventDispatcher implements TaskEventSink {
     if (!this.taskEventsOn || this.state !== 'running') return;
     let body: EventBody;
     try {
-      body = buildTaskEventFields(type, buildTaskEventData(fields, this.opts.reprs));
+      body = buildTaskEventFields(type, buildTaskEventData(fields, this.opts.reprs ?? PYTHON_EVENT_REPRS));
     } catch (caught) {
       this.opts.logger?.warn({ err: coerceError(caught), type }, 'task event could not be built');
       return;

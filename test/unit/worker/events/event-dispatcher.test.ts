@@ -116,3 +116,24 @@ describe('EventDispatcher', () => {
     expect(sent).toEqual([]);
   });
 });
+
+describe('EventDispatcher with the real Python reprs', () => {
+  it('writes exceptions, results and args as a Python worker does', async () => {
+    const transport = new FakeTransport();
+    const dispatcher = new EventDispatcher({
+      transport, inspector: new FakeWorker(), clock: new LamportClock(), sendTaskEvents: true, timeSource: new ManualClock(),
+    });
+    await dispatcher.start();
+    dispatcher.taskEvent('task-received', { uuid: 'u', name: 't', args: ['é', 1], kwargs: { k: null } });
+    dispatcher.taskEvent('task-succeeded', { uuid: 'u', result: { ok: true }, runtimeSec: 0.5 });
+    dispatcher.taskEvent('task-failed', { uuid: 'v', error: new RangeError('boom') });
+    await transport.waitFor((p) => p.routingKey === 'task.failed');
+    await dispatcher.close();
+    const [, received, succeeded, failed] = transport.published.map(bodyOf);
+    expect(received).toMatchObject({ args: "('é', 1)", kwargs: "{'k': None}" });
+    expect(succeeded).toMatchObject({ result: "{'ok': True}" });
+    expect(failed.exception).toBe("ValueError('boom')");
+    expect(failed.traceback).toMatch(/^Traceback \(most recent call last\):\n/);
+    expect(failed.traceback).toMatch(/ValueError: boom\n$/);
+  });
+});
