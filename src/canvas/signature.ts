@@ -81,3 +81,11 @@ function bad(field: string, why: string): ProtocolError {
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * A wire signature for `link`/`link_error`/chain use, as Python's `task.s(...)` (or `.si(...)` with
+ * `immutable`) serialises it: `{task, args, kwargs, options, subtask_type: null, immutable}`.
+ */
+export function buildSignatureWire(task: string, init: { args?: unknown[]; kwargs?: Record<string, unknown>; options?: Record<string, unknown>; immutable?: boolean } = {}): SignatureWire {
+  return encodeSignature({ task, args: init.args ?? [], kwargs: init.kwargs ?? {}, options: init.options ?? {}, subtaskType: null, immutable: init.immutable ?? false });
+}

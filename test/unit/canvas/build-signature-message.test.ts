@@ -1,6 +1,6 @@
 import { buildSignatureMessage } from '../../../src/canvas/build-signature-message';
 import { CanvasError } from '../../../src/canvas/canvas-error';
-import { encodeSignature, parseSignature } from '../../../src/canvas/signature';
+import { buildSignatureWire, encodeSignature, parseSignature } from '../../../src/canvas/signature';
 import { ProtocolError } from '../../../src/errors/celeriac-error';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
 import { loadFollowUps, producerProperties, taskMessageOf, tid, viewEnvelope } from './python-followups';
@@ -78,5 +78,13 @@ describe('parseSignature', () => {
   ])('rejects %j', (wire, text) => {
     expect(() => parseSignature(wire)).toThrow(ProtocolError);
     expect(() => parseSignature(wire)).toThrow(text);
+  });
+});
+
+describe('buildSignatureWire', () => {
+  it('writes what Python task.s()/si() serialises', () => {
+    expect(buildSignatureWire('canvas.add', { args: [10], options: { task_id: 'x' } }))
+      .toEqual({ task: 'canvas.add', args: [10], kwargs: {}, options: { task_id: 'x' }, subtask_type: null, immutable: false });
+    expect(buildSignatureWire('t', { immutable: true }).immutable).toBe(true);
   });
 });

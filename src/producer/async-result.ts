@@ -1,0 +1,87 @@
+import type { ResultBackend } from '../backend/result-backend';
+import { BackendError } from '../errors/celeriac-error';
+import { decodeException } from '../protocol/encode-exception';
+import { READY_STATES, type ExceptionInfo, type ResultMeta, type TaskState } from '../protocol/result-meta';
+
+/** Longest wait a Node timer can express (~24.8 days): "no timeout", as Python's `get()` without one. */
+const FOREVER_MS = 2 ** 31 - 1;
+
+/** Options of `AsyncResult.get`. */
+export interface GetOptions {
+  /** Reject with BackendError CELERIAC_BACKEND_TIMEOUT after this long. Default: wait (practically) forever. */
+  timeoutMs?: number;
+  /** Throw the task's exception on FAILURE/REVOKED (default true); false returns it instead. */
+  propagate?: boolean;
+}
+
+/**
+ * A handle on a task's result (`celery.result.AsyncResult`), reading the ResultBackend only.
+ * `get()` waits through the backend's pub/sub (`waitForResult`), as Python's Redis ResultConsumer.
+ */
+export class AsyncResult {
+  /** The task id. */
+  readonly id: string;
+  private readonly backend: ResultBackend | null;
+
+  constructor(id: string, backend: ResultBackend | null) {
+    this.id = id;
+    this.backend = backend;
+  }
+
+  /**
+   * Waits for a ready state and returns the result. On FAILURE/REVOKED rejects with an Error whose
+   * `name` is the stored `exc_type` and `message` its message (with `pythonType`, `pythonModule`,
+   * `pythonArgs`), or returns that Error when `propagate` is false.
+   */
+  async get(options: GetOptions = {}): Promise<unknown> {
+    const meta = await this.requireBackend().waitForResult(this.id, options.timeoutMs ?? FOREVER_MS);
+    if (meta.status === 'SUCCESS') return meta.result;
+    const err = decodeException(toExceptionInfo(meta.result));
+    if (options.propagate ?? true) throw err;
+    return err;
+  }
+
+  /** Current state; `PENDING` when nothing is stored (unknown ids are pending too, as in Celery). */
+  async state(): Promise<TaskState> {
+    return (await this.meta())?.status ?? 'PENDING';
+  }
+
+  /** The stored `result`: return value, custom-state meta, `{pid, hostname}` when STARTED, ExceptionInfo when failed; null when pending. */
+  async info(): Promise<unknown> {
+    const meta = await this.meta();
+    return meta ? meta.result : null;
+  }
+
+  /** True once the task reached SUCCESS, FAILURE or REVOKED. */
+  async ready(): Promise<boolean> {
+    return READY_STATES.has(await this.state());
+  }
+
+  /** True when the task succeeded. */
+  async successful(): Promise<boolean> {
+    return (await this.state()) === 'SUCCESS';
+  }
+
+  /** Deletes the stored result (`AsyncResult.forget`). */
+  async forget(): Promise<void> {
+    await this.requireBackend().forget(this.id);
+  }
+
+  /** The whole stored meta, or null when pending. */
+  async meta(): Promise<ResultMeta | null> {
+    return this.requireBackend().getTaskMeta(this.id);
+  }
+
+  private requireBackend(): ResultBackend {
+    if (!this.backend) {
+      throw new BackendError('CELERIAC_BACKEND_DISABLED', `no result backend is configured: cannot read the result of task ${this.id}`);
+    }
+    return this.backend;
+  }
+}
+
+function toExceptionInfo(result: unknown): ExceptionInfo {
+  const r = (result ?? {}) as Partial<ExceptionInfo> & Record<string, unknown>;
+  if (typeof r.excType === 'string') return { excType: r.excType, excMessage: Array.isArray(r.excMessage) ? r.excMessage : [], excModule: r.excModule ?? 'builtins' };
+  return { excType: 'Exception', excMessage: [typeof result === 'string' ? result : JSON.stringify(result)], excModule: 'builtins' };
+}
