@@ -19,13 +19,15 @@ interface LegResult {
   drainSec?: number;
   completed?: number;
   peakRssMiB?: number;
+  /** Messages still in kombu's unacked hash after the drain (should be 0 for workers that ack). */
+  unackedAfter?: number;
   p50Ms?: number;
   p99Ms?: number;
   error?: string;
 }
 
-async function runLeg(leg: BenchLeg, redis: RedisServer, admin: Redis, results: Redis): Promise<LegResult> {
-  await admin.flushall(); // our private server only
+async function runLeg(leg: BenchLeg, redis: RedisServer, broker: Redis, results: Redis): Promise<LegResult> {
+  await broker.flushall(); // our private server only
   const env = { CELERY_BROKER_URL: redis.url(1), CELERY_RESULT_BACKEND: redis.url(2) };
   const py = (script: string, args: string[]) => runPythonJson<Record<string, number>>(`${BENCH_PYTHON_DIR}/${script}`,
     { args, env: { ...env, PYTHONPATH: BENCH_PYTHON_DIR }, timeoutMs: 120_000 });
@@ -50,6 +52,7 @@ async function runLeg(leg: BenchLeg, redis: RedisServer, admin: Redis, results: 
     const seconds = (Date.now() - t0) / 1000;
     out.completed = await results.dbsize();
     out.drainSec = seconds;
+    out.unackedAfter = await broker.hlen('unacked');
     out.tasksPerSec = out.completed / seconds;
     process.stderr.write(`[${leg.name}] ${out.completed} results in ${seconds.toFixed(1)} s (startup ${(t0 - started) / 1000} s)\n`);
     if (!out.error) {
@@ -76,9 +79,9 @@ function table(rows: LegResult[]): string {
   const lines = [
     `Benchmark: ${TASKS} no-op tasks (results stored) from a Python producer; latency = ${LATENCY_CALLS} sequential .delay().get() from Python.`,
     '',
-    '| worker | command | tasks/s | drain (s) | peak RSS (MiB) | p50 (ms) | p99 (ms) | note |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.leg.name} | \`${r.leg.description}\` | ${fmt(r.tasksPerSec)} | ${fmt(r.drainSec, 1)} | ${fmt(r.peakRssMiB, 1)} `
+    '| worker | command | tasks/s | drain (s) | unacked left | peak RSS (MiB) | p50 (ms) | p99 (ms) | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.leg.name} | \`${r.leg.description}\` | ${fmt(r.tasksPerSec)} | ${fmt(r.drainSec, 1)} | ${fmt(r.unackedAfter)} | ${fmt(r.peakRssMiB, 1)} `
       + `| ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.error ?? ''} |`),
   ];
   const ts = rows.find((r) => r.leg === celeriacLeg)?.tasksPerSec;
@@ -91,7 +94,7 @@ function table(rows: LegResult[]): string {
 
 async function main(): Promise<number> {
   const redis = await startRedisServer();
-  const admin = new Redis(redis.url(0));
+  const admin = new Redis(redis.url(1));
   const results = new Redis(redis.url(2));
   const rows: LegResult[] = [];
   try {
