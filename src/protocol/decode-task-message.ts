@@ -55,6 +55,10 @@ export function decodeTaskMessage(msg: KombuMessage, options: DecodeTaskMessageO
     fail('CELERIAC_PROTOCOL_UNKNOWN_MESSAGE', 'unknown message: no task name in headers or body');
   }
   try {
+    // Celery's strategy: a map body is v1 without a `task` header, hybrid with one only when it carries `args`.
+    if (isRecord(payload) && isV2 && !Object.prototype.hasOwnProperty.call(payload, 'args')) {
+      return fail('CELERIAC_PROTOCOL_BAD_BODY', 'protocol 2 body must be [args (list), kwargs (map), embed (map or null)], got a map without "args"');
+    }
     if (isRecord(payload)) {
       if (typeof payload.id === 'string' && payload.id && !ctx.taskId) ctx.taskId = payload.id;
       if (typeof payload.task === 'string' && payload.task && !ctx.taskName) ctx.taskName = payload.task;

@@ -49,7 +49,10 @@ export function encodeException(err: unknown): ExceptionInfo {
     return { excType: 'Exception', excMessage: [typeof err === 'string' ? err : describeThrown(err)], excModule: 'builtins' };
   }
   const o = err as Error & PythonOverrides & { code?: unknown };
-  const name = validName(err.name) ?? validName(err.constructor?.name) ?? 'Exception';
+  // `class X extends Error {}` keeps name 'Error' unless it sets one: the class name is what the author means.
+  const ctorName = validName(err.constructor?.name);
+  const name = (err.name === 'Error' && ctorName && ctorName !== 'Error' ? ctorName : undefined)
+    ?? validName(err.name) ?? ctorName ?? 'Exception';
   let type = JS_TO_PY[name] ?? name;
   if (name === 'Error' && typeof o.code === 'string' && ERRNO_TO_PY[o.code]) type = ERRNO_TO_PY[o.code] as string;
   let module = PY_BUILTINS.has(type) ? 'builtins'
@@ -112,7 +115,7 @@ function parseStack(stack: string): Frame[] {
   const frames: Frame[] = [];
   for (const line of stack.split('\n')) {
     const m = /^\s*at (?:async )?(?:(.*?) \()?(.*?):(\d+):\d+\)?\s*$/.exec(line);
-    if (!m) continue;
+    if (!m || (m[2] as string).startsWith('node:internal')) continue; // Node's own machinery is noise to a reader
     frames.push({ fn: m[1]?.replace(/^new /, '') || '<module>', file: m[2] as string, line: Number(m[3]) });
   }
   return frames;

@@ -79,7 +79,8 @@ function decodeUuid(value: unknown): string | null {
  * Encodes a value as kombu's JSON serializer writes it: Python spacing and ASCII escaping
  * (`encodePythonJson`), Date → `datetime` wrapper (aware UTC isoformat), Buffer → `bytes` wrapper
  * when valid UTF-8 else `base64`, bigint → integer, NaN/±Infinity as Python writes them. Objects are
- * written in insertion order; `undefined` members are skipped, as JSON.stringify does. Throws
+ * written in insertion order; `undefined` members are skipped, as JSON.stringify does (functions and
+ * symbols are refused rather than silently dropped). Throws
  * ProtocolError `CELERIAC_PROTOCOL_ENCODE` for values JSON cannot carry (functions, symbols, cycles).
  */
 export function encodeKombuJson(value: unknown): string {
@@ -126,7 +127,7 @@ function write(value: unknown, seen: Set<object>, path: string): string {
     if (value instanceof Map || value instanceof Set) throw encodeError(path, `a ${value.constructor.name} cannot be encoded as JSON`);
     const parts: string[] = [];
     for (const [k, v] of Object.entries(value)) {
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      if (v === undefined) continue;
       parts.push(`${encodePythonJson(k)}: ${write(v, seen, `${path}.${k}`)}`);
     }
     return `{${parts.join(', ')}}`;

@@ -67,6 +67,7 @@ describe('decodeTaskMessage', () => {
     ['invalid JSON', v2({}, '[[1], {}'), 'CELERIAC_PROTOCOL_BAD_BODY', /not valid JSON/],
     ['invalid UTF-8', { ...v2(), body: Buffer.from([0x5b, 0xff, 0x5d]) }, 'CELERIAC_PROTOCOL_BAD_BODY', /UTF-8/],
     ['unknown charset', v2({}, [[], {}, null], { contentEncoding: 'utf-16' }), 'CELERIAC_PROTOCOL_BAD_BODY', /content-encoding/],
+    ['v2 headers with a map body lacking args', v2({}, { kwargs: {} }), 'CELERIAC_PROTOCOL_BAD_BODY', /map without "args"/],
     ['2-item body', v2({}, [[], {}]), 'CELERIAC_PROTOCOL_BAD_BODY', /\[args \(list\), kwargs \(map\), embed/],
     ['kwargs not a map', v2({}, [[], [], null]), 'CELERIAC_PROTOCOL_BAD_BODY', /kwargs \(map\)/],
     ['embed.chain not a list', v2({}, [[], {}, { chain: 'x' }]), 'CELERIAC_PROTOCOL_INVALID_TASK', /embed "chain" must be a list/],
