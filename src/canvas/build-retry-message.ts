@@ -27,8 +27,8 @@ export interface RetryOptions {
   exc?: Error;
   /** Task-level `default_retry_delay` in seconds (default 180). */
   defaultRetryDelaySec?: number;
-  /** Exchange and routing key the message arrived with (default: anonymous exchange, queue `celery`). */
-  deliveredVia?: Route;
+  /** Exchange and routing key the message arrived with (`Delivery.route`): the retry goes back there. */
+  deliveredVia: Route;
   /** Task-level `ignore_result` (`Task.apply_async` sets it; the request does not carry it). */
   ignoreResult?: boolean;
   /** Used as `origin` only when the message had none (`anon_nodename()`). */
@@ -63,7 +63,7 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
   const customHeaders: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(msg.customHeaders)) if (!DEAD_LETTER_HEADER.test(k)) customHeaders[k] = v;
   const origin = msg.origin ?? opts.hostname ?? 'celeriac';
-  const via = opts.deliveredVia ?? { exchange: '', routingKey: 'celery' };
+  const via = opts.deliveredVia;
   const route: Route = via.exchange === '' && via.routingKey ? { exchange: '', routingKey: via.routingKey } : via;
   const message = encodeTaskMessage({
     id: msg.id,

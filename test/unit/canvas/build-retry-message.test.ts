@@ -5,6 +5,7 @@ import { parsePythonDatetime, PythonDatetime } from '../../../src/protocol/pytho
 import { loadFollowUps, producerProperties, taskMessageOf, tid, viewEnvelope } from './python-followups';
 
 const fx = loadFollowUps();
+const CELERY = { exchange: '', routingKey: 'celery' };
 const original = taskMessageOf(fx.consumed.find((raw) => viewEnvelope(raw).headers.id === tid(1201)) as string);
 const [pythonEnvelope, exchange, routingKey] = JSON.parse(fx.unacked[0] as string) as [Record<string, unknown>, string, string];
 const python = decodeRedisEnvelope(JSON.stringify(pythonEnvelope)).message;
@@ -37,30 +38,30 @@ describe('buildRetryMessage (vector 12: what Task.retry publishes)', () => {
 
   it('re-sends expires byte-for-byte with its expiration', () => {
     const expires = parsePythonDatetime('2026-11-21T06:00:00.123456+00:00') as PythonDatetime;
-    const r = buildRetryMessage({ ...original, expires }, { countdownSec: 1 }, new Date('2026-11-21T05:59:00Z'));
+    const r = buildRetryMessage({ ...original, expires }, { countdownSec: 1, deliveredVia: CELERY }, new Date('2026-11-21T05:59:00Z'));
     expect(r.message.headers.expires).toBe('2026-11-21T06:00:00.123456+00:00');
     expect(r.message.properties.expiration).toBe('60123');
   });
 
   it('defaults the countdown to default_retry_delay (180 s)', () => {
-    const r = buildRetryMessage(original, {}, new Date('2026-01-01T00:00:00Z'));
+    const r = buildRetryMessage(original, { deliveredVia: CELERY }, new Date('2026-01-01T00:00:00Z'));
     expect(r.message.headers.eta).toBe('2026-01-01T00:03:00+00:00');
   });
 
   it('past max_retries: rethrows exc, else MaxRetriesExceededError worded as Python', () => {
     const third = { ...original, retries: 3 };
     const exc = new TypeError('original');
-    expect(() => buildRetryMessage(third, { exc }, now)).toThrow(exc);
+    expect(() => buildRetryMessage(third, { exc, deliveredVia: CELERY }, now)).toThrow(exc);
     let thrown: unknown;
     try {
-      buildRetryMessage(third, {}, now);
+      buildRetryMessage(third, { deliveredVia: CELERY }, now);
     } catch (err) {
       thrown = err;
     }
     expect(thrown).toBeInstanceOf(MaxRetriesExceededError);
     expect((thrown as MaxRetriesExceededError).message).toBe(`Can't retry canvas.retry_once[${tid(1201)}] args:(5,) kwargs:{}`);
     expect((thrown as MaxRetriesExceededError).pythonModule).toBe('celery.exceptions');
-    expect(() => buildRetryMessage({ ...original, retries: 50 }, { maxRetries: null }, now)).not.toThrow();
+    expect(() => buildRetryMessage({ ...original, retries: 50 }, { maxRetries: null, deliveredVia: CELERY }, now)).not.toThrow();
   });
 
   it('Retry carries the message and renders like Python', () => {
