@@ -7,6 +7,7 @@ import { createRedisResultBackend, type RedisResultBackend } from '../src/backen
 import { buildRetryMessage } from '../src/canvas/build-retry-message';
 import { buildSignatureMessage, type PlannedMessage } from '../src/canvas/build-signature-message';
 import { parseSignature } from '../src/canvas/signature';
+import { planFailureFollowUps, planSuccessFollowUps } from '../src/canvas/plan-follow-ups';
 import { AsyncResult } from '../src/producer/async-result';
 import { decodeTaskMessage } from '../src/protocol/decode-task-message';
 import type { TaskMessage } from '../src/protocol/task-message';
@@ -106,4 +107,40 @@ it('celeriac records a Python chord header in Redis and publishes the body; Pyth
   const read = await runPythonJson<{ result: number }>('canvas_produce.py', { env, args: ['get', chordBodyId] });
   expect(read.result).toBe(12);
   expect(await results.exists(`celery-taskset-meta-${body.message.headers.group as string}.j`)).toBe(0);
+});
+
+describe('follow-up plans executed against a real Python worker', () => {
+  const ctx = { now: new Date(), hostname: 'gen1@celeriac', replyTo: 'celeriac-oid' };
+
+  it('success: celeriac runs step 1 of a Python chain, publishes the next step; Python finishes it and chain.get() is right', async () => {
+    const chain = await runPythonJson<{ id: string; first: string }>('canvas_produce.py', { env, args: ['chain', 'ts1'] });
+    const [delivery] = await take(['ts1'], 1) as [Delivery];
+    const msg = decode(delivery);
+    expect(msg.id).toBe(chain.first);
+    const value = (msg.args as number[]).reduce((a, b) => a + b, 0);
+    const plan = planSuccessFollowUps(msg, value, { ...ctx, now: new Date() });
+    for (const m of plan.messages) await transport.publish(m.message, m.route);
+    await backend.storeResult({ taskId: msg.id, status: 'SUCCESS', result: value, traceback: null, children: plan.children, dateDone: new Date() });
+    await delivery.ack();
+    expect((await runPythonJson<{ result: number }>('canvas_produce.py', { env, args: ['get', chain.id] })).result).toBe(7);
+  });
+
+  it('failure: remaining chain steps marked FAILURE (Python chain.get() raises KeyError) and the errback runs on Python', async () => {
+    const chain = await runPythonJson<{ id: string; first: string; middle: string }>('canvas_produce.py', { env, args: ['failchain', 'ts2'] });
+    const [delivery] = await take(['ts2'], 1) as [Delivery];
+    const msg = decode(delivery);
+    const exception = { excType: 'KeyError', excMessage: ['c'], excModule: 'builtins' };
+    const plan = planFailureFollowUps(msg, { ...ctx, now: new Date() });
+    expect(plan.chainFailures.map((f) => f.taskId).sort()).toEqual([chain.id, chain.middle].sort());
+    for (const id of [msg.id, ...plan.chainFailures.map((f) => f.taskId)]) {
+      await backend.storeResult({ taskId: id, status: 'FAILURE', result: exception, traceback: null, children: [], dateDone: new Date() });
+    }
+    for (const m of plan.errbacks) await transport.publish(m.message, m.route);
+    await delivery.ack();
+    const raised = await runPythonJson<{ type: string; args: string[] }>('canvas_produce.py', { env, args: ['get-error', chain.id] });
+    expect(raised).toEqual({ type: 'KeyError', args: ['c'] });
+    const errback = plan.errbacks[0];
+    if (!errback) throw new Error('no errback planned');
+    await expect(new AsyncResult(errback.taskId, backend).get({ timeoutMs: 30_000 })).resolves.toBe(`errback saw ${msg.id}`);
+  });
 });
