@@ -23,6 +23,14 @@ describe('decodeKombuJson', () => {
     expect((out[1] as PythonDatetime).microsecond).toBe(678901);
   });
 
+  it('gives the same result on the JSON.parse fast path and the precise path', () => {
+    const text = '{"d": {"__type__": "date", "__value__": "2024-02-29"}, "n": [1, 2.5, "x", null, true], "__proto__": 1}';
+    const fast = decodeKombuJson(text) as Record<string, unknown>;
+    const precise = decodeKombuJson(`${text.slice(0, -1)}, "p": NaN}`) as Record<string, unknown>;
+    expect(precise).toEqual({ ...fast, p: NaN });
+    expect(Object.keys(fast)).toEqual(['d', 'n', '__proto__']);
+  });
+
   it('leaves objects with other key sets alone (a third key disables the wrapper)', () => {
     expect(decodeKombuJson('{"__type__": "datetime", "__value__": "x", "extra": 1}')).toEqual({ __type__: 'datetime', __value__: 'x', extra: 1 });
   });
