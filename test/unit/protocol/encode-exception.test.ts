@@ -4,6 +4,7 @@ import { decodeException, encodeException, exceptionRepr, formatTraceback } from
 class PaymentDeclinedError extends Error {
   override name = 'PaymentDeclinedError';
 }
+class CardExpired extends Error {}
 class KeyError extends Error {
   override name = 'KeyError';
 }
@@ -34,6 +35,7 @@ describe('encodeException', () => {
     [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'ConnectionRefusedError', 'builtins'],
     [new ProtocolError('CELERIAC_PROTOCOL_BAD_BODY', 'x'), 'ProtocolError', 'celeriac.errors'],
     [named('not a name!'), 'Exception', 'builtins'],
+    [new CardExpired('unnamed subclass'), 'CardExpired', 'celeriac.tasks'],
   ])('%p → %s in %s', (err, type, module) => {
     expect(encodeException(err)).toEqual({ excType: type, excMessage: [err.message], excModule: module });
   });
