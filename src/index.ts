@@ -7,3 +7,4 @@ export {
   CeleriacError, ProtocolError, TransportError, BackendError, ConfigError, TaskError,
 } from './errors/celeriac-error';
 export type { SettingsInput, Settings } from './config/settings-schema';
+export { crontab } from './beat/crontab';

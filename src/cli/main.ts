@@ -1,10 +1,13 @@
 import { ConfigError, CeleriacError } from '../errors/celeriac-error';
+import { BEAT_USAGE, runBeatCommand } from './beat-command';
+import { ScheduleError } from '../beat/schedule-error';
 import { runWorkerCommand, WORKER_USAGE } from './worker-command';
 
 const USAGE = `Usage: celeriac <command> [options]
 
 Commands:
   worker   run a worker (celeriac worker --help)
+  beat     send periodic tasks, highly available (celeriac beat --help)
   version  print the version
 `;
 
@@ -16,6 +19,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'worker':
         if (rest.includes('--help') || rest.includes('-h')) return print(WORKER_USAGE, 0);
         return await runWorkerCommand(rest, env);
+      case 'beat':
+        if (rest.includes('--help') || rest.includes('-h')) return print(BEAT_USAGE, 0);
+        return await runBeatCommand(rest, env);
       case 'version':
       case '--version':
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,7 +46,7 @@ function print(text: string, code: number): number {
 
 /** One clear line (or a list, for config problems), never a stack trace, for errors we expect. */
 function report(err: unknown): number {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof ScheduleError) {
     process.stderr.write(`celeriac: ${err.message}\n`);
     return 2;
   }

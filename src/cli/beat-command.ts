@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { runBeat } from '../beat/run-beat';
+import { loadBeatSchedule, readBeatScheduleFile } from '../beat/schedule-file';
+import type { BeatEntry } from '../beat/beat-entry';
+import { loadConfig } from '../config/load-config';
+import type { SettingsInput } from '../config/settings-schema';
+import { CeleriacError } from '../errors/celeriac-error';
+import { redisTransportOptionsSchema } from '../transport/redis/redis-transport-options';
+import { createLogger } from './create-logger';
+import { loadApp } from './load-app';
+
+/** `celeriac beat` usage text. */
+export const BEAT_USAGE = `Usage: celeriac beat (-A <app.js> | --schedule <file.yaml|json>) [options]
+
+  -A, --app <path>            app module; its conf.beat_schedule is the schedule
+      --schedule <file>       schedule file (JSON or YAML, Celery's beat_schedule shape) instead of/over the app's
+  -b, --broker <url>          broker URL (env CELERY_BROKER_URL, default redis://localhost:6379/1)
+  -l, --loglevel <level>      log level (default: info)
+      --lease-ms <ms>         leader lease; a standby takes over within this after the holder dies (default: 6000)
+      --missed-runs <policy>  run-once (default, as Celery) or skip: what to do with runs missed while no beat ran
+Start it on several machines: exactly one sends (Redis lease), another takes over when it dies.`;
+
+/** Runs beat until SIGTERM/SIGINT; resolves with the exit code. */
+export async function runBeatCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, strict: true, allowPositionals: true,
+    options: {
+      app: { type: 'string', short: 'A' }, schedule: { type: 'string' }, broker: { type: 'string', short: 'b' },
+      loglevel: { type: 'string', short: 'l' }, 'lease-ms': { type: 'string' }, 'missed-runs': { type: 'string' },
+    },
+  });
+  if (positionals.length > 0) throw new CeleriacError('CELERIAC_CLI_USAGE', `unexpected argument "${positionals[0]}"`);
+  if (!values.app && !values.schedule) throw new CeleriacError('CELERIAC_CLI_USAGE', 'beat needs -A <app module> or --schedule <file>');
+  const policy = values['missed-runs'] ?? 'run-once';
+  if (policy !== 'run-once' && policy !== 'skip') {
+    throw new CeleriacError('CELERIAC_CLI_USAGE', `--missed-runs must be run-once or skip, got "${policy}"`);
+  }
+  const leaseMs = values['lease-ms'] === undefined ? 6000 : Number(values['lease-ms']);
+  if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new CeleriacError('CELERIAC_CLI_USAGE', `--lease-ms must be an integer ≥ 1000, got "${values['lease-ms']}"`);
+  const app = values.app ? loadApp(values.app) : null;
+  const flags: SettingsInput = { broker_url: values.broker, worker_loglevel: values.loglevel?.toLowerCase() as SettingsInput['worker_loglevel'] };
+  const settings = loadConfig(env, flags, app?.conf ?? {});
+  let timezone = settings.timezone;
+  let entries: BeatEntry[];
+  if (values.schedule) {
+    ({ entries, timezone } = await readBeatScheduleFile(values.schedule, timezone));
+  } else {
+    entries = loadBeatSchedule(settings.beat_schedule, timezone);
+  }
+  const transportOptions = redisTransportOptionsSchema.parse(settings.broker_transport_options);
+  const logger = createLogger(settings.worker_loglevel);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await runBeat({ brokerUrl: settings.broker_url, schedule: entries, timezone, logger, signal: controller.signal, leaseMs,
+    missedRunPolicy: policy, transportOptions });
+  await new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return 0;
+}
