@@ -39,10 +39,18 @@ export interface EventDispatcherOptions {
   pid?: number;
   /** 1/5/15-minute load averages. */
   loadavg?: () => number[];
-  /** Called after each event message was published (metrics). */
+  /**
+   * Buffer task events and publish those of one event-loop turn (up to 24) as one `task.multi` list,
+   * as Python workers do. Default true: measured twice as fast as one PUBLISH per event.
+   */
+  batchTaskEvents?: boolean;
+  /** Called after each event was published, once per event even inside a batch (metrics). */
   onPublished?: (type: string) => void;
   logger?: Pick<Logger, 'warn' | 'debug'>;
 }
+
+/** Task events buffered at most before a flush (Celery's `buffer_limit`). */
+export const TASK_EVENT_BUFFER_LIMIT = 24;
 
 /** Default software identity: what Flower's worker table shows. */
 export const CELERIAC_SOFTWARE: SoftwareInfo = {
@@ -64,6 +72,8 @@ export class EventDispatcher implements TaskEventSink {
   private cancelTimer: (() => void) | null = null;
   private state: 'idle' | 'running' | 'closed' = 'idle';
   private pending = new Set<Promise<void>>();
+  private buffer: Array<{ type: string; event: EventBody }> = [];
+  private flushScheduled: NodeJS.Immediate | null = null;
 
   constructor(options: EventDispatcherOptions) {
     this.opts = options;
@@ -97,6 +107,7 @@ export class EventDispatcher implements TaskEventSink {
     this.state = 'closed';
     this.cancelTimer?.();
     this.cancelTimer = null;
+    this.flush();
     await Promise.allSettled([...this.pending]);
     if (wasRunning) await this.publish('worker-offline', this.workerFields());
   }
@@ -131,7 +142,28 @@ export class EventDispatcher implements TaskEventSink {
       this.opts.logger?.warn({ err: coerceError(caught), type }, 'task event could not be built');
       return;
     }
-    this.track(this.publish(type, body));
+    if (this.opts.batchTaskEvents === false) {
+      this.track(this.publish(type, body));
+      return;
+    }
+    this.buffer.push({ type, event: this.build(type, body) });
+    if (this.buffer.length >= TASK_EVENT_BUFFER_LIMIT) this.flush();
+    else this.flushScheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Publishes buffered task events: one alone as itself, several as a `task.multi` list (EventDispatcher.flush). */
+  private flush(): void {
+    if (this.flushScheduled) clearImmediate(this.flushScheduled);
+    this.flushScheduled = null;
+    const batch = this.buffer;
+    this.buffer = [];
+    if (batch.length === 0) return;
+    const [first] = batch;
+    if (batch.length === 1 && first) {
+      this.track(this.send(first.type, first.event, [first.type]));
+    } else {
+      this.track(this.send('task-multi', batch.map((b) => b.event), batch.map((b) => b.type)));
+    }
   }
 
   private armHeartbeat(): void {
@@ -161,19 +193,27 @@ export class EventDispatcher implements TaskEventSink {
   }
 
   /** Builds and publishes one event; failures are logged, never thrown (events are fire-and-forget). */
-  private async publish(type: string, fields: EventBody): Promise<void> {
-    const hostname = this.opts.inspector.hostname;
+  private publish(type: string, fields: EventBody): Promise<void> {
+    return this.send(type, this.build(type, fields), [type]);
+  }
+
+  /** The full event body, with the clock forwarded and the send time (celery `Event`). */
+  private build(type: string, fields: EventBody): EventBody {
     const nowMs = this.time.now();
-    const event = buildEvent(type, {
-      hostname,
+    return buildEvent(type, {
+      hostname: this.opts.inspector.hostname,
       pid: this.opts.pid ?? process.pid,
       clock: this.opts.clock.forward(),
       timestampSec: nowMs / 1000,
       timezoneOffsetMin: new Date(nowMs).getTimezoneOffset(),
     }, fields);
+  }
+
+  private async send(type: string, body: EventBody | EventBody[], types: string[]): Promise<void> {
     try {
-      await this.opts.transport.publishFanout(EVENT_EXCHANGE, buildEventRoutingKey(type), encodeEventMessage(event, hostname));
-      this.opts.onPublished?.(type);
+      const message = encodeEventMessage(body, this.opts.inspector.hostname);
+      await this.opts.transport.publishFanout(EVENT_EXCHANGE, buildEventRoutingKey(type), message);
+      for (const t of types) this.opts.onPublished?.(t);
     } catch (caught) {
       this.opts.logger?.warn({ err: coerceError(caught), type }, 'event not sent');
     }

@@ -22,14 +22,14 @@ class ManualClock implements Clock {
   get pending(): number { return this.timers.length; }
 }
 
-function setup(sendTaskEvents = false) {
+function setup(sendTaskEvents = false, batchTaskEvents = false) {
   const transport = new FakeTransport();
   const worker = new FakeWorker();
   const time = new ManualClock();
   const sent: string[] = [];
   const dispatcher = new EventDispatcher({
     transport, inspector: worker, clock: new LamportClock(), reprs: testReprs, heartbeatIntervalSec: 2,
-    sendTaskEvents, timeSource: time, pid: 777, loadavg: () => [0.5, 0.25, 0.125], onPublished: (t) => sent.push(t),
+    sendTaskEvents, batchTaskEvents, timeSource: time, pid: 777, loadavg: () => [0.5, 0.25, 0.125], onPublished: (t) => sent.push(t),
   });
   return { transport, worker, time, dispatcher, sent };
 }
@@ -121,7 +121,8 @@ describe('EventDispatcher with the real Python reprs', () => {
   it('writes exceptions, results and args as a Python worker does', async () => {
     const transport = new FakeTransport();
     const dispatcher = new EventDispatcher({
-      transport, inspector: new FakeWorker(), clock: new LamportClock(), sendTaskEvents: true, timeSource: new ManualClock(),
+      transport, inspector: new FakeWorker(), clock: new LamportClock(), sendTaskEvents: true, batchTaskEvents: false,
+      timeSource: new ManualClock(),
     });
     await dispatcher.start();
     dispatcher.taskEvent('task-received', { uuid: 'u', name: 't', args: ['é', 1], kwargs: { k: null } });
@@ -135,5 +136,34 @@ describe('EventDispatcher with the real Python reprs', () => {
     expect(failed.exception).toBe("ValueError('boom')");
     expect(failed.traceback).toMatch(/^Traceback \(most recent call last\):\n/);
     expect(failed.traceback).toMatch(/ValueError: boom\n$/);
+  });
+});
+
+describe('EventDispatcher task event batching', () => {
+  it('sends the events of one turn as a task.multi list, a lone event as itself, and flushes at 24 and on close', async () => {
+    const { transport, dispatcher, sent } = setup(true, true);
+    await dispatcher.start();
+    dispatcher.taskEvent('task-received', { uuid: 'a', name: 't' });
+    dispatcher.taskEvent('task-started', { uuid: 'a' });
+    dispatcher.taskEvent('task-succeeded', { uuid: 'a', result: 1, runtimeSec: 0.1 });
+    const multi = await transport.waitFor((p) => p.routingKey === 'task.multi');
+    const events = bodyOf(multi);
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['task-received', 'task-started', 'task-succeeded']);
+    expect(events.map((e: { clock: number }) => e.clock)).toEqual([2, 3, 4]);
+    expect(multi.message.headers).toEqual({ hostname: 'ts1@host' });
+
+    dispatcher.taskEvent('task-started', { uuid: 'b' });
+    const single = await transport.waitFor((p) => p.routingKey === 'task.started');
+    expect(bodyOf(single)).toMatchObject({ uuid: 'b', type: 'task-started' });
+
+    for (let i = 0; i < 30; i++) dispatcher.taskEvent('task-started', { uuid: `c${i}` });
+    // the 24th event flushed synchronously; the other 6 wait for the turn to end, or close()
+    const batches = transport.published.filter((p) => p.routingKey === 'task.multi');
+    expect(batches.map((p) => bodyOf(p).length)).toEqual([3, 24]);
+    await dispatcher.close();
+    const all = transport.published.filter((p) => p.routingKey === 'task.multi').map((p) => bodyOf(p).length);
+    expect(all).toEqual([3, 24, 6]);
+    expect(types(transport.published).pop()).toBe('worker-offline');
+    expect(sent.filter((t) => t.startsWith('task-'))).toHaveLength(34);
   });
 });
