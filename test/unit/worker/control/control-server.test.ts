@@ -27,6 +27,8 @@ function setup(overrides: Partial<ControlContext> = {}) {
     ...overrides,
   };
   const server = new ControlServer({ transport, context });
+  // the client's reply queue binding, through which replies are routed (kombu's reply exchange lookup)
+  void transport.declareQueue('oid-1.reply.celery.pidbox', { exchange: 'reply.celery.pidbox', routingKey: 'oid-1' });
   return { transport, worker, context, server, events, tick: (s: number) => { monotonic += s; } };
 }
 

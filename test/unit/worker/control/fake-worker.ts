@@ -1,6 +1,7 @@
 import { settingsSchema } from '../../../../src/config/settings-schema';
 import type { KombuMessage, Route } from '../../../../src/protocol/kombu-message';
-import type { FanoutMessage, Transport } from '../../../../src/transport/transport';
+import { MemoryTransport } from '../../../../src/transport/memory/memory-transport';
+import type { FanoutMessage } from '../../../../src/transport/transport';
 import type { EventReprs } from '../../../../src/worker/events/build-task-event-data';
 import type { RequestInfo, WorkerController, WorkerInspector } from '../../../../src/worker/worker-state';
 
@@ -84,40 +85,47 @@ export interface Published {
 }
 
 /**
- * A tiny in-process Transport for unit tests of the monitoring parts (fanout + publish recording);
- * the shared MemoryTransport replaces it once it lands.
+ * The shared MemoryTransport (real fanout patterns and reply-exchange binding lookup), recording
+ * what is published so tests can wait for it; `failPublish` simulates a broker outage and
+ * `lengths` overrides queue lengths.
  */
-export class FakeTransport implements Pick<Transport, 'publishFanout' | 'subscribeFanout' | 'publish' | 'queueLength'> {
+export class FakeTransport extends MemoryTransport {
   published: Published[] = [];
   lengths: Record<string, number> = {};
   failPublish = false;
-  private subscribers: Array<{ exchange: string; onMessage: (msg: FanoutMessage) => void }> = [];
+  private subscribed = 0;
   private waiters: Array<{ test: (p: Published) => boolean; resolve: (p: Published) => void }> = [];
 
-  async publishFanout(exchange: string, routingKey: string, message: KombuMessage): Promise<void> {
+  override async publishFanout(exchange: string, routingKey: string, message: KombuMessage): Promise<void> {
     if (this.failPublish) throw new Error('broker down');
     this.record({ kind: 'fanout', exchange, routingKey, message });
-    for (const s of this.subscribers) if (s.exchange === exchange) s.onMessage({ exchange, routingKey, message });
+    await super.publishFanout(exchange, routingKey, message);
   }
 
-  async subscribeFanout(exchange: string, _pattern: string, onMessage: (msg: FanoutMessage) => void): Promise<() => Promise<void>> {
-    const sub = { exchange, onMessage };
-    this.subscribers.push(sub);
-    return async () => { this.subscribers = this.subscribers.filter((s) => s !== sub); };
+  override async subscribeFanout(exchange: string, pattern: string, onMessage: (msg: FanoutMessage) => void): Promise<() => Promise<void>> {
+    const unsubscribe = await super.subscribeFanout(exchange, pattern, onMessage);
+    this.subscribed++;
+    let done = false;
+    return async () => {
+      if (!done) this.subscribed--;
+      done = true;
+      await unsubscribe();
+    };
   }
 
-  async publish(message: KombuMessage, route: Route): Promise<void> {
+  override async publish(message: KombuMessage, route: Route): Promise<void> {
     if (this.failPublish) throw new Error('broker down');
     this.record({ kind: 'publish', exchange: route.exchange, routingKey: route.routingKey, message });
+    await super.publish(message, route);
   }
 
-  async queueLength(queue: string): Promise<number> {
-    return this.lengths[queue] ?? 0;
+  override async queueLength(queue: string): Promise<number> {
+    return this.lengths[queue] ?? super.queueLength(queue);
   }
 
   /** Number of live fanout subscriptions. */
   get subscriptionCount(): number {
-    return this.subscribers.length;
+    return this.subscribed;
   }
 
   /** Resolves with the first (past or future) published message matching `test`. */
