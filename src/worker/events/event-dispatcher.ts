@@ -5,7 +5,6 @@ import {
   type EventBody, type SoftwareInfo,
 } from '../../protocol/events/encode-event';
 import { buildTaskEventFields } from '../../protocol/events/build-task-event-fields';
-import { pyFloat } from '../../protocol/events/python-float';
 import type { Transport } from '../../transport/transport';
 import { coerceError } from '../../errors/coerce-error';
 import { systemClock, type Clock } from '../clock';
@@ -129,7 +128,8 @@ export class EventDispatcher implements TaskEventSink {
   /** The `heartbeat` control command: an immediate worker-heartbeat with `freq: 5` and the software fields only. */
   async sendRequestedHeartbeat(): Promise<void> {
     if (this.state !== 'running') return;
-    await this.publish('worker-heartbeat', { freq: pyFloat(5), ...buildSoftwareFields(this.software()) });
+    // Python passes freq=5, an int, here
+    await this.publish('worker-heartbeat', { freq: 5, ...buildSoftwareFields(this.software()) });
   }
 
   /** TaskEventSink: publishes the task event when task events are on. Never throws. */
