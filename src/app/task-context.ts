@@ -38,6 +38,22 @@ export interface TaskRequest {
   correlationId: string | null;
 }
 
+/** Options of `task.retry()`, as Python's `self.retry(...)`. */
+export interface RetryCall {
+  /** Seconds until the retry runs (default 180, Celery's default_retry_delay). */
+  countdown?: number;
+  /** Run the retry at this instant instead. */
+  eta?: Date;
+  /** The error that caused the retry: stored in RETRY, and re-thrown when retries are exhausted. */
+  exc?: unknown;
+  /** Retry limit (default 3; null = unlimited). */
+  maxRetries?: number | null;
+  /** New positional arguments. */
+  args?: unknown[];
+  /** New keyword arguments. */
+  kwargs?: Record<string, unknown>;
+}
+
 /** The first argument of a bound task: Celery's `self`. */
 export interface TaskContext {
   /** The request being executed. */
@@ -48,4 +64,10 @@ export interface TaskContext {
   log: Logger;
   /** Store a custom state (e.g. `PROGRESS`) readable by Python's `AsyncResult.state` / `.info` while the task runs. */
   updateState(state: string, meta?: unknown): Promise<void>;
+  /**
+   * Re-sends this task (same id, retries + 1) after `countdown` and ends this run, as Python's
+   * `self.retry()`: it throws, so `throw task.retry(...)` and `return task.retry(...)` both work.
+   * Past `maxRetries` it throws `exc` (or MaxRetriesExceededError), failing the task.
+   */
+  retry(options?: RetryCall): never;
 }

@@ -8,6 +8,7 @@ import { parseRedisUrl, type RedisConnectionSpec } from '../transport/redis/redi
 import { safeUrl } from '../transport/safe-url';
 import { backendIoError, closeRedisBackendClient, openRedisBackendClient } from './open-redis-backend-client';
 import type { ResultBackend, StoreOptions } from './result-backend';
+import { RedisChordStore, type ChordPart, type ChordPartOutcome } from './chord/redis-chord-store';
 import { buildTaskKey, parseResultBackendOptions, type ResultBackendOptions } from './result-backend-options';
 import { RedisResultSubscriber } from './redis-result-subscriber';
 import { STORE_RESULT_LUA } from './store-result-script';
@@ -95,6 +96,15 @@ export class RedisResultBackend implements ResultBackend {
   get subscribedChannels(): number {
     return this.subscriber.subscribedChannels;
   }
+
+  /** Chord bookkeeping on the same connection, prefix and expiry (Python's `on_chord_part_return`). */
+  async onChordPartReturn(part: ChordPart): Promise<ChordPartOutcome> {
+    const client = await this.connection();
+    this.chords ??= new RedisChordStore(client, { keyPrefix: this.options.keyPrefix, expiresSec: this.options.resultExpiresSec });
+    return this.chords.onChordPartReturn(part);
+  }
+
+  private chords: RedisChordStore | null = null;
 
   /** Rejects pending waits and closes both connections. Idempotent. */
   close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { ResultMeta } from '../protocol/result-meta';
+import type { ChordPart, ChordPartOutcome } from './chord/redis-chord-store';
 
 /** Options for one write. */
 export interface StoreOptions {
@@ -22,6 +23,11 @@ export interface ResultBackend {
   waitForResult(taskId: string, timeoutMs: number): Promise<ResultMeta>;
   /** Delete the stored meta (`AsyncResult.forget`). */
   forget(taskId: string): Promise<void>;
+  /**
+   * Records a finished chord header member (Redis: the `.j`/`.t`/`.s` keys of the group) and tells
+   * whether the chord is now complete. Optional: backends without chord support omit it.
+   */
+  onChordPartReturn?(part: ChordPart): Promise<ChordPartOutcome>;
   /** Disconnect. Idempotent. */
   close(): Promise<void>;
 }

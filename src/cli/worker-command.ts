@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
@@ -5,7 +6,9 @@ import type { Settings, SettingsInput } from '../config/settings-schema';
 import { loadConfig } from '../config/load-config';
 import { CeleriacError } from '../errors/celeriac-error';
 import { safeUrl } from '../transport/safe-url';
+import { createTaskRouter, type TaskRoutes } from '../producer/task-router';
 import { Worker } from '../worker/worker';
+import { attachMonitoring } from './attach-monitoring';
 import { createBackendFor, createTransportFor } from './create-connections';
 import { createLogger } from './create-logger';
 import { loadApp } from './load-app';
@@ -23,6 +26,9 @@ export const WORKER_USAGE = `Usage: celeriac worker -A <app.js> [options]
       --result-backend <url>    result store URL (env CELERY_RESULT_BACKEND, default redis://localhost:6379/2)
       --prefetch-multiplier <n> messages reserved per slot (default: 4)
       --acks-late               ack after the task finished (all tasks)
+  -E, --task-events             send task events (Flower also switches them on at run time)
+      --heartbeat-interval <s>  seconds between worker heartbeats (default: 2.0)
+      --metrics-port <port>     serve /metrics, /healthz, /readyz on this port (default: off; the seeds use 9540)
 Every Celery setting can also come from CELERY_<SETTING_NAME> environment variables, e.g.
 CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 3600}'.`;
 
@@ -36,6 +42,7 @@ export function parseWorkerFlags(argv: string[]): { appPath: string; flags: Sett
       app: { type: 'string', short: 'A' }, queues: { type: 'string', short: 'Q' }, concurrency: { type: 'string', short: 'c' },
       hostname: { type: 'string', short: 'n' }, loglevel: { type: 'string', short: 'l' }, broker: { type: 'string', short: 'b' },
       'result-backend': { type: 'string' }, 'prefetch-multiplier': { type: 'string' }, 'acks-late': { type: 'boolean' },
+      'task-events': { type: 'boolean', short: 'E' }, 'heartbeat-interval': { type: 'string' }, 'metrics-port': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new CeleriacError('CELERIAC_CLI_USAGE', `unexpected argument "${positionals[0]}"`);
@@ -45,6 +52,9 @@ export function parseWorkerFlags(argv: string[]): { appPath: string; flags: Sett
     worker_loglevel: values.loglevel?.toLowerCase() as SettingsInput['worker_loglevel'], broker_url: values.broker,
     result_backend: values['result-backend'], worker_prefetch_multiplier: values['prefetch-multiplier'] as unknown as number,
     task_acks_late: values['acks-late'] ? true : undefined,
+    worker_send_task_events: values['task-events'] ? true : undefined,
+    worker_heartbeat_interval: values['heartbeat-interval'] as unknown as number,
+    worker_metrics_port: values['metrics-port'] as unknown as number,
   };
   return { appPath: values.app, flags };
 }
@@ -58,7 +68,14 @@ export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): 
   const hostname = expandNodeName(settings.worker_hostname, osHostname());
   const transport = createTransportFor(settings, logger);
   const backend = createBackendFor(settings, logger);
-  const worker = new Worker({ app, transport, backend, settings, hostname, logger });
+  const worker = new Worker({
+    app, transport, backend, settings, hostname, logger, 
+    // Remote `shutdown` behaves exactly like SIGTERM: the same warm shutdown path below.
+    onShutdownRequested: () => { process.kill(process.pid, 'SIGTERM'); },
+    followUps: { hostname: `gen${process.pid}@${osHostname()}`, replyTo: randomUUID(),
+      router: createTaskRouter(settings.task_routes as TaskRoutes | undefined, settings.task_default_queue) },
+  });
+  attachMonitoring(worker, transport, backend, logger);
   logger.info({ broker: safeUrl(settings.broker_url), resultBackend: safeUrl(settings.result_backend), app: app.main }, 'starting worker');
   try {
     await worker.start();

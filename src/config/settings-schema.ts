@@ -56,6 +56,18 @@ export const settingsSchema = z.object({
   /** Log level (`-l`). */
   worker_loglevel: z.enum(['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal'])
     .transform((l) => (l === 'warning' ? 'warn' : l === 'critical' ? 'fatal' : l)).default('info'),
+  /** Send task-* events (`-E`); Flower's `enable_events` switches them on at run time too. */
+  worker_send_task_events: bool.default(false),
+  /** Seconds between worker-heartbeat events (`--heartbeat-interval`). */
+  worker_heartbeat_interval: z.coerce.number().positive().default(2.0),
+  /** Port for /metrics (Prometheus), /healthz and /readyz (`--metrics-port`); 0 = off. The seeds use 9540. */
+  worker_metrics_port: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Address the metrics/health server listens on. */
+  worker_metrics_host: z.string().default('0.0.0.0'),
+  /** Queue for follow-up messages (callbacks, chain steps) whose signature names none. */
+  task_default_queue: z.string().min(1).default('celery'),
+  /** Routing for follow-up messages by task name (Celery's `task_routes`: exact, glob or /regex/ keys). */
+  task_routes: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).optional(),
   /** Periodic tasks for `celeriac beat` (Celery's `beat_schedule` shape; validated by beat). */
   beat_schedule: z.record(z.string(), z.unknown()).default({}),
   /** App time zone, for naive ETA/expiry values and crontab schedules. */

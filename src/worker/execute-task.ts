@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import { bindArguments } from '../app/bind-arguments';
-import type { TaskContext, TaskRequest } from '../app/task-context';
 import type { TaskDefinition } from '../app/task-definition';
+import { Ignore, Reject, Retry } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
-import type { TaskMessage } from '../protocol/task-message';
-import type { Delivery } from '../transport/transport';
-import type { ResultContext, ResultWriter } from './result-writer';
+import { encodeException, formatTraceback } from '../protocol/encode-exception';
+import { buildTaskContext } from './build-task-context';
+import type { RequestTracker, TrackedRequest } from './request-tracker';
+import type { ResultContext } from './result-writer';
+import { publishSuccessFollowUps, reportChordPart, runFailureFollowUps, type FollowUpDeps } from './run-follow-ups';
+import type { TaskEventSink } from './worker-state';
 
 /** Worker-wide policy the execution follows. */
 export interface ExecutionPolicy {
@@ -16,79 +19,133 @@ export interface ExecutionPolicy {
   now: () => number;
 }
 
+/** Everything one execution uses. */
+export interface ExecutionDeps extends FollowUpDeps {
+  policy: ExecutionPolicy;
+  events: TaskEventSink;
+  tracker: RequestTracker;
+  /** True when the id was revoked (remote control or a peer's `hello`). */
+  isRevoked(id: string): boolean;
+}
+
 /** How one run ended, for counters and logs. */
-export type ExecutionOutcome = 'succeeded' | 'failed' | 'revoked';
+export type ExecutionOutcome = 'succeeded' | 'failed' | 'revoked' | 'retried' | 'rejected' | 'ignored';
+
+/** Abort reason used by `revoke(terminate=True)`. */
+export const TERMINATED = 'terminated';
 
 /**
- * Runs one accepted task in Celery's order: expiry check, early ack (unless acks_late), STARTED,
- * bind arguments, run, store SUCCESS/FAILURE, late ack. Never throws: every failure becomes a
- * stored FAILURE, and the message is always settled.
+ * Runs one accepted task in Celery's order: revoked/expired check, early ack (unless acks_late),
+ * STARTED, bind arguments, run, publish follow-ups, store SUCCESS/FAILURE/RETRY, late ack. Never
+ * throws: every failure becomes a stored FAILURE, and the message is always settled.
  */
-export async function executeTask(
-  def: TaskDefinition, msg: TaskMessage, delivery: Delivery, writer: ResultWriter, policy: ExecutionPolicy,
-  log: Logger, abort: AbortController,
-): Promise<ExecutionOutcome> {
-  const ctx: ResultContext = { message: msg, hostname: policy.hostname, queue: delivery.route.routingKey || delivery.queue };
+export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps: ExecutionDeps, log: Logger): Promise<ExecutionOutcome> {
+  const { msg, delivery } = req;
+  const { policy, writer, events } = deps;
+  const rctx: ResultContext = { message: msg, hostname: policy.hostname, queue: delivery.route.routingKey || delivery.queue };
   const acksLate = def.options.acksLate ?? policy.acksLate;
   const storeResult = !(msg.ignoreResult || (def.options.ignoreResult ?? policy.ignoreResult));
-  if (msg.expires && msg.expires.getTime() < policy.now()) {
-    log.info({ expires: msg.expires.toISOString() }, 'task expired; not run');
-    await writer.markRevoked(ctx, 'expired');
-    await settle(delivery, log);
+  const expired = msg.expires !== null && msg.expires.getTime() < policy.now();
+  if (expired || deps.isRevoked(msg.id)) {
+    log.info({ expired }, expired ? 'task expired; not run' : 'task revoked; not run');
+    await writer.markRevoked(rctx, expired ? 'expired' : 'revoked');
+    events.taskEvent('task-revoked', { uuid: msg.id, terminated: false, expired, signum: null });
+    await reportChordPart(msg, revokedOutcome(expired ? 'expired' : 'revoked'), deps, rctx, log);
+    await settle(req, log);
     return 'revoked';
   }
-  if (!acksLate) await settle(delivery, log);
-  if (def.options.trackStarted ?? policy.trackStarted) await writer.markStarted(ctx);
+  if (!acksLate) await settle(req, log);
+  req.startedAtMs = policy.now();
+  events.taskEvent('task-started', { uuid: msg.id });
+  if (def.options.trackStarted ?? policy.trackStarted) await writer.markStarted(rctx);
   const started = performance.now();
+  const runtimeSec = (): number => (performance.now() - started) / 1000;
   let outcome: ExecutionOutcome;
   try {
     const args = bindArguments(def, msg.args, msg.kwargs);
-    const call = def.options.bind ? [buildContext(msg, delivery, policy, writer, ctx, log, abort.signal), ...args] : args;
+    const call = def.options.bind ? [buildTaskContext(req, deps, rctx, log), ...args] : args;
     const value: unknown = await def.handler(...call);
-    const runtimeMs = performance.now() - started;
-    log.info({ runtimeMs: round(runtimeMs) }, 'task succeeded');
-    if (storeResult) await writer.markSucceeded(ctx, value);
-    outcome = 'succeeded';
+    if (req.abort.signal.aborted && req.abort.signal.reason === TERMINATED) {
+      log.info('task finished after it was terminated; result discarded');
+      outcome = 'revoked';
+    } else {
+      const children = await publishSuccessFollowUps(msg, value, deps);
+      log.info({ runtimeMs: Math.round(runtimeSec() * 1e6) / 1e3 }, 'task succeeded');
+      if (storeResult) await writer.markSucceeded(rctx, value, children);
+      events.taskEvent('task-succeeded', { uuid: msg.id, result: value, runtimeSec: runtimeSec() });
+      await reportChordPart(msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
+      outcome = 'succeeded';
+    }
   } catch (thrown) {
-    const err = coerceError(thrown);
-    log.error({ err, runtimeMs: round(performance.now() - started) }, 'task failed');
-    // Python stores failures even with ignore_result unless store_errors_even_if_ignored is off; it is
-    // off by default, so an ignored task stores nothing on failure either.
-    if (storeResult) await writer.markFailed(ctx, err);
-    outcome = 'failed';
+    outcome = await handleThrown(thrown, req, deps, rctx, storeResult, runtimeSec(), log);
   }
-  if (acksLate) await settle(delivery, log);
+  // Reject settles the message itself; everything else is acked late here (acks_on_failure_or_timeout).
+  if (acksLate && outcome !== 'rejected') await settle(req, log);
   return outcome;
 }
 
-async function settle(delivery: Delivery, log: Logger): Promise<void> {
+async function handleThrown(thrown: unknown, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext, storeResult: boolean,
+  runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+  const { msg } = req;
+  const err = coerceError(thrown);
+  if (err instanceof Retry) {
+    try {
+      await deps.publish({ message: err.retryMessage, route: err.route, taskId: msg.id });
+    } catch (publishErr) {
+      // Python rejects the message when the retry cannot be published; we keep it instead (nothing lost).
+      log.error({ err: coerceError(publishErr) }, 'cannot publish retry; message returned to its queue');
+      await rejectQuietly(req, true, log);
+      return 'rejected';
+    }
+    log.info({ when: err.when instanceof Date ? err.when.toISOString() : err.when }, 'task retry scheduled');
+    const info = err.exc ? encodeException(err.exc) : encodeException(err);
+    if (storeResult) await deps.writer.markRetry(rctx, info, formatTraceback(err.exc ?? err));
+    deps.events.taskEvent('task-retried', { uuid: msg.id, error: err });
+    return 'retried';
+  }
+  if (err instanceof Reject) {
+    log.info({ requeue: err.requeue, reason: err.reason }, 'task rejected');
+    deps.events.taskEvent('task-rejected', { uuid: msg.id, error: err, requeue: err.requeue });
+    await rejectQuietly(req, err.requeue, log);
+    return 'rejected';
+  }
+  if (err instanceof Ignore) {
+    log.info('task ignored');
+    return 'ignored';
+  }
+  if (req.abort.signal.aborted && req.abort.signal.reason === TERMINATED) return 'revoked';
+  log.error({ err, runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task failed');
+  const info = encodeException(err);
+  const traceback = formatTraceback(err);
+  // With ignore_result Python stores nothing on failure either (store_errors_even_if_ignored is off).
+  if (storeResult) await deps.writer.markFailed(rctx, err);
+  deps.events.taskEvent('task-failed', { uuid: msg.id, error: err, runtimeSec });
+  await reportChordPart(msg, { state: 'FAILURE', exception: info }, deps, rctx, log);
+  await runFailureFollowUps(msg, info, traceback, deps, rctx, log);
+  return 'failed';
+}
+
+function revokedOutcome(reason: string): { state: 'REVOKED'; exception: { excType: string; excMessage: unknown[]; excModule: string } } {
+  return { state: 'REVOKED', exception: { excType: 'TaskRevokedError', excMessage: [reason], excModule: 'celery.exceptions' } };
+}
+
+async function settle(req: TrackedRequest, log: Logger): Promise<void> {
+  if (req.acknowledged) return;
   try {
-    await delivery.ack();
+    await req.delivery.ack();
+    req.acknowledged = true;
   } catch (thrown) {
     // The message stays in `unacked`; the visibility sweep will redeliver it. Nothing is lost.
     log.error({ err: coerceError(thrown) }, 'cannot ack message; it will be redelivered after the visibility timeout');
   }
 }
 
-function buildContext(msg: TaskMessage, delivery: Delivery, policy: ExecutionPolicy, writer: ResultWriter,
-  ctx: ResultContext, log: Logger, signal: AbortSignal): TaskContext {
-  const request: TaskRequest = {
-    id: msg.id, task: msg.task, args: msg.args, kwargs: msg.kwargs, retries: msg.retries, rootId: msg.rootId,
-    parentId: msg.parentId, group: msg.group, groupIndex: msg.groupIndex, eta: msg.eta, expires: msg.expires,
-    headers: msg.customHeaders,
-    deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
-    hostname: policy.hostname, origin: msg.origin, replyTo: msg.replyTo, correlationId: msg.correlationId,
-  };
-  return {
-    request,
-    signal,
-    log,
-    updateState: async (state, meta) => {
-      await writer.markState(ctx, state, meta ?? null);
-    },
-  };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+async function rejectQuietly(req: TrackedRequest, requeue: boolean, log: Logger): Promise<void> {
+  if (req.acknowledged) return;
+  try {
+    await req.delivery.reject(requeue);
+    req.acknowledged = true;
+  } catch (thrown) {
+    log.error({ err: coerceError(thrown) }, 'cannot reject message; it will be redelivered after the visibility timeout');
+  }
 }

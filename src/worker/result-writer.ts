@@ -30,14 +30,28 @@ export class ResultWriter {
     return this.store(ctx, 'STARTED', { pid: process.pid, hostname: ctx.hostname }, null);
   }
 
-  /** SUCCESS with the return value. */
-  markSucceeded(ctx: ResultContext, value: unknown): Promise<boolean> {
-    return this.store(ctx, 'SUCCESS', value === undefined ? null : value, null);
+  /** SUCCESS with the return value and the result tuples of the follow-ups it published. */
+  markSucceeded(ctx: ResultContext, value: unknown, children: unknown[] = []): Promise<boolean> {
+    return this.store(ctx, 'SUCCESS', value === undefined ? null : value, null, children);
   }
 
   /** FAILURE with the error as a Python exception and a Python-looking traceback. */
   markFailed(ctx: ResultContext, error: unknown): Promise<boolean> {
     return this.store(ctx, 'FAILURE', encodeException(error), formatTraceback(error));
+  }
+
+  /** RETRY with the retry's reason and, as Python, the retry itself in `children`. */
+  markRetry(ctx: ResultContext, info: ExceptionInfo, traceback: string): Promise<boolean> {
+    return this.store(ctx, 'RETRY', info, traceback, [[[ctx.message.id, null], null]]);
+  }
+
+  /**
+   * The same failure stored under another task id (a remaining chain step, or a chord body), as
+   * Python's `mark_as_failure` does so `chain.get()` raises: no parent, empty children.
+   */
+  markOtherFailed(ctx: ResultContext, taskId: string, groupId: string | null, info: ExceptionInfo, traceback: string | null): Promise<boolean> {
+    const message: TaskMessage = { ...ctx.message, id: taskId, group: groupId, parentId: null };
+    return this.store({ ...ctx, message }, 'FAILURE', info, traceback);
   }
 
   /** FAILURE with an explicit Python exception (NotRegistered, InvalidTaskError, ...). */
@@ -55,7 +69,7 @@ export class ResultWriter {
     return this.store(ctx, state, meta, null);
   }
 
-  private async store(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null): Promise<boolean> {
+  private async store(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[] = []): Promise<boolean> {
     if (!this.backend) return false;
     const msg = ctx.message;
     const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
@@ -64,7 +78,7 @@ export class ResultWriter {
       status,
       result,
       traceback,
-      children: [],
+      children,
       dateDone: ready ? new Date(this.options.now()) : null,
       ...(msg.group ? { groupId: msg.group } : {}),
       ...(msg.parentId ? { parentId: msg.parentId } : {}),

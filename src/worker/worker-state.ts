@@ -99,4 +99,14 @@ export interface TaskEventFields {
   terminated?: boolean;
   expired?: boolean;
   signum?: string | null;
+  /** rejected: whether the message went back to its queue. */
+  requeue?: boolean;
+}
+
+/** A part that runs alongside the worker (events, remote control, metrics endpoint). */
+export interface WorkerMonitor {
+  /** Started after the broker connection, before consuming begins. */
+  start(): Promise<void>;
+  /** Closed after running tasks finished, before connections close. Idempotent. */
+  close(): Promise<void>;
 }

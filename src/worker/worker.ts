@@ -1,15 +1,22 @@
 import type { Logger } from 'pino';
 import type { Celery } from '../app/celery';
 import type { ResultBackend } from '../backend/result-backend';
+import type { PlannedMessage } from '../canvas/build-signature-message';
+import type { FollowUpContext } from '../canvas/plan-follow-ups';
 import type { Settings } from '../config/settings-schema';
 import { coerceError } from '../errors/coerce-error';
-import { decodeTaskMessage, MessageDecodeError } from '../protocol';
 import type { TaskMessage } from '../protocol/task-message';
 import type { Consumer, Delivery, Transport } from '../transport/transport';
 import { systemClock, type Clock } from './clock';
-import { executeTask, type ExecutionOutcome } from './execute-task';
+import { RevokedSet } from './control/revoked-set';
+import { executeTask, TERMINATED, type ExecutionDeps, type ExecutionOutcome } from './execute-task';
 import { handlePoison } from './handle-poison';
+import { receiveDelivery } from './receive-delivery';
+import { RequestTracker, type TrackedRequest } from './request-tracker';
 import { ResultWriter } from './result-writer';
+import type {
+  RequestInfo, TaskEventFields, TaskEventSink, TaskEventType, WorkerController, WorkerInspector, WorkerMonitor,
+} from './worker-state';
 
 /** Everything a worker is built from; the CLI composes it. */
 export interface WorkerDeps {
@@ -22,87 +29,97 @@ export interface WorkerDeps {
   hostname: string;
   logger: Logger;
   clock?: Clock;
+  /** Called when remote control asks for a shutdown; the CLI closes the worker and exits. */
+  onShutdownRequested?: () => void;
+  /** Origin and routing of messages the worker publishes (callbacks, chains, retries). */
+  followUps: Pick<FollowUpContext, 'hostname' | 'replyTo' | 'router'>;
 }
 
-/** Counters a worker keeps (for logs now, `stats` and metrics later). */
-export interface WorkerCounters {
-  received: number;
-  succeeded: number;
-  failed: number;
-  revoked: number;
-  refused: number;
-}
-
-interface Accepted {
-  msg: TaskMessage;
-  delivery: Delivery;
-}
+/** Counters a worker keeps. */
+export type WorkerCounters = Record<ExecutionOutcome | 'received' | 'refused', number>;
 
 /**
  * The consumer loop: receives deliveries within the prefetch bound (`concurrency ×
  * worker_prefetch_multiplier`), refuses poison, holds ETA tasks unacked, and runs at most
- * `concurrency` tasks at once in receive order. Knows only the Transport and ResultBackend interfaces.
+ * `concurrency` tasks at once in receive order. Knows only the Transport and ResultBackend
+ * interfaces; exposes its state to remote control, events and metrics.
  */
-export class Worker {
-  readonly counters: WorkerCounters = { received: 0, succeeded: 0, failed: 0, revoked: 0, refused: 0 };
+export class Worker implements WorkerInspector, WorkerController {
+  readonly counters: WorkerCounters = { received: 0, refused: 0, succeeded: 0, failed: 0, revoked: 0, retried: 0, rejected: 0, ignored: 0 };
+  readonly hostname: string;
+  readonly settings: Settings;
+  readonly startedAtMs: number;
+  /** Revoked ids (remote control, peers' `hello`), consulted at receipt and before running. */
+  readonly revoked = new RevokedSet();
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly writer: ResultWriter;
-  private readonly ready: Accepted[] = [];
-  private readonly etaTimers = new Set<() => void>();
-  private readonly running = new Map<string, AbortController>();
+  private readonly tracker: RequestTracker;
+  private readonly ready: TrackedRequest[] = [];
+  private readonly etaTimers = new Map<string, () => void>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly sinks: TaskEventSink[] = [];
+  private readonly monitors: WorkerMonitor[] = [];
   private consumer: Consumer | null = null;
+  private concurrencyNow: number;
+  private extraPrefetch = 0;
   private stopping = false;
   private closed: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly deps: WorkerDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.hostname = deps.hostname;
+    this.settings = deps.settings;
+    this.startedAtMs = this.clock.now();
+    this.concurrencyNow = deps.settings.worker_concurrency;
     this.log = deps.logger.child({ component: 'worker' });
-    const { settings } = deps;
+    this.tracker = new RequestTracker(deps.hostname);
     this.writer = new ResultWriter(deps.backend, {
-      extended: settings.result_extended,
-      expiresSec: settings.result_expires === 0 ? null : settings.result_expires,
+      extended: deps.settings.result_extended,
+      expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,
       now: () => this.clock.now(),
     }, this.log);
   }
 
-  /** Messages delivered but not settled that may be held at once (0 = unlimited). */
-  get basePrefetch(): number {
-    return this.deps.settings.worker_concurrency * this.deps.settings.worker_prefetch_multiplier;
+  /** Adds a receiver of task events (dispatcher, metrics). */
+  addEventSink(sink: TaskEventSink): void {
+    this.sinks.push(sink);
   }
 
-  /** Number of tasks running now. */
-  get activeCount(): number {
-    return this.running.size;
+  /** Adds a part started before consuming and closed after running tasks finished. */
+  addMonitor(monitor: WorkerMonitor): void {
+    this.monitors.push(monitor);
   }
 
-  /** Connects, declares the queues as Celery does, and starts consuming. */
+  /** Connects, starts monitors, declares the queues as Celery does, and starts consuming. */
   async start(): Promise<void> {
     const { transport, backend, settings } = this.deps;
     await transport.connect();
     if (backend) await backend.connect();
+    for (const m of this.monitors) await m.start();
     for (const queue of settings.worker_queues) await transport.declareQueue(queue, { exchange: queue, routingKey: queue });
-    this.consumer = await transport.consume(settings.worker_queues, this.basePrefetch, (d) => this.onDelivery(d));
-    this.log.info({ hostname: this.deps.hostname, queues: settings.worker_queues, concurrency: settings.worker_concurrency,
-      prefetch: this.basePrefetch, tasks: this.deps.app.taskNames() }, 'worker ready');
+    this.consumer = await transport.consume(settings.worker_queues, this.prefetchCount(), (d) => this.onDelivery(d));
+    this.log.info({ hostname: this.hostname, queues: settings.worker_queues, concurrency: this.concurrencyNow,
+      prefetch: this.prefetchCount(), tasks: this.deps.app.taskNames() }, 'worker ready');
   }
 
   /**
    * Warm shutdown: stop consuming, drop ETA timers and not-yet-started messages (the transport gives
-   * them back to their queues), wait for running tasks to finish, then close connections.
+   * them back to their queues), wait for running tasks to finish, close monitors, then connections.
    */
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping = true;
       await this.consumer?.stop().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error stopping consumer'));
-      for (const cancel of this.etaTimers) cancel();
+      for (const cancel of this.etaTimers.values()) cancel();
       this.etaTimers.clear();
-      const returned = this.ready.length;
+      const returned = this.ready.length + this.tracker.count('scheduled');
+      for (const req of [...this.ready, ...this.tracker.list('scheduled')]) this.tracker.remove(req);
       this.ready.length = 0;
-      this.log.info({ running: this.running.size, returned }, 'warm shutdown: waiting for running tasks');
+      this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await this.waitIdle();
+      for (const m of [...this.monitors].reverse()) await m.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing monitor'));
       await this.deps.backend?.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing result backend'));
       await this.deps.transport.close();
       this.log.info({ counters: this.counters }, 'worker stopped');
@@ -112,106 +129,159 @@ export class Worker {
 
   /** Resolves when no task runs and no message is being handled. */
   waitIdle(): Promise<void> {
-    if (this.running.size === 0 && this.pending.size === 0) return Promise.resolve();
+    if (this.tracker.count('active') === 0 && this.pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Number of tasks running now. */
+  get activeCount(): number {
+    return this.tracker.count('active');
+  }
+
+  // ---- WorkerInspector ----
+  activeRequests(): RequestInfo[] { return this.tracker.list('active').map((r) => this.tracker.info(r)); }
+  reservedRequests(): RequestInfo[] { return this.ready.map((r) => this.tracker.info(r)); }
+  scheduledRequests(): RequestInfo[] { return this.tracker.list('scheduled').map((r) => this.tracker.info(r)); }
+  totals(): Record<string, number> { return this.tracker.totalsByName(); }
+  registeredTasks(): string[] { return this.deps.app.taskNames(); }
+  activeQueues(): string[] { return [...(this.consumer?.queues() ?? this.settings.worker_queues)]; }
+  concurrency(): number { return this.concurrencyNow; }
+  isConsuming(): boolean { return this.consumer !== null && !this.stopping; }
+  prefetchCount(): number {
+    const base = this.concurrencyNow * this.settings.worker_prefetch_multiplier;
+    return base === 0 ? 0 : base + this.extraPrefetch;
+  }
+
+  // ---- WorkerController ----
+  revoke(ids: readonly string[], options: { terminate: boolean; signal?: string }): string[] {
+    const terminated: string[] = [];
+    for (const id of ids) {
+      this.revoked.add(id);
+      if (!options.terminate) continue;
+      for (const req of this.tracker.findById(id)) {
+        if (req.startedAtMs === null || req.abort.signal.aborted) continue;
+        req.abort.abort(TERMINATED);
+        terminated.push(id);
+        this.track(this.writer.markRevoked({ message: req.msg, hostname: this.hostname, queue: req.delivery.queue }, 'terminated'));
+        this.emit('task-revoked', { uuid: id, terminated: true, expired: false, signum: options.signal ?? 'SIGTERM' });
+      }
+    }
+    return terminated;
+  }
+  revokedIds(): string[] { return this.revoked.ids(); }
+  async addQueue(queue: string): Promise<void> {
+    await this.deps.transport.declareQueue(queue, { exchange: queue, routingKey: queue });
+    await this.consumer?.addQueue(queue);
+  }
+  async cancelQueue(queue: string): Promise<void> { await this.consumer?.cancelQueue(queue); }
+  resizePool(delta: number): number {
+    this.concurrencyNow = Math.max(1, this.concurrencyNow + delta);
+    this.consumer?.setPrefetch(this.prefetchCount());
+    this.pump();
+    return this.concurrencyNow;
+  }
+  shutdown(): void {
+    if (this.deps.onShutdownRequested) this.deps.onShutdownRequested();
+    else void this.close();
+  }
+
+  // ---- receiving and running ----
   private onDelivery(delivery: Delivery): void {
     this.counters.received++;
-    let msg: TaskMessage;
-    try {
-      msg = decodeTaskMessage(delivery.message, {
-        accept: this.deps.settings.accept_content,
-        maxBodyBytes: this.deps.settings.worker_max_message_bytes,
-      });
-    } catch (thrown) {
-      const err = coerceError(thrown);
-      const decodeErr = err instanceof MessageDecodeError ? err : undefined;
-      const disallowed = decodeErr?.code === 'CELERIAC_PROTOCOL_CONTENT_DISALLOWED';
-      this.refuse(delivery, {
-        code: decodeErr?.code ?? 'CELERIAC_PROTOCOL_BAD_MESSAGE',
-        reason: err.message,
-        ...(decodeErr?.taskId ? { taskId: decodeErr.taskId } : {}),
-        ...(decodeErr?.taskName ? { taskName: decodeErr.taskName } : {}),
-        exception: disallowed
-          ? { excType: 'ContentDisallowed', excMessage: [err.message], excModule: 'kombu.exceptions' }
-          : { excType: 'InvalidTaskError', excMessage: [err.message], excModule: 'celery.exceptions' },
-      });
+    const received = receiveDelivery(delivery, this.deps.app, this.settings);
+    if (received.kind === 'refused') {
+      this.counters.refused++;
+      if (received.report.message) this.emit('task-rejected', { uuid: received.report.message.id, error: new Error(received.report.reason), requeue: false });
+      this.track(handlePoison(delivery, received.report, {
+        transport: this.deps.transport, writer: this.writer, poisonQueue: this.settings.worker_poison_queue, hostname: this.hostname, log: this.log,
+      }));
       return;
     }
-    if (!this.deps.app.getTask(msg.task)) {
-      this.refuse(delivery, {
-        code: 'CELERIAC_TASK_NOT_REGISTERED', reason: `task ${msg.task} is not registered`, taskId: msg.id, taskName: msg.task, message: msg,
-        exception: { excType: 'NotRegistered', excMessage: [msg.task], excModule: 'celery.exceptions' },
-      });
-      return;
-    }
+    const req = this.tracker.create(received.msg, delivery);
+    const { msg } = req;
+    this.emit('task-received', { uuid: msg.id, name: msg.shadow ?? msg.task, args: msg.args, kwargs: msg.kwargs, argsRepr: msg.argsRepr,
+      kwargsRepr: msg.kwargsRepr, retries: msg.retries, eta: msg.eta, expires: msg.expires, rootId: msg.rootId, parentId: msg.parentId,
+      queue: delivery.queue });
     this.taskLog(msg).debug({ queue: delivery.queue, eta: msg.eta?.toISOString() }, 'task received');
     const delayMs = msg.eta ? msg.eta.getTime() - this.clock.now() : 0;
-    if (delayMs > 0) {
-      this.holdUntilDue({ msg, delivery }, delayMs);
+    if (delayMs > 0 && !this.revoked.isRevoked(msg.id)) {
+      this.holdUntilDue(req, delayMs);
       return;
     }
-    this.ready.push({ msg, delivery });
-    this.pump();
+    this.enqueue(req);
   }
 
   /** Keeps an ETA task unacked until due, with the prefetch allowance raised by one (as Celery's qos.increment). */
-  private holdUntilDue(item: Accepted, delayMs: number): void {
+  private holdUntilDue(req: TrackedRequest, delayMs: number): void {
+    this.tracker.set(req, 'scheduled');
     this.adjustPrefetch(+1);
     const cancel = this.clock.setTimer(() => {
-      this.etaTimers.delete(cancel);
+      this.etaTimers.delete(req.key);
       this.adjustPrefetch(-1);
       if (this.stopping) return;
-      this.ready.push(item);
-      this.pump();
+      this.enqueue(req);
     }, delayMs);
-    this.etaTimers.add(cancel);
+    this.etaTimers.set(req.key, cancel);
+  }
+
+  private enqueue(req: TrackedRequest): void {
+    this.tracker.set(req, 'reserved');
+    this.ready.push(req);
+    this.pump();
   }
 
   private adjustPrefetch(delta: number): void {
-    if (this.basePrefetch === 0 || !this.consumer) return;
+    if (this.prefetchCount() === 0 || !this.consumer) return;
     this.extraPrefetch += delta;
-    this.consumer.setPrefetch(this.basePrefetch + this.extraPrefetch);
+    this.consumer.setPrefetch(this.prefetchCount());
   }
 
-  private extraPrefetch = 0;
-
   private pump(): void {
-    const limit = this.deps.settings.worker_concurrency;
-    while (!this.stopping && this.running.size < limit && this.ready.length > 0) {
-      const item = this.ready.shift() as Accepted;
-      this.run(item);
+    while (!this.stopping && this.tracker.count('active') < this.concurrencyNow && this.ready.length > 0) {
+      this.run(this.ready.shift() as TrackedRequest);
     }
   }
 
-  private run({ msg, delivery }: Accepted): void {
-    const def = this.deps.app.getTask(msg.task);
+  private run(req: TrackedRequest): void {
+    const def = this.deps.app.getTask(req.msg.task);
     if (!def) return;
-    const abort = new AbortController();
-    const key = `${msg.id}\u0000${delivery.deliveryTag}`;
-    this.running.set(key, abort);
-    const { settings } = this.deps;
-    const work = executeTask(def, msg, delivery, this.writer, {
-      hostname: this.deps.hostname, acksLate: settings.task_acks_late, trackStarted: settings.task_track_started,
-      ignoreResult: settings.task_ignore_result, now: () => this.clock.now(),
-    }, this.taskLog(msg), abort)
-      .then((outcome: ExecutionOutcome) => { this.counters[outcome]++; })
-      .catch((thrown: unknown) => this.log.error({ err: coerceError(thrown), taskId: msg.id }, 'unexpected error running task'))
+    this.tracker.set(req, 'active');
+    executeTask(def, req, this.executionDeps(), this.taskLog(req.msg))
+      .then((outcome) => { this.counters[outcome]++; })
+      .catch((thrown: unknown) => this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'))
       .finally(() => {
-        this.running.delete(key);
+        this.tracker.remove(req);
+        this.tracker.countRun(req.msg.shadow ?? req.msg.task);
         this.pump();
         this.checkIdle();
       });
-    void work;
   }
 
-  private refuse(delivery: Delivery, report: Parameters<typeof handlePoison>[1]): void {
-    this.counters.refused++;
-    this.track(handlePoison(delivery, report, {
-      transport: this.deps.transport, writer: this.writer, poisonQueue: this.deps.settings.worker_poison_queue,
-      hostname: this.deps.hostname, log: this.log,
-    }));
+  private executionDeps(): ExecutionDeps {
+    this.execDeps ??= {
+      policy: { hostname: this.hostname, acksLate: this.settings.task_acks_late, trackStarted: this.settings.task_track_started,
+        ignoreResult: this.settings.task_ignore_result, now: () => this.clock.now() },
+      writer: this.writer,
+      events: { taskEvent: (type, fields) => this.emit(type, fields) },
+      tracker: this.tracker,
+      isRevoked: (id) => this.revoked.isRevoked(id),
+      publish: (planned: PlannedMessage) => this.deps.transport.publish(planned.message, planned.route),
+      onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
+      context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()) }),
+    };
+    return this.execDeps;
+  }
+
+  private execDeps: ExecutionDeps | null = null;
+
+  private emit(type: TaskEventType, fields: TaskEventFields): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.taskEvent(type, fields);
+      } catch (thrown) {
+        this.log.warn({ err: coerceError(thrown), type }, 'event sink failed');
+      }
+    }
   }
 
   private track(p: Promise<unknown>): void {
@@ -221,7 +291,7 @@ export class Worker {
   }
 
   private checkIdle(): void {
-    if (this.running.size > 0 || this.pending.size > 0) return;
+    if (this.tracker.count('active') > 0 || this.pending.size > 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();

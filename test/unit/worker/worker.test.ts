@@ -39,7 +39,8 @@ async function startWorker(app: Celery, conf: SettingsInput = {}, clock?: Clock)
   const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>); cb(); } });
   const logger = pino({ level: 'debug' }, sink);
   const settings = loadConfig({}, { worker_concurrency: 2, ...conf });
-  const worker = new Worker({ app, transport, backend, settings, hostname: 'ts1@test', logger, ...(clock ? { clock } : {}) });
+  const worker = new Worker({ app, transport, backend, settings, hostname: 'ts1@test', logger, ...(clock ? { clock } : {}),
+    followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
   await worker.start();
   open.push(worker);
   return { app, worker, transport, backend, logs };

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+import type { RetryCall, TaskContext, TaskRequest } from '../app/task-context';
+import { buildRetryMessage } from '../canvas/build-retry-message';
+import { Retry } from '../canvas/task-signals';
+import { coerceError } from '../errors/coerce-error';
+import type { ExecutionDeps } from './execute-task';
+import type { TrackedRequest } from './request-tracker';
+import type { ResultContext } from './result-writer';
+
+/** The TaskContext (Celery's `self`) a bound task receives. */
+export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext, log: Logger): TaskContext {
+  const { msg, delivery } = req;
+  const { policy } = deps;
+  const request: TaskRequest = {
+    id: msg.id, task: msg.task, args: msg.args, kwargs: msg.kwargs, retries: msg.retries, rootId: msg.rootId,
+    parentId: msg.parentId, group: msg.group, groupIndex: msg.groupIndex, eta: msg.eta, expires: msg.expires,
+    headers: msg.customHeaders,
+    deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
+    hostname: policy.hostname, origin: msg.origin, replyTo: msg.replyTo, correlationId: msg.correlationId,
+  };
+  return {
+    request,
+    signal: req.abort.signal,
+    log,
+    updateState: async (state, meta) => {
+      await deps.writer.markState(rctx, state, meta ?? null);
+    },
+    retry: (options: RetryCall = {}): never => {
+      const ctx = deps.context();
+      const planned = buildRetryMessage(msg, {
+        ...(options.countdown !== undefined ? { countdownSec: options.countdown } : {}),
+        ...(options.eta !== undefined ? { eta: options.eta } : {}),
+        ...(options.args !== undefined ? { args: options.args } : {}),
+        ...(options.kwargs !== undefined ? { kwargs: options.kwargs } : {}),
+        ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+        ...(options.exc !== undefined ? { exc: coerceError(options.exc) } : {}),
+        deliveredVia: delivery.route, hostname: ctx.hostname, replyTo: ctx.replyTo,
+      }, new Date(policy.now()));
+      throw new Retry({ ...planned, exc: options.exc === undefined ? null : coerceError(options.exc) });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { TaskMessage } from '../protocol/task-message';
+import type { Delivery } from '../transport/transport';
+import type { RequestInfo } from './worker-state';
+
+/** A received task message with its delivery, as the worker holds it. */
+export interface TrackedRequest {
+  /** Unique per delivery: `<task id>\0<delivery tag>`. */
+  key: string;
+  msg: TaskMessage;
+  delivery: Delivery;
+  /** Set when execution starts. */
+  startedAtMs: number | null;
+  acknowledged: boolean;
+  /** Aborted by revoke(terminate), time limits or cold shutdown. */
+  abort: AbortController;
+}
+
+type Phase = 'reserved' | 'scheduled' | 'active';
+
+/**
+ * Where every received request is (waiting for a slot, held for its ETA, running) and how many
+ * ran per task name: the state `inspect active/reserved/scheduled` and `stats.total` report.
+ */
+export class RequestTracker {
+  private readonly phases: Record<Phase, Map<string, TrackedRequest>> = {
+    reserved: new Map(), scheduled: new Map(), active: new Map(),
+  };
+  private readonly totals = new Map<string, number>();
+
+  constructor(private readonly hostname: string) {}
+
+  /** Creates the record for a new delivery. */
+  create(msg: TaskMessage, delivery: Delivery): TrackedRequest {
+    return { key: `${msg.id}\u0000${delivery.deliveryTag}`, msg, delivery, startedAtMs: null, acknowledged: false, abort: new AbortController() };
+  }
+
+  /** Moves a request into a phase (removing it from the others). */
+  set(req: TrackedRequest, phase: Phase): void {
+    this.remove(req);
+    this.phases[phase].set(req.key, req);
+  }
+
+  /** Forgets a request (finished, returned or refused). */
+  remove(req: TrackedRequest): void {
+    for (const map of Object.values(this.phases)) map.delete(req.key);
+  }
+
+  /** Counts a finished run of `name`. */
+  countRun(name: string): void {
+    this.totals.set(name, (this.totals.get(name) ?? 0) + 1);
+  }
+
+  /** Number of requests in a phase. */
+  count(phase: Phase): number {
+    return this.phases[phase].size;
+  }
+
+  /** Requests in a phase, oldest first. */
+  list(phase: Phase): TrackedRequest[] {
+    return [...this.phases[phase].values()];
+  }
+
+  /** Every tracked request with this task id. */
+  findById(id: string): TrackedRequest[] {
+    return Object.values(this.phases).flatMap((m) => [...m.values()].filter((r) => r.msg.id === id));
+  }
+
+  /** `stats.total`: runs per task name. */
+  totalsByName(): Record<string, number> {
+    return Object.fromEntries(this.totals);
+  }
+
+  /** The request as inspect commands report it. */
+  info(req: TrackedRequest): RequestInfo {
+    const { msg, delivery } = req;
+    return {
+      id: msg.id, name: msg.shadow ?? msg.task, args: msg.args, kwargs: msg.kwargs, argsRepr: msg.argsRepr, kwargsRepr: msg.kwargsRepr,
+      hostname: this.hostname, timeStartSec: req.startedAtMs === null ? null : req.startedAtMs / 1000, acknowledged: req.acknowledged,
+      deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
+      eta: msg.eta, workerPid: process.pid,
+    };
+  }
+}
