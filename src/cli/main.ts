@@ -2,6 +2,7 @@ import { ConfigError, CeleriacError } from '../errors/celeriac-error';
 import { BEAT_USAGE, runBeatCommand } from './beat-command';
 import { ScheduleError } from '../beat/schedule-error';
 import { runWorkerCommand, WORKER_USAGE } from './worker-command';
+import { INSPECT_USAGE, runInspectCommand, runStatusCommand, STATUS_USAGE } from './inspect-command';
 
 const USAGE = `Usage: celeriac <command> [options]
 
@@ -22,6 +23,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'beat':
         if (rest.includes('--help') || rest.includes('-h')) return print(BEAT_USAGE, 0);
         return await runBeatCommand(rest, env);
+      case 'status':
+        if (rest.includes('--help') || rest.includes('-h')) return print(STATUS_USAGE, 0);
+        return await runStatusCommand(rest, env);
+      case 'inspect':
+        if (rest.includes('--help') || rest.includes('-h')) return print(INSPECT_USAGE, 0);
+        return await runInspectCommand(rest, env);
       case 'version':
       case '--version':
         // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,3 +1,5 @@
+import { pythonRepr } from '../../protocol/python-repr';
+
 /** Options of formatControlReplies. */
 export interface FormatRepliesOptions {
   /** Print each reply's body under its node line (`celery inspect`); `celery status` does not. */
@@ -7,7 +9,7 @@ export interface FormatRepliesOptions {
 /**
  * Replies as the `celery` CLI prints them (`celery/bin/control.py`, `celery/bin/base.py`, without
  * colours): `->  <node>: OK` (or `ERROR`), the body indented by 8 when shown, then
- * `\n<N> node(s) online.`. Lists print as `* item` lines, other dicts as sorted 4-space JSON.
+ * `\n<N> node(s) online.`. Lists print as `* item` lines (item as Python's str()), other dicts as sorted 4-space JSON.
  */
 export function formatControlReplies(replies: ReadonlyArray<Record<string, unknown>>, options: FormatRepliesOptions): string {
   const lines: string[] = [];
@@ -25,7 +27,8 @@ export function formatControlReplies(replies: ReadonlyArray<Record<string, unkno
 
 /** Celery's `CLIContext.pretty`: status word and body text. */
 function pretty(value: unknown): ['OK' | 'ERROR', string] {
-  if (Array.isArray(value)) return ['OK', value.length === 0 ? '- empty -' : value.map((i) => `* ${String(i)}`).join('\n')];
+  // Python formats each item with str(): strings bare, dicts/lists as their repr.
+  if (Array.isArray(value)) return ['OK', value.length === 0 ? '- empty -' : value.map((i) => `* ${listItem(i)}`).join('\n')];
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     if ('ok' in record) return ['OK', indent(pretty(record.ok)[1], 4)];
@@ -34,6 +37,10 @@ function pretty(value: unknown): ['OK' | 'ERROR', string] {
   }
   if (typeof value === 'string') return ['OK', value];
   return ['OK', value === null || value === undefined ? 'None' : String(value)];
+}
+
+function listItem(item: unknown): string {
+  return typeof item === 'string' ? item : pythonRepr(item, { style: 'repr' });
 }
 
 function indent(text: string, n: number): string {
