@@ -1,5 +1,6 @@
 import { TaskError } from '../errors/celeriac-error';
 import type { SettingsInput } from '../config/settings-schema';
+import { parseRate } from './parse-rate';
 import type { TaskContext } from './task-context';
 import type { TaskDefinition, TaskHandler, TaskOptions } from './task-definition';
 
@@ -44,6 +45,11 @@ export class Celery {
     if (options.params) {
       const dup = options.params.find((p, i) => options.params?.indexOf(p) !== i);
       if (dup !== undefined) throw new TaskError('CELERIAC_TASK_BAD_PARAMS', `task ${name}: parameter "${dup}" is listed twice in params`);
+    }
+    if (options.rateLimit !== undefined) parseRate(options.rateLimit);
+    for (const key of ['timeLimit', 'softTimeLimit'] as const) {
+      const v = options[key];
+      if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new TaskError('CELERIAC_TASK_BAD_OPTION', `task ${name}: ${key} must be a positive number of seconds, got ${String(v)}`);
     }
     const def: TaskDefinition = { name, handler, options: { ...options } };
     this.registry.set(name, def);

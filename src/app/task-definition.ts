@@ -19,6 +19,12 @@ export interface TaskOptions {
   ignoreResult?: boolean;
   /** Store STARTED before running (`track_started`). */
   trackStarted?: boolean;
+  /** Rate limit per worker, Celery's syntax: `'100/m'`, `'10/s'`, `'5/h'`; changeable with `celery control rate_limit`. */
+  rateLimit?: string;
+  /** Hard time limit in seconds: the run is abandoned and stored as TimeLimitExceeded. */
+  timeLimit?: number;
+  /** Soft time limit in seconds: `task.signal` aborts with SoftTimeLimitExceeded. */
+  softTimeLimit?: number;
   /** Validates the positional arguments after keyword mapping; a failure fails the task with ValueError. */
   schema?: ArgumentSchema;
 }

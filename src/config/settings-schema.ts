@@ -64,6 +64,12 @@ export const settingsSchema = z.object({
   worker_metrics_port: z.coerce.number().int().min(0).max(65535).default(0),
   /** Address the metrics/health server listens on. */
   worker_metrics_host: z.string().default('0.0.0.0'),
+  /** Hard time limit in seconds for every task (tasks and the message's `timelimit` header override it). */
+  task_time_limit: z.coerce.number().positive().optional(),
+  /** Soft time limit in seconds: the task's AbortSignal fires with SoftTimeLimitExceeded. */
+  task_soft_time_limit: z.coerce.number().positive().optional(),
+  /** Ignore every rate limit. */
+  worker_disable_rate_limits: bool.default(false),
   /** Queue for follow-up messages (callbacks, chain steps) whose signature names none. */
   task_default_queue: z.string().min(1).default('celery'),
   /** Routing for follow-up messages by task name (Celery's `task_routes`: exact, glob or /regex/ keys). */

@@ -9,6 +9,10 @@ import type { RequestTracker, TrackedRequest } from './request-tracker';
 import type { ResultContext } from './result-writer';
 import { publishSuccessFollowUps, reportChordPart, runFailureFollowUps, type FollowUpDeps } from './run-follow-ups';
 import type { TaskEventSink } from './worker-state';
+import type { Clock } from './clock';
+import { runWithTimeLimits } from './run-with-time-limits';
+import type { TimeLimits } from './task-limits';
+import type { TaskMessage } from '../protocol/task-message';
 
 /** Worker-wide policy the execution follows. */
 export interface ExecutionPolicy {
@@ -26,6 +30,9 @@ export interface ExecutionDeps extends FollowUpDeps {
   tracker: RequestTracker;
   /** True when the id was revoked (remote control or a peer's `hello`). */
   isRevoked(id: string): boolean;
+  /** Soft/hard limits for this run. */
+  timeLimitsFor(msg: TaskMessage): TimeLimits;
+  clock: Clock;
 }
 
 /** How one run ended, for counters and logs. */
@@ -64,7 +71,7 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   try {
     const args = bindArguments(def, msg.args, msg.kwargs);
     const call = def.options.bind ? [buildTaskContext(req, deps, rctx, log), ...args] : args;
-    const value: unknown = await def.handler(...call);
+    const value: unknown = await runWithTimeLimits(() => def.handler(...call), deps.timeLimitsFor(msg), req.abort, deps.clock);
     if (req.abort.signal.aborted && req.abort.signal.reason === TERMINATED) {
       log.info('task finished after it was terminated; result discarded');
       outcome = 'revoked';

@@ -14,6 +14,7 @@ import { handlePoison } from './handle-poison';
 import { receiveDelivery } from './receive-delivery';
 import { RequestTracker, type TrackedRequest } from './request-tracker';
 import { ResultWriter } from './result-writer';
+import { TaskLimits } from './task-limits';
 import type {
   RequestInfo, TaskEventFields, TaskEventSink, TaskEventType, WorkerController, WorkerInspector, WorkerMonitor,
 } from './worker-state';
@@ -51,6 +52,8 @@ export class Worker implements WorkerInspector, WorkerController {
   readonly startedAtMs: number;
   /** Revoked ids (remote control, peers' `hello`), consulted at receipt and before running. */
   readonly revoked = new RevokedSet();
+  /** Rate and time limits per task type (changed by `rate_limit` / `time_limit`). */
+  readonly limits: TaskLimits;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly writer: ResultWriter;
@@ -75,6 +78,7 @@ export class Worker implements WorkerInspector, WorkerController {
     this.concurrencyNow = deps.settings.worker_concurrency;
     this.log = deps.logger.child({ component: 'worker' });
     this.tracker = new RequestTracker(deps.hostname);
+    this.limits = new TaskLimits(deps.app, deps.settings, () => this.clock.now());
     this.writer = new ResultWriter(deps.backend, {
       extended: deps.settings.result_extended,
       expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,
@@ -112,10 +116,12 @@ export class Worker implements WorkerInspector, WorkerController {
     this.closed ??= (async () => {
       this.stopping = true;
       await this.consumer?.stop().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error stopping consumer'));
-      for (const cancel of this.etaTimers.values()) cancel();
+      for (const cancel of [...this.etaTimers.values(), ...this.rateTimers.values()]) cancel();
       this.etaTimers.clear();
-      const returned = this.ready.length + this.tracker.count('scheduled');
-      for (const req of [...this.ready, ...this.tracker.list('scheduled')]) this.tracker.remove(req);
+      this.rateTimers.clear();
+      this.rateQueues.clear();
+      const returned = this.tracker.count('reserved') + this.tracker.count('scheduled');
+      for (const req of [...this.tracker.list('reserved'), ...this.tracker.list('scheduled')]) this.tracker.remove(req);
       this.ready.length = 0;
       this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await this.waitIdle();
@@ -140,7 +146,7 @@ export class Worker implements WorkerInspector, WorkerController {
 
   // ---- WorkerInspector ----
   activeRequests(): RequestInfo[] { return this.tracker.list('active').map((r) => this.tracker.info(r)); }
-  reservedRequests(): RequestInfo[] { return this.ready.map((r) => this.tracker.info(r)); }
+  reservedRequests(): RequestInfo[] { return this.tracker.list('reserved').map((r) => this.tracker.info(r)); }
   scheduledRequests(): RequestInfo[] { return this.tracker.list('scheduled').map((r) => this.tracker.info(r)); }
   totals(): Record<string, number> { return this.tracker.totalsByName(); }
   registeredTasks(): string[] { return this.deps.app.taskNames(); }
@@ -226,9 +232,38 @@ export class Worker implements WorkerInspector, WorkerController {
 
   private enqueue(req: TrackedRequest): void {
     this.tracker.set(req, 'reserved');
+    const name = req.msg.task;
+    if (this.limits.bucket(name)) {
+      const queue = this.rateQueues.get(name) ?? [];
+      queue.push(req);
+      this.rateQueues.set(name, queue);
+      this.drainRateQueue(name);
+      return;
+    }
     this.ready.push(req);
     this.pump();
   }
+
+  /** Moves rate-limited requests to the ready list as tokens allow (Celery's bucket queues); stays unacked while waiting. */
+  private drainRateQueue(name: string): void {
+    const queue = this.rateQueues.get(name);
+    if (!queue || this.rateTimers.has(name) || this.stopping) return;
+    const bucket = this.limits.bucket(name);
+    while (queue.length > 0 && (!bucket || bucket.canConsume())) this.ready.push(queue.shift() as TrackedRequest);
+    this.pump();
+    if (queue.length === 0) {
+      this.rateQueues.delete(name);
+      return;
+    }
+    const cancel = this.clock.setTimer(() => {
+      this.rateTimers.delete(name);
+      this.drainRateQueue(name);
+    }, Math.max(1, bucket?.expectedTimeMs() ?? 1));
+    this.rateTimers.set(name, cancel);
+  }
+
+  private readonly rateQueues = new Map<string, TrackedRequest[]>();
+  private readonly rateTimers = new Map<string, () => void>();
 
   private adjustPrefetch(delta: number): void {
     if (this.prefetchCount() === 0 || !this.consumer) return;
@@ -265,6 +300,8 @@ export class Worker implements WorkerInspector, WorkerController {
       events: { taskEvent: (type, fields) => this.emit(type, fields) },
       tracker: this.tracker,
       isRevoked: (id) => this.revoked.isRevoked(id),
+      timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
+      clock: this.clock,
       publish: (planned: PlannedMessage) => this.deps.transport.publish(planned.message, planned.route),
       onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
       context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()) }),

@@ -1,0 +1,37 @@
+import { TaskError } from '../errors/celeriac-error';
+
+/**
+ * The soft time limit passed: the task's AbortSignal is aborted with this as its reason, so
+ * `signal.throwIfAborted()` or an aborted fetch raises it (catchable, for cleanup). Stored in Python
+ * as `celery.exceptions.SoftTimeLimitExceeded` if the task lets it escape.
+ */
+export class SoftTimeLimitExceeded extends TaskError {
+  readonly pythonType = 'SoftTimeLimitExceeded';
+  readonly pythonModule = 'celery.exceptions';
+
+  constructor(readonly limitSec: number) {
+    super('CELERIAC_TASK_SOFT_TIME_LIMIT', `soft time limit (${limitSec}s) exceeded`);
+    this.name = 'SoftTimeLimitExceeded';
+  }
+
+  /** Python's exception args. */
+  get pythonArgs(): unknown[] {
+    return [`SoftTimeLimitExceeded(${this.limitSec})`];
+  }
+}
+
+/** The hard time limit passed: the run is abandoned and stored as `TimeLimitExceeded(<hard>)`, as Python does. */
+export class TimeLimitExceeded extends TaskError {
+  readonly pythonType = 'TimeLimitExceeded';
+  readonly pythonModule = 'celery.exceptions';
+
+  constructor(readonly limitSec: number) {
+    super('CELERIAC_TASK_TIME_LIMIT', `hard time limit (${limitSec}s) exceeded`);
+    this.name = 'TimeLimitExceeded';
+  }
+
+  /** Python's exception args: the hard limit in seconds. */
+  get pythonArgs(): unknown[] {
+    return [this.limitSec];
+  }
+}
