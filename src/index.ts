@@ -8,3 +8,10 @@ export {
 } from './errors/celeriac-error';
 export type { SettingsInput, Settings } from './config/settings-schema';
 export { crontab } from './beat/crontab';
+export { Retry, Reject, Ignore, MaxRetriesExceededError } from './canvas/task-signals';
+export { SoftTimeLimitExceeded, TimeLimitExceeded } from './worker/time-limit-errors';
+export type { RetryCall } from './app/task-context';
+export { createProducer, type Producer, type ProducerOptions, type SendTaskOptions } from './producer/producer';
+export { AsyncResult } from './producer/async-result';
+export { createTransport } from './transport/create-transport';
+export { createRedisResultBackend } from './backend/redis-result-backend';
