@@ -105,7 +105,8 @@ async function handleThrown(thrown: unknown, req: TrackedRequest, deps: Executio
       return 'rejected';
     }
     log.info({ when: err.when instanceof Date ? err.when.toISOString() : err.when }, 'task retry scheduled');
-    const info = err.exc ? encodeException(err.exc) : encodeException(err);
+    // Python stores `Retry.exc` as the RETRY result: None when retry() was called without exc.
+    const info = err.exc ? encodeException(err.exc) : null;
     if (storeResult) await deps.writer.markRetry(rctx, info, formatTraceback(err.exc ?? err));
     deps.events.taskEvent('task-retried', { uuid: msg.id, error: err });
     return 'retried';

@@ -40,8 +40,8 @@ export class ResultWriter {
     return this.store(ctx, 'FAILURE', encodeException(error), formatTraceback(error));
   }
 
-  /** RETRY with the retry's reason and, as Python, the retry itself in `children`. */
-  markRetry(ctx: ResultContext, info: ExceptionInfo, traceback: string): Promise<boolean> {
+  /** RETRY with the retry's reason (null when retry() had no `exc`, as Python) and the retry itself in `children`. */
+  markRetry(ctx: ResultContext, info: ExceptionInfo | null, traceback: string): Promise<boolean> {
     return this.store(ctx, 'RETRY', info, traceback, [[[ctx.message.id, null], null]]);
   }
 

@@ -124,6 +124,20 @@ describe('task.retry()', () => {
     expect(h.worker.counters).toMatchObject({ retried: 2, succeeded: 1, failed: 0 });
   });
 
+  it('stores a null RETRY result when retry() is called without exc, as Python stores Retry.exc', async () => {
+    const app = new Celery('t');
+    app.task('tapp.later', (task: TaskContext) => task.retry({ countdown: 60 }), { bind: true });
+    const h = await startWorker(app, {}, manualClock());
+    const msg = wireTask('tapp.later');
+    await h.transport.publish(msg, Q);
+    await waitFor(() => h.worker.counters.retried === 1);
+    await h.worker.waitIdle();
+    const meta = await h.backend.getTaskMeta(String(msg.headers.id));
+    expect(meta?.status).toBe('RETRY');
+    expect(meta?.result).toBeNull();
+    expect(meta?.traceback).toContain('Retry');
+  });
+
   it('fails with MaxRetriesExceededError past maxRetries and publishes nothing', async () => {
     const app = new Celery('t');
     app.task('tapp.tired', (task: TaskContext) => task.retry({ countdown: 1, maxRetries: 2 }), { bind: true });
