@@ -117,6 +117,9 @@ export class MemoryTransport implements Transport {
     return [...(this.lists.get(queue)?.values() ?? [])].reduce((n, l) => n + l.length, 0);
   }
 
+  /** How many times `touch()` was called on an unsettled delivery (the visibility keeper's work). */
+  touches = 0;
+
   /** Deliveries handed out and not yet settled. */
   unsettledCount(): number {
     return this.held.size;
@@ -181,6 +184,8 @@ export class MemoryTransport implements Transport {
       redelivered: message.headers.redelivered === true || info.redelivered === true,
       ack: () => settle('ack'),
       reject: (requeue) => settle(requeue ? 'requeue' : 'ack'),
+      // Nothing here ever redelivers on a timer; counting touches lets tests see the keeper at work.
+      touch: async () => { if (!h.settled) this.touches++; },
     });
   }
 

@@ -205,7 +205,9 @@ export class RedisTransport implements Transport {
       routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
     };
     const redelivered = message.headers.redelivered === true || info.redelivered === true;
-    const delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how));
+    const delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how),
+      // ZADD XX: refresh only a tag still unacked (never resurrect one a sweep or a settle removed).
+      async (d) => { await conn.client.zadd(conn.keys.unackedIndex, 'XX', Date.now() / 1000, d.deliveryTag); });
     this.held.set(tag, { delivery, consumer });
     consumer.track(1);
     try {
