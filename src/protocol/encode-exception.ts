@@ -87,8 +87,12 @@ export function formatTraceback(err: unknown, depth = 0): string {
   const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
   for (const frame of parseStack(stack).reverse()) out += `  File "${frame.file}", line ${frame.line}, in ${frame.fn}\n`;
   const qualified = info.excModule === 'builtins' || info.excModule === '__main__' ? info.excType : `${info.excModule}.${info.excType}`;
-  const text = info.excMessage.length === 0 ? '' : info.excMessage.length === 1 && typeof info.excMessage[0] === 'string'
-    ? info.excMessage[0] : pythonRepr(info.excMessage, { style: 'repr', tuple: true });
+  // Python prints str(exc): the message for ordinary exceptions; control signals with explicit
+  // pythonArgs (Retry) have a human message of their own ("Retry in 4s: ...").
+  const explicitArgs = err instanceof Error && Array.isArray((err as PythonOverrides).pythonArgs);
+  const text = explicitArgs && (err as Error).message ? (err as Error).message
+    : info.excMessage.length === 0 ? '' : info.excMessage.length === 1 && typeof info.excMessage[0] === 'string'
+      ? info.excMessage[0] : pythonRepr(info.excMessage, { style: 'repr', tuple: true });
   return `${out}${qualified}${text === '' ? '' : ': ' + text}\n`;
 }
 
