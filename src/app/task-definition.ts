@@ -27,6 +27,8 @@ export interface TaskOptions {
   softTimeLimit?: number;
   /** Validates the positional arguments after keyword mapping; a failure fails the task with ValueError. */
   schema?: ArgumentSchema;
+  /** Where the handler runs: `'threads'` (a worker thread, for CPU-heavy work) or `'event'` (the event loop); default: the worker's `worker_pool`. */
+  pool?: 'threads' | 'event';
 }
 
 /** A task handler: sync or async; receives a TaskContext first when `bind` is set. */

@@ -70,6 +70,14 @@ export const settingsSchema = z.object({
   task_soft_time_limit: z.coerce.number().positive().optional(),
   /** Ignore every rate limit. */
   worker_disable_rate_limits: bool.default(false),
+  /** Default pool (`-P`): `event` runs handlers on the event loop, `threads` on worker_threads; Celery's prefork/solo/eventlet/gevent mean `event`. */
+  worker_pool: z.enum(['event', 'threads', 'prefork', 'solo', 'eventlet', 'gevent']).default('event'),
+  /** Replace a pool thread after this many tasks (threads pool). */
+  worker_max_tasks_per_child: positiveInt.optional(),
+  /** Replace a pool thread whose heap exceeds this many KiB after a task (threads pool), as Celery's setting in KiB. */
+  worker_max_memory_per_child: positiveInt.optional(),
+  /** With acks_late, requeue a task whose pool thread died instead of storing WorkerLostError. */
+  task_reject_on_worker_lost: bool.default(false),
   /** Queue for follow-up messages (callbacks, chain steps) whose signature names none. */
   task_default_queue: z.string().min(1).default('celery'),
   /** Routing for follow-up messages by task name (Celery's `task_routes`: exact, glob or /regex/ keys). */
