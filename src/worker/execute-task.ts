@@ -13,6 +13,7 @@ import type { Clock } from './clock';
 import { runWithTimeLimits } from './run-with-time-limits';
 import type { TimeLimits } from './task-limits';
 import type { TaskMessage } from '../protocol/task-message';
+import type { ThreadDispatch } from './pool/thread-dispatch';
 
 /** Worker-wide policy the execution follows. */
 export interface ExecutionPolicy {
@@ -32,6 +33,8 @@ export interface ExecutionDeps extends FollowUpDeps {
   isRevoked(id: string): boolean;
   /** Soft/hard limits for this run. */
   timeLimitsFor(msg: TaskMessage): TimeLimits;
+  /** The thread pool, when the worker has one; tasks it `handles` run there. */
+  threads?: ThreadDispatch | null;
   clock: Clock;
 }
 
@@ -70,8 +73,12 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   let outcome: ExecutionOutcome;
   try {
     const args = bindArguments(def, msg.args, msg.kwargs);
-    const call = def.options.bind ? [buildTaskContext(req, deps, rctx, log), ...args] : args;
-    const value: unknown = await runWithTimeLimits(() => def.handler(...call), deps.timeLimitsFor(msg), req.abort, deps.clock);
+    const ctx = def.options.bind ? buildTaskContext(req, deps, rctx, log) : null;
+    const call = ctx ? [ctx, ...args] : args;
+    const threads = deps.threads;
+    // CPU-heavy tasks run on the thread pool (src/worker/pool); the rest on this event loop.
+    const run = threads?.handles(def) ? () => threads.run({ def, args, req, ctx, acksLate }) : () => def.handler(...call);
+    const value: unknown = await runWithTimeLimits(run, deps.timeLimitsFor(msg), req.abort, deps.clock);
     if (req.abort.signal.aborted && req.abort.signal.reason === TERMINATED) {
       log.info('task finished after it was terminated; result discarded');
       outcome = 'revoked';

@@ -15,6 +15,8 @@ import { receiveDelivery } from './receive-delivery';
 import { RequestTracker, type TrackedRequest } from './request-tracker';
 import { ResultWriter } from './result-writer';
 import { TaskLimits } from './task-limits';
+import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
+import { ThreadPool } from './pool/thread-pool';
 import type {
   RequestInfo, TaskEventFields, TaskEventSink, TaskEventType, WorkerController, WorkerInspector, WorkerMonitor,
 } from './worker-state';
@@ -34,6 +36,8 @@ export interface WorkerDeps {
   onShutdownRequested?: () => void;
   /** Origin and routing of messages the worker publishes (callbacks, chains, retries). */
   followUps: Pick<FollowUpContext, 'hostname' | 'replyTo' | 'router'>;
+  /** Absolute path of the app module (`-A`): pool threads load it to run `pool: 'threads'` tasks. Without it every task runs on the event loop. */
+  appPath?: string;
 }
 
 /** Counters a worker keeps. */
@@ -84,7 +88,17 @@ export class Worker implements WorkerInspector, WorkerController {
       expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,
       now: () => this.clock.now(),
     }, this.log);
+    if (deps.appPath) {
+      // Threads start on demand, so a worker whose tasks all run on the event loop pays nothing.
+      this.pool = new ThreadPool({ appPath: deps.appPath, size: this.concurrencyNow, log: this.log,
+        maxTasksPerThread: deps.settings.worker_max_tasks_per_child ?? null, maxMemoryPerThreadKiB: deps.settings.worker_max_memory_per_child ?? null });
+      this.threads = createThreadDispatch(this.pool, { defaultPool: deps.settings.worker_pool === 'threads' ? 'threads' : 'event',
+        rejectOnWorkerLost: deps.settings.task_reject_on_worker_lost });
+    }
   }
+
+  private readonly pool: ThreadPool | null = null;
+  private readonly threads: ThreadDispatch | null = null;
 
   /** Adds a receiver of task events (dispatcher, metrics). */
   addEventSink(sink: TaskEventSink): void {
@@ -125,6 +139,7 @@ export class Worker implements WorkerInspector, WorkerController {
       this.ready.length = 0;
       this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await this.waitIdle();
+      await this.pool?.close();
       for (const m of [...this.monitors].reverse()) await m.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing monitor'));
       await this.deps.backend?.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing result backend'));
       await this.deps.transport.close();
@@ -182,6 +197,7 @@ export class Worker implements WorkerInspector, WorkerController {
   async cancelQueue(queue: string): Promise<void> { await this.consumer?.cancelQueue(queue); }
   resizePool(delta: number): number {
     this.concurrencyNow = Math.max(1, this.concurrencyNow + delta);
+    this.pool?.resize(this.concurrencyNow);
     this.consumer?.setPrefetch(this.prefetchCount());
     this.pump();
     return this.concurrencyNow;
@@ -301,6 +317,7 @@ export class Worker implements WorkerInspector, WorkerController {
       tracker: this.tracker,
       isRevoked: (id) => this.revoked.isRevoked(id),
       timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
+      threads: this.threads,
       clock: this.clock,
       publish: (planned: PlannedMessage) => this.deps.transport.publish(planned.message, planned.route),
       onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
