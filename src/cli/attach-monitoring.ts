@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ResultBackend } from '../backend/result-backend';
 import type { Transport } from '../transport/transport';
 import { ControlServer } from '../worker/control/control-server';
+import { Mingle } from '../worker/control/mingle';
 import { EventDispatcher } from '../worker/events/event-dispatcher';
 import { LamportClock } from '../worker/events/lamport-clock';
 import { PYTHON_EVENT_REPRS } from '../worker/events/python-event-reprs';
@@ -40,6 +41,8 @@ export function attachMonitoring(worker: Worker, transport: Transport, backend: 
   worker.addEventSink(metrics);
   // Control first, so a revoke sent while we start is heard before the first task runs.
   worker.addMonitor(control);
+  // Mingle after control starts (so we answer neighbours' hellos too) and before consuming.
+  worker.addMonitor(new Mingle({ transport, hostname: worker.hostname, revoked: worker.revoked, clock, logger: logger.child({ component: 'mingle' }) }));
   worker.addMonitor(events);
   let health: HealthServer | null = null;
   if (settings.worker_metrics_port > 0) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { Settings, SettingsInput } from '../config/settings-schema';
@@ -29,6 +30,10 @@ export const WORKER_USAGE = `Usage: celeriac worker -A <app.js> [options]
   -E, --task-events             send task events (Flower also switches them on at run time)
       --heartbeat-interval <s>  seconds between worker heartbeats (default: 2.0)
       --metrics-port <port>     serve /metrics, /healthz, /readyz on this port (default: off; the seeds use 9540)
+  -P, --pool <name>             threads: run tasks on worker threads (CPU-heavy work); event (default): on the
+                                event loop. Celery's prefork|solo|eventlet|gevent are accepted and mean event
+      --max-tasks-per-child <n> replace a pool thread after n tasks
+      --max-memory-per-child <KiB> replace a pool thread whose heap exceeds this after a task
 Every Celery setting can also come from CELERY_<SETTING_NAME> environment variables, e.g.
 CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 3600}'.`;
 
@@ -43,6 +48,7 @@ export function parseWorkerFlags(argv: string[]): { appPath: string; flags: Sett
       hostname: { type: 'string', short: 'n' }, loglevel: { type: 'string', short: 'l' }, broker: { type: 'string', short: 'b' },
       'result-backend': { type: 'string' }, 'prefetch-multiplier': { type: 'string' }, 'acks-late': { type: 'boolean' },
       'task-events': { type: 'boolean', short: 'E' }, 'heartbeat-interval': { type: 'string' }, 'metrics-port': { type: 'string' },
+      pool: { type: 'string', short: 'P' }, 'max-tasks-per-child': { type: 'string' }, 'max-memory-per-child': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new CeleriacError('CELERIAC_CLI_USAGE', `unexpected argument "${positionals[0]}"`);
@@ -55,6 +61,9 @@ export function parseWorkerFlags(argv: string[]): { appPath: string; flags: Sett
     worker_send_task_events: values['task-events'] ? true : undefined,
     worker_heartbeat_interval: values['heartbeat-interval'] as unknown as number,
     worker_metrics_port: values['metrics-port'] as unknown as number,
+    worker_pool: values.pool as SettingsInput['worker_pool'],
+    worker_max_tasks_per_child: values['max-tasks-per-child'] as unknown as number,
+    worker_max_memory_per_child: values['max-memory-per-child'] as unknown as number,
   };
   return { appPath: values.app, flags };
 }
@@ -69,13 +78,16 @@ export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): 
   const transport = createTransportFor(settings, logger);
   const backend = createBackendFor(settings, logger);
   const worker = new Worker({
-    app, transport, backend, settings, hostname, logger, 
+    app, transport, backend, settings, hostname, logger, appPath: resolvePath(appPath),
     // Remote `shutdown` behaves exactly like SIGTERM: the same warm shutdown path below.
     onShutdownRequested: () => { process.kill(process.pid, 'SIGTERM'); },
     followUps: { hostname: `gen${process.pid}@${osHostname()}`, replyTo: randomUUID(),
       router: createTaskRouter(settings.task_routes as TaskRoutes | undefined, settings.task_default_queue) },
   });
   attachMonitoring(worker, transport, backend, logger);
+  if (settings.worker_pool !== 'event' && settings.worker_pool !== 'threads') {
+    logger.info({ pool: settings.worker_pool }, 'pool has no Node equivalent; tasks run on the event loop (use -P threads for CPU-heavy tasks)');
+  }
   logger.info({ broker: safeUrl(settings.broker_url), resultBackend: safeUrl(settings.result_backend), app: app.main }, 'starting worker');
   try {
     await worker.start();
