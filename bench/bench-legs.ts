@@ -33,6 +33,19 @@ export const celeriacLeg: BenchLeg = {
   },
 };
 
+/** The celeriac leg again with task events on (`-E`): events are published on celeryev, one task.multi batch per turn. */
+export const celeriacEventsLeg: BenchLeg = {
+  name: 'celeriac-events',
+  description: 'celeriac worker --acks-late -c 100 -E',
+  async start(brokerUrl, backendUrl) {
+    const w = await startCeleriacWorker({
+      brokerUrl, backendUrl, app: join(REPO_ROOT, 'bench', 'apps', 'bench-app.js'), concurrency: 100, acksLate: true,
+      nodeName: 'bench-ts-events@%h', env: { CELERY_WORKER_SEND_TASK_EVENTS: 'true' },
+    });
+    return { pid: w.pid, stop: () => w.stop() };
+  },
+};
+
 /** Python Celery 5.6.2: prefork pool with 2 processes. */
 export const pythonLeg: BenchLeg = {
   name: 'python-celery',

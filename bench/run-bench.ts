@@ -1,11 +1,11 @@
 // `npm run bench`: drains 20,000 Python-produced no-op tasks with celeriac, Python Celery and celery-node
-// in turn on one private Redis, and prints throughput, peak RSS and round-trip latency as Markdown.
+// in turn on one private Redis (celeriac twice: task events off, then on with -E), and prints throughput, peak RSS and round-trip latency as Markdown.
 import Redis from 'ioredis';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
 import { killAllChildren } from '../interop-tests/helpers/child-registry';
 import { runPythonJson } from '../interop-tests/helpers/python';
 import { waitUntil } from '../interop-tests/helpers/redis-probe';
-import { BENCH_PYTHON_DIR, celeriacLeg, celeryNodeLeg, pythonLeg, type BenchLeg } from './bench-legs';
+import { BENCH_PYTHON_DIR, celeriacEventsLeg, celeriacLeg, celeryNodeLeg, pythonLeg, type BenchLeg } from './bench-legs';
 import { treePeakRssMiB } from './process-memory';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
@@ -85,7 +85,12 @@ function table(rows: LegResult[]): string {
       + `| ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.error ?? ''} |`),
   ];
   const ts = rows.find((r) => r.leg === celeriacLeg)?.tasksPerSec;
-  for (const other of rows.filter((r) => r.leg !== celeriacLeg)) {
+  const withEvents = rows.find((r) => r.leg === celeriacEventsLeg)?.tasksPerSec;
+  if (ts !== undefined && withEvents !== undefined) {
+    const ratio = withEvents / ts;
+    lines.push('', `throughput celeriac -E / celeriac: ${ratio.toFixed(2)} (${ratio >= 0.8 ? 'within' : 'NOT within'} 20% of the events-off figure)`);
+  }
+  for (const other of rows.filter((r) => r.leg !== celeriacLeg && r.leg !== celeriacEventsLeg)) {
     const ratio = ts !== undefined && other.tasksPerSec ? (ts / other.tasksPerSec).toFixed(2) : 'n/a';
     lines.push('', `throughput celeriac/${other.leg.name}: ${ratio}`);
   }
@@ -99,7 +104,7 @@ async function main(): Promise<number> {
   const rows: LegResult[] = [];
   try {
     const only = process.env.BENCH_ONLY?.split(',');
-    for (const leg of [celeriacLeg, pythonLeg, celeryNodeLeg]) {
+    for (const leg of [celeriacLeg, celeriacEventsLeg, pythonLeg, celeryNodeLeg]) {
       if (only && !only.includes(leg.name)) continue;
       rows.push(await runLeg(leg, redis, admin, results));
     }
