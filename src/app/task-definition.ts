@@ -29,7 +29,27 @@ export interface TaskOptions {
   schema?: ArgumentSchema;
   /** Where the handler runs: `'threads'` (a worker thread, for CPU-heavy work) or `'event'` (the event loop); default: the worker's `worker_pool`. */
   pool?: 'threads' | 'event';
+  /** Errors that retry the task automatically (Celery's `autoretry_for`): Error classes or names (`'Exception'` = all). */
+  autoretryFor?: ReadonlyArray<ErrorMatcher>;
+  /** Errors never retried automatically, even when `autoretryFor` matches (`dont_autoretry_for`). */
+  dontAutoretryFor?: ReadonlyArray<ErrorMatcher>;
+  /** Exponential backoff of automatic retries: true = factor 1, a number = factor (`retry_backoff`). Default: the app's `task_retry_backoff`. */
+  retryBackoff?: boolean | number;
+  /** Backoff cap in seconds (`retry_backoff_max`, 600). */
+  retryBackoffMax?: number;
+  /** Full jitter on the backoff (`retry_jitter`, true). */
+  retryJitter?: boolean;
+  /** Retry limit for `retry()` and automatic retries (`max_retries`, 3); null = unlimited. */
+  maxRetries?: number | null;
+  /** Countdown in seconds of a retry that names none and has no backoff (`default_retry_delay`, 180). */
+  defaultRetryDelay?: number;
+  /** Queue that receives the original message when the task finally fails (celeriac; default the app's `task_dead_letter_queue`). */
+  deadLetterQueue?: string;
 }
+
+/** An Error class (matched with instanceof) or a class name (matched along the error's class chain). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorMatcher = string | (abstract new (...args: any[]) => Error);
 
 /** A task handler: sync or async; receives a TaskContext first when `bind` is set. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

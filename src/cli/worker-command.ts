@@ -33,6 +33,8 @@ export const WORKER_USAGE = `Usage: celeriac worker -A <app.js> [options]
   -P, --pool <name>             threads: run tasks on worker threads (CPU-heavy work); event (default): on the
                                 event loop. Celery's prefork|solo|eventlet|gevent are accepted and mean event
       --max-tasks-per-child <n> replace a pool thread after n tasks
+      --soft-shutdown-timeout <s> after a warm shutdown began, seconds running tasks may still take; then
+                                acks-late ones go back to their queues (default 0: wait for them)
       --max-memory-per-child <KiB> replace a pool thread whose heap exceeds this after a task
 Every Celery setting can also come from CELERY_<SETTING_NAME> environment variables, e.g.
 CELERY_BROKER_TRANSPORT_OPTIONS='{"visibility_timeout": 3600}'.`;
@@ -49,6 +51,7 @@ export function parseWorkerFlags(argv: string[]): { appPath: string; flags: Sett
       'result-backend': { type: 'string' }, 'prefetch-multiplier': { type: 'string' }, 'acks-late': { type: 'boolean' },
       'task-events': { type: 'boolean', short: 'E' }, 'heartbeat-interval': { type: 'string' }, 'metrics-port': { type: 'string' },
       pool: { type: 'string', short: 'P' }, 'max-tasks-per-child': { type: 'string' }, 'max-memory-per-child': { type: 'string' },
+      'soft-shutdown-timeout': { type: 'string' },
     },
   });
   if (positionals.length > 0) throw new CeleriacError('CELERIAC_CLI_USAGE', `unexpected argument "${positionals[0]}"`);
@@ -64,6 +67,7 @@ export function parseWorkerFlags(argv: string[]): { appPath: string; flags: Sett
     worker_pool: values.pool as SettingsInput['worker_pool'],
     worker_max_tasks_per_child: values['max-tasks-per-child'] as unknown as number,
     worker_max_memory_per_child: values['max-memory-per-child'] as unknown as number,
+    worker_soft_shutdown_timeout: values['soft-shutdown-timeout'] as unknown as number,
   };
   return { appPath: values.app, flags };
 }
@@ -104,8 +108,12 @@ function waitForShutdown(worker: Worker, logger: Logger): Promise<number> {
     const onSignal = (signal: NodeJS.Signals): void => {
       signals++;
       if (signals > 1) {
-        logger.warn({ signal }, 'cold shutdown: exiting now; unacked messages come back after the visibility timeout');
-        logger.flush(() => resolve(1));
+        logger.warn({ signal }, 'cold shutdown: returning unacked messages to their queues and exiting');
+        const exit = (): void => logger.flush(() => resolve(1));
+        worker.terminate().then(exit, (err: unknown) => {
+          logger.error({ err }, 'error during cold shutdown; unacked messages come back after the visibility timeout');
+          exit();
+        });
         return;
       }
       logger.info({ signal }, 'warm shutdown requested');

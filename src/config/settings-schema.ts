@@ -68,6 +68,26 @@ export const settingsSchema = z.object({
   task_time_limit: z.coerce.number().positive().optional(),
   /** Soft time limit in seconds: the task's AbortSignal fires with SoftTimeLimitExceeded. */
   task_soft_time_limit: z.coerce.number().positive().optional(),
+  /** celeriac: default `maxRetries` of every task (Celery's Task.max_retries, 3); `none` = unlimited. */
+  task_max_retries: z.union([z.literal('none'), z.null(), z.coerce.number().int().nonnegative()])
+    .transform((v) => (v === 'none' ? null : v)).default(3),
+  /** celeriac: default `defaultRetryDelay` in seconds of every task (Celery's Task.default_retry_delay, 180). */
+  task_default_retry_delay: z.coerce.number().nonnegative().default(180),
+  /** celeriac: error class names every task retries automatically (Celery's autoretry_for); `Exception`/`Error` = all. */
+  task_autoretry_for: list.default([]),
+  /** celeriac: exponential backoff for automatic retries: false, true (factor 1) or a factor (Celery's retry_backoff). */
+  task_retry_backoff: z.union([z.boolean(), z.enum(['true', 'false']), z.coerce.number().nonnegative()])
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)).default(false),
+  /** celeriac: cap in seconds of the backoff (Celery's retry_backoff_max). */
+  task_retry_backoff_max: z.coerce.number().nonnegative().default(600),
+  /** celeriac: full jitter on the backoff (Celery's retry_jitter). */
+  task_retry_jitter: bool.default(true),
+  /** celeriac: queue that receives the original message of a task that finally failed (tasks may override); empty = none. */
+  task_dead_letter_queue: z.string().default(''),
+  /** Cap on the prefetch allowance that held ETA/countdown messages raise (Celery 5.6); unset = no cap. */
+  worker_eta_task_limit: positiveInt.optional(),
+  /** Seconds running tasks may still take after a warm shutdown began; then acks-late ones go back to their queue. 0 = wait forever. */
+  worker_soft_shutdown_timeout: z.coerce.number().nonnegative().default(0),
   /** Ignore every rate limit. */
   worker_disable_rate_limits: bool.default(false),
   /** Default pool (`-P`): `event` runs handlers on the event loop, `threads` on worker_threads; Celery's prefork/solo/eventlet/gevent mean `event`. */

@@ -8,7 +8,8 @@ import type { TrackedRequest } from './request-tracker';
 import type { ResultContext } from './result-writer';
 
 /** The TaskContext (Celery's `self`) a bound task receives. */
-export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext, log: Logger): TaskContext {
+export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext, log: Logger,
+  limits?: { maxRetries: number | null; defaultRetryDelaySec: number }): TaskContext {
   const { msg, delivery } = req;
   const { policy } = deps;
   const request: TaskRequest = {
@@ -32,7 +33,9 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
         ...(options.eta !== undefined ? { eta: options.eta } : {}),
         ...(options.args !== undefined ? { args: options.args } : {}),
         ...(options.kwargs !== undefined ? { kwargs: options.kwargs } : {}),
-        ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+        // task.retry() defaults come from the task's options, then the app's settings (autoretry.ts).
+        ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : limits ? { maxRetries: limits.maxRetries } : {}),
+        ...(limits ? { defaultRetryDelaySec: limits.defaultRetryDelaySec } : {}),
         ...(options.exc !== undefined ? { exc: coerceError(options.exc) } : {}),
         deliveredVia: delivery.route, hostname: ctx.hostname, replyTo: ctx.replyTo,
       }, new Date(policy.now()));

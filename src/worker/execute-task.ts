@@ -13,6 +13,8 @@ import type { Clock } from './clock';
 import { runWithTimeLimits } from './run-with-time-limits';
 import type { TimeLimits } from './task-limits';
 import type { TaskMessage } from '../protocol/task-message';
+import { applyAutoretry, CELERY_RETRY_DEFAULTS, resolveRetryLimits, type RetryDefaults } from './autoretry';
+import { sendToDeadLetter } from './dead-letter';
 import type { ThreadDispatch } from './pool/thread-dispatch';
 
 /** Worker-wide policy the execution follows. */
@@ -22,6 +24,10 @@ export interface ExecutionPolicy {
   trackStarted: boolean;
   ignoreResult: boolean;
   now: () => number;
+  /** App-wide retry defaults (task options override each); Celery's Task defaults when absent. */
+  retryDefaults?: RetryDefaults;
+  /** App-wide dead-letter queue (`task_dead_letter_queue`; '' = none); a task's `deadLetterQueue` overrides. */
+  deadLetterQueue?: string;
 }
 
 /** Everything one execution uses. */
@@ -43,6 +49,14 @@ export type ExecutionOutcome = 'succeeded' | 'failed' | 'revoked' | 'retried' | 
 
 /** Abort reason used by `revoke(terminate=True)`. */
 export const TERMINATED = 'terminated';
+/** Abort reason of a running acks-late task whose message a shutdown gave back to its queue. */
+export const RETURNED = 'returned-at-shutdown';
+
+/** True when the run's outcome must be discarded: terminated by revoke, or its message given back at shutdown. */
+function isDiscarded(req: TrackedRequest): boolean {
+  const { signal } = req.abort;
+  return signal.aborted && (signal.reason === TERMINATED || signal.reason === RETURNED);
+}
 
 /**
  * Runs one accepted task in Celery's order: revoked/expired check, early ack (unless acks_late),
@@ -73,15 +87,16 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   let outcome: ExecutionOutcome;
   try {
     const args = bindArguments(def, msg.args, msg.kwargs);
-    const ctx = def.options.bind ? buildTaskContext(req, deps, rctx, log) : null;
+    const limits = resolveRetryLimits(def, policy.retryDefaults ?? CELERY_RETRY_DEFAULTS);
+    const ctx = def.options.bind ? buildTaskContext(req, deps, rctx, log, limits) : null;
     const call = ctx ? [ctx, ...args] : args;
     const threads = deps.threads;
     // CPU-heavy tasks run on the thread pool (src/worker/pool); the rest on this event loop.
     const run = threads?.handles(def) ? () => threads.run({ def, args, req, ctx, acksLate }) : () => def.handler(...call);
     const value: unknown = await runWithTimeLimits(run, deps.timeLimitsFor(msg), req.abort, deps.clock);
-    if (req.abort.signal.aborted && req.abort.signal.reason === TERMINATED) {
-      log.info('task finished after it was terminated; result discarded');
-      outcome = 'revoked';
+    if (isDiscarded(req)) {
+      log.info({ reason: req.abort.signal.reason as unknown }, 'task finished after it was terminated or returned; result discarded');
+      outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
     } else {
       const children = await publishSuccessFollowUps(msg, value, deps);
       log.info({ runtimeMs: Math.round(runtimeSec() * 1e6) / 1e3 }, 'task succeeded');
@@ -91,17 +106,21 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       outcome = 'succeeded';
     }
   } catch (thrown) {
-    outcome = await handleThrown(thrown, req, deps, rctx, storeResult, runtimeSec(), log);
+    outcome = await handleThrown(thrown, def, req, deps, rctx, storeResult, runtimeSec(), log);
   }
   // Reject settles the message itself; everything else is acked late here (acks_on_failure_or_timeout).
   if (acksLate && outcome !== 'rejected') await settle(req, log);
   return outcome;
 }
 
-async function handleThrown(thrown: unknown, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext, storeResult: boolean,
-  runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
+  storeResult: boolean, runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
   const { msg } = req;
-  const err = coerceError(thrown);
+  if (isDiscarded(req)) return req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
+  const ctx = deps.context();
+  const decision = applyAutoretry(def, deps.policy.retryDefaults ?? CELERY_RETRY_DEFAULTS, thrown, msg,
+    { deliveredVia: req.delivery.route, hostname: ctx.hostname, replyTo: ctx.replyTo, now: new Date(deps.policy.now()) });
+  const err = coerceError(decision.kind === 'retry' ? decision.retry : decision.kind === 'exhausted' ? decision.error : thrown);
   if (err instanceof Retry) {
     try {
       await deps.publish({ message: err.retryMessage, route: err.route, taskId: msg.id });
@@ -128,7 +147,6 @@ async function handleThrown(thrown: unknown, req: TrackedRequest, deps: Executio
     log.info('task ignored');
     return 'ignored';
   }
-  if (req.abort.signal.aborted && req.abort.signal.reason === TERMINATED) return 'revoked';
   log.error({ err, runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task failed');
   const info = encodeException(err);
   const traceback = formatTraceback(err);
@@ -137,6 +155,12 @@ async function handleThrown(thrown: unknown, req: TrackedRequest, deps: Executio
   deps.events.taskEvent('task-failed', { uuid: msg.id, error: err, runtimeSec });
   await reportChordPart(msg, { state: 'FAILURE', exception: info }, deps, rctx, log);
   await runFailureFollowUps(msg, info, traceback, deps, rctx, log);
+  const deadLetterQueue = def.options.deadLetterQueue ?? deps.policy.deadLetterQueue ?? '';
+  if (deadLetterQueue) {
+    const exhausted = decision.kind === 'exhausted' || (err as Error & { pythonType?: unknown }).pythonType === 'MaxRetriesExceededError';
+    await sendToDeadLetter(req.delivery, { reason: exhausted ? 'retries-exhausted' : 'failed', error: err, failedAt: new Date(deps.policy.now()) },
+      { deadLetterQueue, publish: (message, route) => deps.publish({ message, route, taskId: msg.id }), log });
+  }
   return 'failed';
 }
 

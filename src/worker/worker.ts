@@ -9,7 +9,9 @@ import type { TaskMessage } from '../protocol/task-message';
 import type { Consumer, Delivery, Transport } from '../transport/transport';
 import { systemClock, type Clock } from './clock';
 import { RevokedSet } from './control/revoked-set';
-import { executeTask, TERMINATED, type ExecutionDeps, type ExecutionOutcome } from './execute-task';
+import { executeTask, RETURNED, TERMINATED, type ExecutionDeps, type ExecutionOutcome } from './execute-task';
+import { retryDefaultsOf } from './autoretry';
+import { VisibilityKeeper, visibilityTimeoutSecOf } from './visibility-keeper';
 import { handlePoison } from './handle-poison';
 import { receiveDelivery } from './receive-delivery';
 import { RequestTracker, type TrackedRequest } from './request-tracker';
@@ -70,6 +72,7 @@ export class Worker implements WorkerInspector, WorkerController {
   private consumer: Consumer | null = null;
   private concurrencyNow: number;
   private extraPrefetch = 0;
+  private keeper: VisibilityKeeper | null = null;
   private stopping = false;
   private closed: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -118,6 +121,11 @@ export class Worker implements WorkerInspector, WorkerController {
     for (const m of this.monitors) await m.start();
     for (const queue of settings.worker_queues) await transport.declareQueue(queue, { exchange: queue, routingKey: queue });
     this.consumer = await transport.consume(settings.worker_queues, this.prefetchCount(), (d) => this.onDelivery(d));
+    // Real time, not the injected clock: the broker's visibility timeout runs on wall time.
+    this.keeper = new VisibilityKeeper({ visibilityTimeoutSec: visibilityTimeoutSecOf(settings.broker_transport_options), clock: systemClock,
+      log: this.log, held: () => ['scheduled', 'reserved', 'active'].flatMap((p) => this.tracker.list(p as 'active'))
+        .filter((r) => !r.acknowledged).map((r) => r.delivery) });
+    this.keeper.start();
     this.log.info({ hostname: this.hostname, queues: settings.worker_queues, concurrency: this.concurrencyNow,
       prefetch: this.prefetchCount(), tasks: this.deps.app.taskNames() }, 'worker ready');
   }
@@ -138,7 +146,8 @@ export class Worker implements WorkerInspector, WorkerController {
       for (const req of [...this.tracker.list('reserved'), ...this.tracker.list('scheduled')]) this.tracker.remove(req);
       this.ready.length = 0;
       this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
-      await this.waitIdle();
+      await this.waitForRunning();
+      await this.keeper?.close();
       await this.pool?.close();
       for (const m of [...this.monitors].reverse()) await m.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing monitor'));
       await this.deps.backend?.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing result backend'));
@@ -146,6 +155,37 @@ export class Worker implements WorkerInspector, WorkerController {
       this.log.info({ counters: this.counters }, 'worker stopped');
     })();
     return this.closed;
+  }
+
+  /**
+   * Cold shutdown (second signal): aborts running tasks whose message is not yet acked (their results
+   * are discarded) and closes the transport, which gives every unsettled message back to its queue now.
+   */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    for (const req of this.tracker.list('active')) if (!req.acknowledged && !req.abort.signal.aborted) req.abort.abort(RETURNED);
+    await this.keeper?.close();
+    await this.deps.transport.close();
+  }
+
+  /** Waits for running tasks; past `worker_soft_shutdown_timeout` (Celery 5.5's soft shutdown) gives acks-late ones back. */
+  private async waitForRunning(): Promise<void> {
+    const timeoutSec = this.settings.worker_soft_shutdown_timeout;
+    if (!timeoutSec) return this.waitIdle();
+    let cancel = (): void => undefined;
+    const expired = new Promise<true>((resolve) => { cancel = this.clock.setTimer(() => resolve(true), timeoutSec * 1000); });
+    const timedOut = await Promise.race([this.waitIdle().then(() => false), expired]);
+    cancel();
+    if (!timedOut) return;
+    const unacked = this.tracker.list('active').filter((r) => !r.acknowledged);
+    this.log.warn({ returned: unacked.length, abandoned: this.tracker.count('active') - unacked.length, timeoutSec },
+      'soft shutdown timeout: returning running acks-late tasks to their queues');
+    for (const req of unacked) {
+      // Abort first: a run that ends meanwhile must not store a result for a message that will run again.
+      req.abort.abort(RETURNED);
+      await req.delivery.reject(true).then(() => { req.acknowledged = true; },
+        (e: unknown) => this.log.error({ err: coerceError(e), taskId: req.msg.id }, 'cannot return a running task; the transport gives it back at close'));
+    }
   }
 
   /** Resolves when no task runs and no message is being handled. */
@@ -236,10 +276,12 @@ export class Worker implements WorkerInspector, WorkerController {
   /** Keeps an ETA task unacked until due, with the prefetch allowance raised by one (as Celery's qos.increment). */
   private holdUntilDue(req: TrackedRequest, delayMs: number): void {
     this.tracker.set(req, 'scheduled');
-    this.adjustPrefetch(+1);
+    // worker_eta_task_limit caps the allowance ETA messages raise (Celery's QoS max_prefetch); past it they take ordinary slots.
+    const limit = this.settings.worker_eta_task_limit;
+    const raised = (limit === undefined || this.prefetchCount() < limit) && this.adjustPrefetch(+1);
     const cancel = this.clock.setTimer(() => {
       this.etaTimers.delete(req.key);
-      this.adjustPrefetch(-1);
+      if (raised) this.adjustPrefetch(-1);
       if (this.stopping) return;
       this.enqueue(req);
     }, delayMs);
@@ -281,10 +323,11 @@ export class Worker implements WorkerInspector, WorkerController {
   private readonly rateQueues = new Map<string, TrackedRequest[]>();
   private readonly rateTimers = new Map<string, () => void>();
 
-  private adjustPrefetch(delta: number): void {
-    if (this.prefetchCount() === 0 || !this.consumer) return;
+  private adjustPrefetch(delta: number): boolean {
+    if (this.prefetchCount() === 0 || !this.consumer) return false;
     this.extraPrefetch += delta;
     this.consumer.setPrefetch(this.prefetchCount());
+    return true;
   }
 
   private pump(): void {
@@ -311,7 +354,8 @@ export class Worker implements WorkerInspector, WorkerController {
   private executionDeps(): ExecutionDeps {
     this.execDeps ??= {
       policy: { hostname: this.hostname, acksLate: this.settings.task_acks_late, trackStarted: this.settings.task_track_started,
-        ignoreResult: this.settings.task_ignore_result, now: () => this.clock.now() },
+        ignoreResult: this.settings.task_ignore_result, now: () => this.clock.now(),
+        retryDefaults: retryDefaultsOf(this.settings), deadLetterQueue: this.settings.task_dead_letter_queue },
       writer: this.writer,
       events: { taskEvent: (type, fields) => this.emit(type, fields) },
       tracker: this.tracker,
