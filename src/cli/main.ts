@@ -2,6 +2,7 @@ import { ConfigError, CeleriacError } from '../errors/celeriac-error';
 import { BEAT_USAGE, runBeatCommand } from './beat-command';
 import { ScheduleError } from '../beat/schedule-error';
 import { runWorkerCommand, WORKER_USAGE } from './worker-command';
+import { DLQ_USAGE, runDlqCommand } from './dlq-command';
 import { INSPECT_USAGE, runInspectCommand, runStatusCommand, STATUS_USAGE } from './inspect-command';
 
 const USAGE = `Usage: celeriac <command> [options]
@@ -9,6 +10,7 @@ const USAGE = `Usage: celeriac <command> [options]
 Commands:
   worker   run a worker (celeriac worker --help)
   beat     send periodic tasks, highly available (celeriac beat --help)
+  dlq      list, requeue or purge a dead-letter or poison queue (celeriac dlq --help)
   version  print the version
 `;
 
@@ -29,6 +31,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case 'inspect':
         if (rest.includes('--help') || rest.includes('-h')) return print(INSPECT_USAGE, 0);
         return await runInspectCommand(rest, env);
+      case 'dlq':
+        if (rest.includes('--help') || rest.includes('-h')) return print(DLQ_USAGE, 0);
+        return await runDlqCommand(rest, env);
       case 'version':
       case '--version':
         // eslint-disable-next-line @typescript-eslint/no-require-imports
