@@ -168,6 +168,7 @@ describe('worker autoretry', () => {
     const done = await h.backend.waitForResult(id, 2000);
     expect(done.status).toBe('FAILURE');
     expect(done.result).toMatchObject({ excType: 'ConnectionError', excMessage: ['down'] });
+    await waitFor(() => h.worker.counters.failed === 1);
     expect(h.worker.counters).toMatchObject({ retried: 1, failed: 1 });
   });
 
