@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { encodePythonJson } from '../python-json';
 
 /**
@@ -12,6 +11,11 @@ export class PythonFloat {
 
   constructor(value: number) {
     this.value = value;
+  }
+
+  /** Written as a float by encodePythonJson. */
+  toPythonJson(): string {
+    return this.toPythonText();
   }
 
   /** The text Python's `repr(float)` gives for common values (`2.0`, `0.57`, `1795234917.9162476`). */
@@ -28,31 +32,7 @@ export function pyFloat(value: number): PythonFloat {
   return new PythonFloat(value);
 }
 
-/**
- * `encodePythonJson`, but every PythonFloat is written with its decimal point. Floats travel as
- * string tokens carrying a per-call random nonce, so no user string can be mistaken for one.
- */
+/** `encodePythonJson` with PythonFloat support; kept as a name for callers (PythonFloat writes itself). */
 export function encodePythonJsonWithFloats(value: unknown): string {
-  const nonce = randomBytes(8).toString('hex');
-  const token = `pyfloat-${nonce}:`;
-  const floats: string[] = [];
-  const replaced = replaceFloats(value, (f) => {
-    floats.push(f.toPythonText());
-    return `${token}${floats.length - 1}`;
-  });
-  const text = encodePythonJson(replaced);
-  if (floats.length === 0) return text;
-  return text.replace(new RegExp(`"${token}(\\d+)"`, 'g'), (_m, index: string) => floats[Number(index)] as string);
-}
-
-/** Deep copy of plain JSON data with PythonFloat instances swapped for tokens (other objects kept as is). */
-function replaceFloats(value: unknown, swap: (f: PythonFloat) => string): unknown {
-  if (value instanceof PythonFloat) return swap(value);
-  if (Array.isArray(value)) return value.map((item) => replaceFloats(item, swap));
-  if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = replaceFloats(item, swap);
-    return out;
-  }
-  return value;
+  return encodePythonJson(value);
 }

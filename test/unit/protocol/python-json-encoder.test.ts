@@ -1,0 +1,37 @@
+import { encodePythonJson } from '../../../src/protocol/python-json';
+import { pyFloat } from '../../../src/protocol/events/python-float';
+
+describe('encodePythonJson (json.dumps with ensure_ascii and kombu spacing)', () => {
+  it.each([
+    [[2, 3], '[2, 3]'],
+    [{ a: 1, b: [true, null] }, '{"a": 1, "b": [true, null]}'],
+    [['é', '✓'], '["\\u00e9", "\\u2713"]'],
+    ['😀', '"\\ud83d\\ude00"'],
+    ['a\u007fb', '"a\\u007fb"'],
+    ['line\nbreak\t"q"\\', '"line\\nbreak\\t\\"q\\"\\\\"'],
+    ['\u0001', '"\\u0001"'],
+    [{ 'k,:': 'v, :' }, '{"k,:": "v, :"}'],
+    [[undefined, () => 1], '[null, null]'],
+    [{ skip: undefined, f: () => 1, keep: 0 }, '{"keep": 0}'],
+    [[NaN, Infinity], '[null, null]'],
+    [new Date('2026-01-02T03:04:05.000Z'), '"2026-01-02T03:04:05.000Z"'],
+    [{ t: pyFloat(2), u: pyFloat(0.5) }, '{"t": 2.0, "u": 0.5}'],
+    [[], '[]'],
+    [{}, '{}'],
+  ])('%j → %s', (value, expected) => {
+    expect(encodePythonJson(value)).toBe(expected);
+  });
+
+  it('throws TypeError for cycles, bigints and unencodable top-level values', () => {
+    const o: Record<string, unknown> = {};
+    o.self = o;
+    expect(() => encodePythonJson(o)).toThrow(TypeError);
+    expect(() => encodePythonJson(10n)).toThrow(TypeError);
+    expect(() => encodePythonJson(undefined)).toThrow(TypeError);
+  });
+
+  it('allows the same object twice when it is not a cycle', () => {
+    const shared = { x: 1 };
+    expect(encodePythonJson([shared, shared])).toBe('[{"x": 1}, {"x": 1}]');
+  });
+});
