@@ -52,6 +52,9 @@ async function runLeg(leg: BenchLeg, redis: RedisServer, broker: Redis, results:
     const seconds = (Date.now() - t0) / 1000;
     out.completed = await results.dbsize();
     out.drainSec = seconds;
+    // acks-late workers ack just after storing the result: give the last acks a moment before sampling.
+    await waitUntil(async () => ((await broker.hlen('unacked')) === 0 ? true : undefined), 'acks', { timeoutMs: 2000, initialIntervalMs: 10, maxIntervalMs: 50 })
+      .catch(() => undefined);
     out.unackedAfter = await broker.hlen('unacked');
     out.tasksPerSec = out.completed / seconds;
     process.stderr.write(`[${leg.name}] ${out.completed} results in ${seconds.toFixed(1)} s (startup ${(t0 - started) / 1000} s)\n`);
