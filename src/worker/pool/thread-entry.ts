@@ -4,7 +4,6 @@ import pino, { type Logger } from 'pino';
 import type { RetryCall, TaskContext, TaskRequest } from '../../app/task-context';
 import type { TaskDefinition } from '../../app/task-definition';
 import { CeleriacError } from '../../errors/celeriac-error';
-import { TERMINATED } from '../execute-task';
 import { SoftTimeLimitExceeded } from '../time-limit-errors';
 import { ThreadTaskNotRegistered } from './pool-errors';
 import { deserializeError, serializeError } from './serialize-error';
@@ -106,7 +105,8 @@ export class ThreadRunner {
 
 function abortReason(reason: AbortReason): unknown {
   if (reason.kind === 'soft') return new SoftTimeLimitExceeded(reason.limitSec);
-  if (reason.kind === 'terminated') return TERMINATED;
+  // String reasons ('terminated' for revoke, 'returned-at-shutdown') arrive as the same strings the main thread used.
+  if (reason.kind === 'text') return reason.text;
   return deserializeError(reason.error);
 }
 

@@ -10,7 +10,7 @@ export interface ThreadData {
 }
 
 /** Why a running task's signal was aborted in the thread. */
-export type AbortReason = { kind: 'soft'; limitSec: number } | { kind: 'terminated' } | { kind: 'other'; error: SerializedError };
+export type AbortReason = { kind: 'soft'; limitSec: number } | { kind: 'text'; text: string } | { kind: 'other'; error: SerializedError };
 
 /** Main thread → pool thread. */
 export type ToThread =

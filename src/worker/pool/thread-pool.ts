@@ -271,6 +271,6 @@ export class ThreadPool {
 
 function toAbortReason(reason: unknown): AbortReason {
   if (reason instanceof SoftTimeLimitExceeded) return { kind: 'soft', limitSec: reason.limitSec };
-  if (reason === TERMINATED) return { kind: 'terminated' };
+  if (typeof reason === 'string') return { kind: 'text', text: reason };
   return { kind: 'other', error: serializeError(reason) };
 }

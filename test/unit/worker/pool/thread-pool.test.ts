@@ -82,6 +82,14 @@ describe('ThreadPool', () => {
     expect(valueOf(await run)).toMatchObject({ name: 'SoftTimeLimitExceeded', limitSec: 1.5, pythonType: 'SoftTimeLimitExceeded' });
   });
 
+  it('a revoke with terminate reaches the thread as the same abort reason', async () => {
+    const pool = createPool();
+    const abort = new AbortController();
+    const run = pool.run({ ...job('cpu.until_aborted', [], abort.signal), request: REQUEST });
+    abort.abort('terminated');
+    expect(valueOf(await run)).toBe('terminated');
+  });
+
   it('keeps the Python form, message and stack of errors thrown in the thread', async () => {
     const pool = createPool();
     const encoded = async (taskName: string, args: unknown[] = []): Promise<{ err: Error; info: ReturnType<typeof encodeException> }> => {

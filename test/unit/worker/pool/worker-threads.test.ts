@@ -88,6 +88,14 @@ describe('Worker with the threads pool', () => {
     await waitFor(() => h.worker.counters.failed === 1);
   });
 
+  it('a soft limit from the message header aborts the task signal inside the thread', async () => {
+    const h = await startWorker();
+    const msg = wireTask('cpu.until_soft', [], { headers: { timelimit: [null, 0.2] } });
+    await h.transport.publish(msg, Q);
+    const meta = await h.backend.waitForResult(idOf(msg), 10_000);
+    expect(meta.result).toMatchObject({ name: 'SoftTimeLimitExceeded', limitSec: 0.2, pythonType: 'SoftTimeLimitExceeded' });
+  });
+
   it('stores WorkerLostError (billiard.exceptions) when the thread dies mid-task', async () => {
     const h = await startWorker();
     const msg = wireTask('cpu.exit', [3]);
