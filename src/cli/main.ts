@@ -10,6 +10,9 @@ const USAGE = `Usage: celeriac <command> [options]
 Commands:
   worker   run a worker (celeriac worker --help)
   beat     send periodic tasks, highly available (celeriac beat --help)
+  status   list the workers that answer (celeriac status --help)
+  inspect  ask workers for stats, active, registered, ... (celeriac inspect --help)
+  dlq      list, requeue or purge a dead-letter/poison queue (celeriac dlq --help)
   dlq      list, requeue or purge a dead-letter or poison queue (celeriac dlq --help)
   version  print the version
 `;

@@ -19,6 +19,8 @@ export class TaskLimits implements TaskLimitsController {
   private readonly rates = new Map<string, number>();
   private readonly times = new Map<string, TimeLimits>();
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Called after a task's rate changed, so messages waiting on the old rate are re-released. */
+  onRateChanged?: (taskName: string) => void;
 
   constructor(private readonly app: Celery, private readonly settings: Settings, private readonly now: () => number = Date.now) {}
 
@@ -27,6 +29,7 @@ export class TaskLimits implements TaskLimitsController {
     if (!this.app.getTask(taskName)) return false;
     this.rates.set(taskName, parseRate(rateLimit));
     this.buckets.delete(taskName);
+    this.onRateChanged?.(taskName);
     return true;
   }
 

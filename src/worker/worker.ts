@@ -86,6 +86,11 @@ export class Worker implements WorkerInspector, WorkerController {
     this.log = deps.logger.child({ component: 'worker' });
     this.tracker = new RequestTracker(deps.hostname);
     this.limits = new TaskLimits(deps.app, deps.settings, () => this.clock.now());
+    this.limits.onRateChanged = (name) => {
+      this.rateTimers.get(name)?.();
+      this.rateTimers.delete(name);
+      this.drainRateQueue(name);
+    };
     this.writer = new ResultWriter(deps.backend, {
       extended: deps.settings.result_extended,
       expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,

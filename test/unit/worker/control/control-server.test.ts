@@ -122,7 +122,7 @@ describe('ControlServer', () => {
     expect(await call(transport, 'registered')).toEqual(['tapp.add', 'tapp.tsum']);
     expect(await call(transport, 'dump_tasks', { builtins: true })).toEqual(['celery.chord_unlock', 'tapp.add', 'tapp.tsum']);
     expect(await call(transport, 'active_queues')).toMatchObject([{ name: 'celery', routing_key: 'celery', exchange: { name: 'celery', type: 'direct' } }]);
-    expect(await call(transport, 'query_task', { ids: ['a1', 's1', 'zz'] })).toMatchObject({ a1: ['active', { id: 'a1' }], s1: ['reserved', { id: 's1' }] });
+    expect(await call(transport, 'query_task', { ids: ['a1', 's1', 'zz'] })).toEqual({ a1: ['active', expect.objectContaining({ id: 'a1' })] });
     await server.close();
   });
 
