@@ -185,3 +185,17 @@ it('a task exhausting its retries lands in the DLQ; celeriac dlq list shows it a
   expect(await probe.queueLength('rel.dlq')).toBe(0);
   expect(await runs('d1')).toBe(3);
 });
+
+it('a second SIGTERM is a cold shutdown: exit 1 at once, running acks-late messages back in the queue, nothing left unacked', async () => {
+  const w = await startTs(['rel.cold']);
+  const ids = await send([{ name: 'rel.work', count: 3, args: [60_000], options: { queue: 'rel.cold' } }]);
+  await waitUntil(async () => ((await Promise.all(ids.map(runs))).every((n) => n === 1) ? true : undefined), 'the three tasks to start');
+  const warm = w.proc.stop('SIGTERM');
+  await w.waitForRecord((r) => r.msg === 'warm shutdown: waiting for running tasks', 10_000, 'the warm shutdown');
+  const cold = await w.proc.stop('SIGTERM', 10_000);
+  await warm;
+  workers.delete(w);
+  expect(cold.code).toBe(1);
+  expect(await probe.unackedCount()).toBe(0);
+  expect(await probe.queueLength('rel.cold')).toBe(3);
+});
