@@ -99,8 +99,27 @@ export function applyAutoretry(def: TaskDefinition, defaults: RetryDefaults, thr
     return { kind: 'retry', retry: new Retry({ ...planned, exc: err }) };
   } catch (exhausted) {
     // buildRetryMessage re-throws `exc` past the limit: that is the final failure.
+    if (typeof exhausted === 'object' && exhausted !== null) exhaustedErrors.add(exhausted);
     return { kind: 'exhausted', error: exhausted };
   }
+}
+
+/** Errors raised because retries ran out (task.retry() past maxRetries re-raises `exc`). */
+const exhaustedErrors = new WeakSet<object>();
+
+/** Runs a retry plan; an error it throws (retries ran out) is remembered as such, then re-thrown. */
+export function markIfExhausted<T>(plan: () => T): T {
+  try {
+    return plan();
+  } catch (thrown) {
+    if (typeof thrown === 'object' && thrown !== null) exhaustedErrors.add(thrown);
+    throw thrown;
+  }
+}
+
+/** True when `err` ended a task because its retries ran out (MaxRetriesExceededError, or `exc` re-raised by retry()). */
+export function isRetriesExhausted(err: unknown): boolean {
+  return exhaustedErrors.has(err as object) || (err as { pythonType?: unknown } | null)?.pythonType === 'MaxRetriesExceededError';
 }
 
 function matches(matcher: ErrorMatcher, err: Error): boolean {

@@ -3,6 +3,7 @@ import type { RetryCall, TaskContext, TaskRequest } from '../app/task-context';
 import { buildRetryMessage } from '../canvas/build-retry-message';
 import { Retry } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
+import { markIfExhausted } from './autoretry';
 import type { ExecutionDeps } from './execute-task';
 import type { TrackedRequest } from './request-tracker';
 import type { ResultContext } from './result-writer';
@@ -28,7 +29,7 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
     },
     retry: (options: RetryCall = {}): never => {
       const ctx = deps.context();
-      const planned = buildRetryMessage(msg, {
+      const planned = markIfExhausted(() => buildRetryMessage(msg, {
         ...(options.countdown !== undefined ? { countdownSec: options.countdown } : {}),
         ...(options.eta !== undefined ? { eta: options.eta } : {}),
         ...(options.args !== undefined ? { args: options.args } : {}),
@@ -38,7 +39,7 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
         ...(limits ? { defaultRetryDelaySec: limits.defaultRetryDelaySec } : {}),
         ...(options.exc !== undefined ? { exc: coerceError(options.exc) } : {}),
         deliveredVia: delivery.route, hostname: ctx.hostname, replyTo: ctx.replyTo,
-      }, new Date(policy.now()));
+      }, new Date(policy.now())));
       throw new Retry({ ...planned, exc: options.exc === undefined ? null : coerceError(options.exc) });
     },
   };

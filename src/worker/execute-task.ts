@@ -13,7 +13,7 @@ import type { Clock } from './clock';
 import { runWithTimeLimits } from './run-with-time-limits';
 import type { TimeLimits } from './task-limits';
 import type { TaskMessage } from '../protocol/task-message';
-import { applyAutoretry, CELERY_RETRY_DEFAULTS, resolveRetryLimits, type RetryDefaults } from './autoretry';
+import { applyAutoretry, CELERY_RETRY_DEFAULTS, isRetriesExhausted, resolveRetryLimits, type RetryDefaults } from './autoretry';
 import { sendToDeadLetter } from './dead-letter';
 import type { ThreadDispatch } from './pool/thread-dispatch';
 
@@ -157,7 +157,7 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
   await runFailureFollowUps(msg, info, traceback, deps, rctx, log);
   const deadLetterQueue = def.options.deadLetterQueue ?? deps.policy.deadLetterQueue ?? '';
   if (deadLetterQueue) {
-    const exhausted = decision.kind === 'exhausted' || (err as Error & { pythonType?: unknown }).pythonType === 'MaxRetriesExceededError';
+    const exhausted = decision.kind === 'exhausted' || isRetriesExhausted(err);
     await sendToDeadLetter(req.delivery, { reason: exhausted ? 'retries-exhausted' : 'failed', error: err, failedAt: new Date(deps.policy.now()) },
       { deadLetterQueue, publish: (message, route) => deps.publish({ message, route, taskId: msg.id }), log });
   }

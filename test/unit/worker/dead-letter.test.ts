@@ -2,6 +2,7 @@
 // original message of a finally failed task to its dead-letter queue.
 import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
+import type { TaskContext } from '../../../src/app/task-context';
 import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
 import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
@@ -94,6 +95,18 @@ describe('worker dead-letter queue', () => {
     expect(dead?.message.headers).toMatchObject({ id: msg.headers.id, retries: 1, 'x-celeriac-dlq-reason': 'retries-exhausted',
       [DLQ_HEADER.exception]: "OSError('disk')" });
     expect((await h.backend.waitForResult(String(msg.headers.id), 2000)).status).toBe('FAILURE');
+  });
+
+  it('task.retry({ exc }) past maxRetries re-raises exc: FAILURE keeps its type, DLQ reason retries-exhausted', async () => {
+    const app = new Celery('t');
+    app.task('t.manual', (task: TaskContext) => task.retry({ exc: named('TimeoutError', 'slow'), countdown: 1 }),
+      { bind: true, maxRetries: 0, deadLetterQueue: 'app.dlq' });
+    const h = await start(app);
+    const msg = wireTask('t.manual', []);
+    await h.transport.publish(msg, Q);
+    const [dead] = await drain(h.transport, 'app.dlq', 1);
+    expect(describeDeadLetter(dead?.message as KombuMessage)).toMatchObject({ reason: 'retries-exhausted', exception: "TimeoutError('slow')" });
+    expect((await h.backend.waitForResult(String(msg.headers.id), 2000)).result).toMatchObject({ excType: 'TimeoutError' });
   });
 
   it('no DLQ named: nothing is copied', async () => {
