@@ -15,7 +15,10 @@ const PY_BUILTINS: ReadonlySet<string> = new Set(('ArithmeticError AssertionErro
   + 'SyntaxError SystemError TabError TimeoutError TypeError UnboundLocalError UnicodeDecodeError '
   + 'UnicodeEncodeError UnicodeError ValueError ZeroDivisionError').split(' '));
 
-const CELERY_EXCEPTIONS: ReadonlySet<string> = new Set(['NotRegistered', 'TimeLimitExceeded', 'SoftTimeLimitExceeded',
+/** billiard's exceptions, which celery.exceptions re-exports: a Python worker stores them under billiard's module. */
+const BILLIARD_EXCEPTIONS: ReadonlySet<string> = new Set(['WorkerLostError', 'TimeLimitExceeded', 'SoftTimeLimitExceeded', 'Terminated']);
+
+const CELERY_EXCEPTIONS: ReadonlySet<string> = new Set(['NotRegistered',
   'MaxRetriesExceededError', 'TaskRevokedError', 'ChordError', 'Retry', 'Reject', 'Ignore', 'InvalidTaskError',
   'QueueNotFound', 'IncompleteStream', 'TaskPredicate', 'CeleryError', 'TaskError', 'ImproperlyConfigured']);
 
@@ -56,8 +59,8 @@ export function encodeException(err: unknown): ExceptionInfo {
   let type = JS_TO_PY[name] ?? name;
   if (name === 'Error' && typeof o.code === 'string' && ERRNO_TO_PY[o.code]) type = ERRNO_TO_PY[o.code] as string;
   let module = PY_BUILTINS.has(type) ? 'builtins'
-    : CELERY_EXCEPTIONS.has(type) ? 'celery.exceptions'
-      : type === 'WorkerLostError' ? 'billiard.exceptions'
+    : BILLIARD_EXCEPTIONS.has(type) ? 'billiard.exceptions'
+      : CELERY_EXCEPTIONS.has(type) ? 'celery.exceptions'
         : err instanceof CeleriacError ? 'celeriac.errors' : DEFAULT_EXCEPTION_MODULE;
   if (typeof o.pythonType === 'string' && validName(o.pythonType)) type = o.pythonType;
   if (typeof o.pythonModule === 'string' && o.pythonModule) module = o.pythonModule;

@@ -3,11 +3,11 @@ import { TaskError } from '../errors/celeriac-error';
 /**
  * The soft time limit passed: the task's AbortSignal is aborted with this as its reason, so
  * `signal.throwIfAborted()` or an aborted fetch raises it (catchable, for cleanup). Stored in Python
- * as `celery.exceptions.SoftTimeLimitExceeded` if the task lets it escape.
+ * as `SoftTimeLimitExceeded` (billiard's class, which celery.exceptions re-exports) if the task lets it escape.
  */
 export class SoftTimeLimitExceeded extends TaskError {
   readonly pythonType = 'SoftTimeLimitExceeded';
-  readonly pythonModule = 'celery.exceptions';
+  readonly pythonModule = 'billiard.exceptions';
 
   constructor(readonly limitSec: number) {
     super('CELERIAC_TASK_SOFT_TIME_LIMIT', `soft time limit (${limitSec}s) exceeded`);
@@ -20,10 +20,10 @@ export class SoftTimeLimitExceeded extends TaskError {
   }
 }
 
-/** The hard time limit passed: the run is abandoned and stored as `TimeLimitExceeded(<hard>)`, as Python does. */
+/** The hard time limit passed: the run is abandoned and stored as billiard's `TimeLimitExceeded(<hard>)`, as a Python worker stores it. */
 export class TimeLimitExceeded extends TaskError {
   readonly pythonType = 'TimeLimitExceeded';
-  readonly pythonModule = 'celery.exceptions';
+  readonly pythonModule = 'billiard.exceptions';
 
   constructor(readonly limitSec: number) {
     super('CELERIAC_TASK_TIME_LIMIT', `hard time limit (${limitSec}s) exceeded`);

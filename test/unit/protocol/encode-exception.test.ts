@@ -27,7 +27,7 @@ describe('encodeException', () => {
     [new KeyError('k'), 'KeyError', 'builtins'],
     [named('TimeoutError'), 'TimeoutError', 'builtins'],
     [new PaymentDeclinedError('card'), 'PaymentDeclinedError', 'celeriac.tasks'],
-    [named('SoftTimeLimitExceeded'), 'SoftTimeLimitExceeded', 'celery.exceptions'],
+    [named('SoftTimeLimitExceeded'), 'SoftTimeLimitExceeded', 'billiard.exceptions'],
     [named('NotRegistered'), 'NotRegistered', 'celery.exceptions'],
     [named('Retry'), 'Retry', 'celery.exceptions'],
     [named('WorkerLostError'), 'WorkerLostError', 'billiard.exceptions'],

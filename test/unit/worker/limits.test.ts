@@ -105,7 +105,7 @@ describe('Worker limits', () => {
     clock.advance(2000);
     const meta = await h.backend.waitForResult(String(msg.headers.id), 2000);
     expect(meta.status).toBe('FAILURE');
-    expect(meta.result).toMatchObject({ excType: 'TimeLimitExceeded', excModule: 'celery.exceptions', excMessage: [3] });
+    expect(meta.result).toMatchObject({ excType: 'TimeLimitExceeded', excModule: 'billiard.exceptions', excMessage: [3] });
   });
 
   it('refuses a bad rateLimit or time limit when the task is registered', () => {

@@ -80,7 +80,7 @@ describe('Worker with the threads pool', () => {
       expect(await h.backend.getTaskMeta(idOf(spin))).toBeNull();
       const failed = await h.backend.waitForResult(idOf(spin), 10_000);
       expect(failed.status).toBe('FAILURE');
-      expect(excOf(failed)).toMatchObject({ excType: 'TimeLimitExceeded', excMessage: [1.5], excModule: 'celery.exceptions' });
+      expect(excOf(failed)).toMatchObject({ excType: 'TimeLimitExceeded', excMessage: [1.5], excModule: 'billiard.exceptions' });
       expect(ticks).toBeGreaterThan(20);
     } finally {
       clearInterval(interval);
