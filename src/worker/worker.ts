@@ -14,7 +14,9 @@ import { retryDefaultsOf } from './autoretry';
 import { VisibilityKeeper, visibilityTimeoutSecOf } from './visibility-keeper';
 import { handlePoison } from './handle-poison';
 import { receiveDelivery } from './receive-delivery';
+import { RateLimitQueues } from './rate-limit-queues';
 import { RequestTracker, type TrackedRequest } from './request-tracker';
+import { waitWithSoftShutdown } from './soft-shutdown';
 import { ResultWriter } from './result-writer';
 import { TaskLimits } from './task-limits';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
@@ -86,11 +88,8 @@ export class Worker implements WorkerInspector, WorkerController {
     this.log = deps.logger.child({ component: 'worker' });
     this.tracker = new RequestTracker(deps.hostname);
     this.limits = new TaskLimits(deps.app, deps.settings, () => this.clock.now());
-    this.limits.onRateChanged = (name) => {
-      this.rateTimers.get(name)?.();
-      this.rateTimers.delete(name);
-      this.drainRateQueue(name);
-    };
+    this.rateQueues = new RateLimitQueues(this.limits, this.clock, (req) => this.ready.push(req), () => this.pump());
+    this.limits.onRateChanged = (name) => this.rateQueues.rateChanged(name);
     this.writer = new ResultWriter(deps.backend, {
       extended: deps.settings.result_extended,
       expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,
@@ -143,15 +142,14 @@ export class Worker implements WorkerInspector, WorkerController {
     this.closed ??= (async () => {
       this.stopping = true;
       await this.consumer?.stop().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error stopping consumer'));
-      for (const cancel of [...this.etaTimers.values(), ...this.rateTimers.values()]) cancel();
+      for (const cancel of this.etaTimers.values()) cancel();
       this.etaTimers.clear();
-      this.rateTimers.clear();
-      this.rateQueues.clear();
+      this.rateQueues.stop();
       const returned = this.tracker.count('reserved') + this.tracker.count('scheduled');
       for (const req of [...this.tracker.list('reserved'), ...this.tracker.list('scheduled')]) this.tracker.remove(req);
       this.ready.length = 0;
       this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
-      await this.waitForRunning();
+      await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log);
       await this.keeper?.close();
       await this.pool?.close();
       for (const m of [...this.monitors].reverse()) await m.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing monitor'));
@@ -171,26 +169,6 @@ export class Worker implements WorkerInspector, WorkerController {
     for (const req of this.tracker.list('active')) if (!req.acknowledged && !req.abort.signal.aborted) req.abort.abort(RETURNED);
     await this.keeper?.close();
     await this.deps.transport.close();
-  }
-
-  /** Waits for running tasks; past `worker_soft_shutdown_timeout` (Celery 5.5's soft shutdown) gives acks-late ones back. */
-  private async waitForRunning(): Promise<void> {
-    const timeoutSec = this.settings.worker_soft_shutdown_timeout;
-    if (!timeoutSec) return this.waitIdle();
-    let cancel = (): void => undefined;
-    const expired = new Promise<true>((resolve) => { cancel = this.clock.setTimer(() => resolve(true), timeoutSec * 1000); });
-    const timedOut = await Promise.race([this.waitIdle().then(() => false), expired]);
-    cancel();
-    if (!timedOut) return;
-    const unacked = this.tracker.list('active').filter((r) => !r.acknowledged);
-    this.log.warn({ returned: unacked.length, abandoned: this.tracker.count('active') - unacked.length, timeoutSec },
-      'soft shutdown timeout: returning running acks-late tasks to their queues');
-    for (const req of unacked) {
-      // Abort first: a run that ends meanwhile must not store a result for a message that will run again.
-      req.abort.abort(RETURNED);
-      await req.delivery.reject(true).then(() => { req.acknowledged = true; },
-        (e: unknown) => this.log.error({ err: coerceError(e), taskId: req.msg.id }, 'cannot return a running task; the transport gives it back at close'));
-    }
   }
 
   /** Resolves when no task runs and no message is being handled. */
@@ -295,38 +273,10 @@ export class Worker implements WorkerInspector, WorkerController {
 
   private enqueue(req: TrackedRequest): void {
     this.tracker.set(req, 'reserved');
-    const name = req.msg.task;
-    if (this.limits.bucket(name)) {
-      const queue = this.rateQueues.get(name) ?? [];
-      queue.push(req);
-      this.rateQueues.set(name, queue);
-      this.drainRateQueue(name);
-      return;
-    }
-    this.ready.push(req);
-    this.pump();
+    this.rateQueues.admit(req);
   }
 
-  /** Moves rate-limited requests to the ready list as tokens allow (Celery's bucket queues); stays unacked while waiting. */
-  private drainRateQueue(name: string): void {
-    const queue = this.rateQueues.get(name);
-    if (!queue || this.rateTimers.has(name) || this.stopping) return;
-    const bucket = this.limits.bucket(name);
-    while (queue.length > 0 && (!bucket || bucket.canConsume())) this.ready.push(queue.shift() as TrackedRequest);
-    this.pump();
-    if (queue.length === 0) {
-      this.rateQueues.delete(name);
-      return;
-    }
-    const cancel = this.clock.setTimer(() => {
-      this.rateTimers.delete(name);
-      this.drainRateQueue(name);
-    }, Math.max(1, bucket?.expectedTimeMs() ?? 1));
-    this.rateTimers.set(name, cancel);
-  }
-
-  private readonly rateQueues = new Map<string, TrackedRequest[]>();
-  private readonly rateTimers = new Map<string, () => void>();
+  private readonly rateQueues: RateLimitQueues;
 
   private adjustPrefetch(delta: number): boolean {
     if (this.prefetchCount() === 0 || !this.consumer) return false;

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import { coerceError } from '../errors/coerce-error';
+import type { Clock } from './clock';
+import { RETURNED } from './execute-task';
+import type { RequestTracker } from './request-tracker';
+
+/**
+ * Waits for running tasks; past `timeoutSec` (Celery 5.5's `worker_soft_shutdown_timeout`; 0 = wait
+ * for ever) gives the still-running acks-late ones back to their queues and aborts them, so nothing is
+ * acked that did not finish.
+ */
+export async function waitWithSoftShutdown(tracker: RequestTracker, waitIdle: () => Promise<void>, timeoutSec: number | undefined,
+  clock: Clock, log: Logger): Promise<void> {
+  if (!timeoutSec) return waitIdle();
+  let cancel = (): void => undefined;
+  const expired = new Promise<true>((resolve) => { cancel = clock.setTimer(() => resolve(true), timeoutSec * 1000); });
+  const timedOut = await Promise.race([waitIdle().then(() => false), expired]);
+  cancel();
+  if (!timedOut) return;
+  const unacked = tracker.list('active').filter((r) => !r.acknowledged);
+  log.warn({ returned: unacked.length, abandoned: tracker.count('active') - unacked.length, timeoutSec },
+    'soft shutdown timeout: returning running acks-late tasks to their queues');
+  for (const req of unacked) {
+    // Abort first: a run that ends meanwhile must not store a result for a message that will run again.
+    req.abort.abort(RETURNED);
+    await req.delivery.reject(true).then(() => { req.acknowledged = true; },
+      (e: unknown) => log.error({ err: coerceError(e), taskId: req.msg.id }, 'cannot return a running task; the transport gives it back at close'));
+  }
+}
