@@ -1,5 +1,5 @@
 /** Public API of celeriac: the app and task types for app modules, plus the typed errors. */
-export { Celery, type CeleryOptions } from './app/celery';
+export { Celery, type CeleryOptions, type Task } from './app/celery';
 export type { TaskContext, TaskRequest } from './app/task-context';
 export type { TaskDefinition, TaskHandler, TaskOptions, ArgumentSchema } from './app/task-definition';
 export { TaskArgumentError } from './app/bind-arguments';

@@ -1,4 +1,8 @@
+import type { Logger } from 'pino';
 import { TaskError } from '../errors/celeriac-error';
+import { AppProducer } from '../producer/app-producer';
+import type { AsyncResult } from '../producer/async-result';
+import type { SendTaskOptions } from '../producer/producer';
 import type { SettingsInput } from '../config/settings-schema';
 import { parseRate } from './parse-rate';
 import type { TaskContext } from './task-context';
@@ -12,6 +16,16 @@ export interface CeleryOptions {
   backend?: string;
   /** Any other setting, under Celery's name (`task_acks_late`, `worker_prefetch_multiplier`, ...). */
   conf?: SettingsInput;
+  /** Logger for `sendTask`/`delay` connections (default: warnings only). */
+  logger?: Logger;
+}
+
+/** A registered task, callable from Node as Python's task objects: `add.delay(2, 3)`. */
+export interface Task extends TaskDefinition {
+  /** Sends the task with positional arguments (`task.delay(*args)`). */
+  delay(...args: unknown[]): Promise<AsyncResult>;
+  /** Sends the task with args, kwargs and options (`task.apply_async(args, kwargs, **options)`). */
+  applyAsync(args?: unknown[], kwargs?: Record<string, unknown>, options?: SendTaskOptions): Promise<AsyncResult>;
 }
 
 /**
@@ -24,6 +38,7 @@ export class Celery {
   /** Settings under Celery's names; merged below env and flags by the CLI. */
   readonly conf: SettingsInput;
   private readonly registry = new Map<string, TaskDefinition>();
+  private readonly producer: AppProducer;
 
   constructor(main: string, options: CeleryOptions = {}) {
     this.main = main;
@@ -32,13 +47,32 @@ export class Celery {
       ...(options.broker !== undefined ? { broker_url: options.broker } : {}),
       ...(options.backend !== undefined ? { result_backend: options.backend } : {}),
     };
+    this.producer = new AppProducer(this.conf, options.logger);
+  }
+
+  /**
+   * Sends a task by name, as Python's `app.send_task`: a Python or celeriac worker runs it. The broker
+   * and result connections open on first use (settings from `CELERY_*` env over `conf`); `close()` ends them.
+   */
+  sendTask(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult> {
+    return this.producer.sendTask(name, args, kwargs, options);
+  }
+
+  /** A handle on a task's result by id (Python's `app.AsyncResult(id)`). */
+  AsyncResult(taskId: string): Promise<AsyncResult> {
+    return this.producer.asyncResult(taskId);
+  }
+
+  /** Closes the connections `sendTask`/`delay` opened. Idempotent. */
+  close(): Promise<void> {
+    return this.producer.close();
   }
 
   /** Registers a bound task: the handler receives the TaskContext (Celery's `self`) first. */
-  task<A extends unknown[]>(name: string, handler: (task: TaskContext, ...args: A) => unknown, options: TaskOptions & { bind: true }): TaskDefinition;
+  task<A extends unknown[]>(name: string, handler: (task: TaskContext, ...args: A) => unknown, options: TaskOptions & { bind: true }): Task;
   /** Registers a task under the exact name Python producers use (`'app.tasks.email_tasks.send_welcome_email'`). */
-  task<A extends unknown[]>(name: string, handler: (...args: A) => unknown, options?: TaskOptions): TaskDefinition;
-  task(name: string, handler: TaskHandler, options: TaskOptions = {}): TaskDefinition {
+  task<A extends unknown[]>(name: string, handler: (...args: A) => unknown, options?: TaskOptions): Task;
+  task(name: string, handler: TaskHandler, options: TaskOptions = {}): Task {
     if (typeof name !== 'string' || name.length === 0) throw new TaskError('CELERIAC_TASK_BAD_NAME', 'task name must be a non-empty string');
     if (typeof handler !== 'function') throw new TaskError('CELERIAC_TASK_BAD_HANDLER', `task ${name}: handler must be a function`);
     if (this.registry.has(name)) throw new TaskError('CELERIAC_TASK_DUPLICATE', `task ${name} is registered twice`);
@@ -51,7 +85,12 @@ export class Celery {
       const v = options[key];
       if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new TaskError('CELERIAC_TASK_BAD_OPTION', `task ${name}: ${key} must be a positive number of seconds, got ${String(v)}`);
     }
-    const def: TaskDefinition = { name, handler, options: { ...options } };
+    const def: Task = {
+      name, handler, options: { ...options },
+      delay: (...args) => this.sendTask(name, args, {}, options.queue ? { queue: options.queue } : {}),
+      applyAsync: (args = [], kwargs = {}, sendOptions = {}) =>
+        this.sendTask(name, args, kwargs, { ...(options.queue ? { queue: options.queue } : {}), ...sendOptions }),
+    };
     this.registry.set(name, def);
     return def;
   }

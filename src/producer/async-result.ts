@@ -10,6 +10,8 @@ const FOREVER_MS = 2 ** 31 - 1;
 export interface GetOptions {
   /** Reject with BackendError CELERIAC_BACKEND_TIMEOUT after this long. Default: wait (practically) forever. */
   timeoutMs?: number;
+  /** The same in seconds, as Python's `get(timeout=...)`; `timeoutMs` wins when both are given. */
+  timeout?: number;
   /** Throw the task's exception on FAILURE/REVOKED (default true); false returns it instead. */
   propagate?: boolean;
 }
@@ -34,7 +36,8 @@ export class AsyncResult {
    * `pythonArgs`), or returns that Error when `propagate` is false.
    */
   async get(options: GetOptions = {}): Promise<unknown> {
-    const meta = await this.requireBackend().waitForResult(this.id, options.timeoutMs ?? FOREVER_MS);
+    const timeoutMs = options.timeoutMs ?? (options.timeout !== undefined ? options.timeout * 1000 : FOREVER_MS);
+    const meta = await this.requireBackend().waitForResult(this.id, timeoutMs);
     if (meta.status === 'SUCCESS') return meta.result;
     const err = decodeException(toExceptionInfo(meta.result));
     if (options.propagate ?? true) throw err;

@@ -83,7 +83,8 @@ describe('ThreadPool', () => {
   });
 
   it('a revoke with terminate reaches the thread as the same abort reason', async () => {
-    const pool = createPool();
+    // A long grace: under load the thread may still be booting when the abort is sent; this test is about the message.
+    const pool = createPool({ terminateGraceMs: 60_000 });
     const abort = new AbortController();
     const run = pool.run({ ...job('cpu.until_aborted', [], abort.signal), request: REQUEST });
     abort.abort('terminated');
@@ -135,11 +136,12 @@ describe('ThreadPool', () => {
   });
 
   it('recycles a thread whose heap exceeds max memory per child after a task', async () => {
-    const pool = createPool({ maxMemoryPerThreadKiB: 48 * 1024 });
+    // Well above a fresh thread's heap (which is larger under jest, where the thread compiles its sources), well below the grown one.
+    const pool = createPool({ maxMemoryPerThreadKiB: 160 * 1024 });
     const small1 = valueOf(await pool.run(job('cpu.thread_id')));
     const small2 = valueOf(await pool.run(job('cpu.thread_id')));
     expect(small2).toBe(small1);
-    const grown = valueOf(await pool.run(job('cpu.grow', [64])));
+    const grown = valueOf(await pool.run(job('cpu.grow', [256])));
     expect(grown).toBe(small1);
     expect(valueOf(await pool.run(job('cpu.thread_id')))).not.toBe(small1);
   });

@@ -1,0 +1,66 @@
+import pino, { type Logger } from 'pino';
+import type { ResultBackend } from '../backend/result-backend';
+import { createRedisResultBackend } from '../backend/redis-result-backend';
+import { loadConfig } from '../config/load-config';
+import type { SettingsInput } from '../config/settings-schema';
+import { createTransport } from '../transport/create-transport';
+import type { Transport } from '../transport/transport';
+import { AsyncResult } from './async-result';
+import { createProducer, type Producer, type SendTaskOptions } from './producer';
+import type { TaskRoutes } from './task-router';
+
+/**
+ * The connections behind `app.sendTask()` / `task.delay()`: opened on first use from the app's
+ * settings (environment `CELERY_*` over `app.conf`, as the worker reads them), closed by `app.close()`.
+ */
+export class AppProducer {
+  private opened: Promise<{ producer: Producer; transport: Transport; backend: ResultBackend | null }> | null = null;
+  constructor(private readonly conf: SettingsInput, private logger?: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /** Publishes a task by name, as Python's `app.send_task`. */
+  async sendTask(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult> {
+    const { producer } = await this.open();
+    return producer.sendTask(name, args, kwargs, options);
+  }
+
+  /** A handle on an existing task id (reads the result backend). */
+  async asyncResult(taskId: string): Promise<AsyncResult> {
+    const { backend } = await this.open();
+    return new AsyncResult(taskId, backend);
+  }
+
+  /** Closes the connections, if any were opened. Idempotent. */
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = null;
+    if (!opened) return;
+    const { transport, backend } = await opened.catch(() => ({ transport: null, backend: null }));
+    await backend?.close();
+    await transport?.close();
+  }
+
+  private open(): Promise<{ producer: Producer; transport: Transport; backend: ResultBackend | null }> {
+    this.opened ??= (async () => {
+      // Created on first use: an app that only runs tasks (worker, threads) opens nothing.
+      this.logger ??= pino({ level: 'warn' });
+      const settings = loadConfig(this.env, {}, this.conf);
+      const transport = createTransport(settings.broker_url, settings.broker_transport_options, this.logger.child({ component: 'transport' }));
+      const backend = settings.result_backend === 'disabled' ? null
+        : createRedisResultBackend(settings.result_backend, { ...settings.result_backend_transport_options, result_expires: settings.result_expires },
+          this.logger.child({ component: 'backend' }));
+      try {
+        await transport.connect();
+        await backend?.connect();
+      } catch (err) {
+        await backend?.close().catch(() => undefined);
+        await transport.close().catch(() => undefined);
+        throw err;
+      }
+      const producer = createProducer({ transport, backend, logger: this.logger,
+        conf: { task_routes: settings.task_routes as TaskRoutes | undefined, task_default_queue: settings.task_default_queue } });
+      return { producer, transport, backend };
+    })();
+    this.opened.catch(() => { this.opened = null; });
+    return this.opened;
+  }
+}
