@@ -56,14 +56,14 @@ function decodeBody(body: string, bodyEncoding: unknown): Buffer {
  * (the transport adds them).
  */
 export function encodeRedisEnvelope(message: KombuMessage): string {
-  const envelope: RedisEnvelope = {
-    body: message.body.toString('base64'),
+  const rest = encodePythonJson({
     'content-encoding': message.contentEncoding,
     'content-type': message.contentType,
     headers: message.headers,
     properties: message.properties,
-  };
-  return encodePythonJson(envelope);
+  });
+  // base64 text never needs JSON escaping: splice it in rather than scanning it twice (it is most of the bytes).
+  return `{"body": "${message.body.toString('base64')}", ${rest.slice(1)}`;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
