@@ -11,7 +11,8 @@ import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/
  * CELERIAC_BACKEND_CONNECT whose one-line message names the safe URL and the socket error.
  */
 export async function openRedisBackendClient(spec: RedisConnectionSpec, shownUrl: string, role: string, logger: Logger): Promise<Redis> {
-  const client = createRedisClient(spec);
+  // Result writes of concurrent tasks issued in the same tick go out in one write; not for pub/sub.
+  const client = createRedisClient(role === 'commands' ? { ...spec, options: { ...spec.options, enableAutoPipelining: true } } : spec);
   let lastError: Error | undefined;
   let lastLogged = '';
   client.on('error', (err: unknown) => {

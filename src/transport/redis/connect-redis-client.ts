@@ -20,6 +20,9 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
     lazyConnect: true,
     retryStrategy: (times: number) => (ready ? Math.min(times * 200, 2000) : null),
     sentinelRetryStrategy: (times: number) => (ready ? Math.min(times * 200, 2000) : null),
+    // Commands issued in the same tick (acks, pops, publishes of many tasks) go out in one write. Only
+    // for the command connection: blocking and pub/sub connections keep one command at a time.
+    enableAutoPipelining: role === 'command',
   });
   client.on('error', (err: unknown) => { lastError = err; });
   client.on('reconnecting', () => {
