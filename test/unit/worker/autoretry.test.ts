@@ -1,21 +1,18 @@
 // Automatic retries (autoretryFor + Celery's backoff): the pure decision, and a worker on the
 // in-memory transport retrying with backoff until it succeeds or gives up with the original error.
-import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
 import type { TaskContext } from '../../../src/app/task-context';
 import type { TaskDefinition, TaskOptions } from '../../../src/app/task-definition';
-import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
 import { MaxRetriesExceededError, Reject, Retry } from '../../../src/canvas/task-signals';
 import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
 import { decodeTaskMessage } from '../../../src/protocol/decode-task-message';
 import type { KombuMessage, Route } from '../../../src/protocol/kombu-message';
 import type { TaskMessage } from '../../../src/protocol/task-message';
-import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
 import { applyAutoretry, CELERY_RETRY_DEFAULTS, isAutoretried, retryDefaultsOf } from '../../../src/worker/autoretry';
 import type { Clock } from '../../../src/worker/clock';
 import { TimeLimitExceeded } from '../../../src/worker/time-limit-errors';
-import { Worker } from '../../../src/worker/worker';
+import { closeMemoryWorkers, manualClock, startMemoryWorker, waitFor } from '../../helpers/memory-worker';
 import { wireTask } from '../../helpers/task-wire';
 
 const Q: Route = { exchange: '', routingKey: 'celery' };
@@ -92,46 +89,11 @@ describe('applyAutoretry', () => {
 });
 
 describe('worker autoretry', () => {
-  const open: Worker[] = [];
-  afterEach(async () => { await Promise.all(open.splice(0).map((w) => w.close())); });
-
-  function manualClock(): Clock & { advance(ms: number): void; timers: Array<{ at: number; fn: () => void }> } {
-    let now = T0;
-    const timers: Array<{ at: number; fn: () => void }> = [];
-    return {
-      timers,
-      now: () => now,
-      setTimer: (fn, ms) => { const t = { at: now + ms, fn }; timers.push(t); return () => { const i = timers.indexOf(t); if (i >= 0) timers.splice(i, 1); }; },
-      advance(ms) {
-        now += ms;
-        for (const t of timers.filter((x) => x.at <= now)) { timers.splice(timers.indexOf(t), 1); t.fn(); }
-      },
-    };
-  }
-
-  async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-
-  async function start(app: Celery, clock: Clock, conf: SettingsInput = {}) {
-    const transport = new MemoryTransport();
-    const backend = new MemoryResultBackend();
-    const worker = new Worker({ app, transport, backend, settings: loadConfig({}, { worker_concurrency: 2, ...conf }), hostname: 'ts1@test',
-      logger: pino({ level: 'silent' }), clock, followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
-    const published: KombuMessage[] = [];
-    const publish = transport.publish.bind(transport);
-    transport.publish = (message, route) => { published.push(message); return publish(message, route); };
-    await worker.start();
-    open.push(worker);
-    return { worker, transport, backend, published };
-  }
+  afterEach(closeMemoryWorkers);
+  const start = (app: Celery, clock: Clock, conf: SettingsInput = {}) => startMemoryWorker(app, { clock, conf });
 
   it('retries a failing task with backoff 1 s, 2 s (RETRY stored each time), then stores its value', async () => {
-    const clock = manualClock();
+    const clock = manualClock(T0);
     const app = new Celery('t');
     const seen: number[] = [];
     app.task('t.flaky', (task: TaskContext, x: number) => {
@@ -145,10 +107,10 @@ describe('worker autoretry', () => {
     await h.transport.publish(msg, Q);
     await waitFor(() => h.worker.counters.retried === 1 && clock.timers.length === 1);
     expect((await h.backend.getTaskMeta(id))?.status).toBe('RETRY');
-    expect(decode(h.published[1] as KombuMessage).eta?.getTime()).toBe(T0 + 1000);
+    expect(decode(h.published[1]?.message as KombuMessage).eta?.getTime()).toBe(T0 + 1000);
     clock.advance(1000);
     await waitFor(() => h.worker.counters.retried === 2 && clock.timers.length === 1);
-    expect(decode(h.published[2] as KombuMessage).eta?.getTime()).toBe(T0 + 1000 + 2000);
+    expect(decode(h.published[2]?.message as KombuMessage).eta?.getTime()).toBe(T0 + 1000 + 2000);
     clock.advance(2000);
     const done = await h.backend.waitForResult(id, 2000);
     expect(done).toMatchObject({ status: 'SUCCESS', result: 42 });
@@ -156,7 +118,7 @@ describe('worker autoretry', () => {
   });
 
   it('stores FAILURE with the original error once maxRetries (app-wide task_max_retries) ran out', async () => {
-    const clock = manualClock();
+    const clock = manualClock(T0);
     const app = new Celery('t');
     app.task('t.down', () => { throw named('ConnectionError', 'down'); }, { autoretryFor: ['ConnectionError'], defaultRetryDelay: 5 });
     const h = await start(app, clock, { task_max_retries: 1 });
@@ -175,7 +137,7 @@ describe('worker autoretry', () => {
   it('task.retry() without maxRetries uses the task option; past it MaxRetriesExceededError is stored', async () => {
     const app = new Celery('t');
     app.task('t.manual', (task: TaskContext) => task.retry({ countdown: 1 }), { bind: true, maxRetries: 0 });
-    const h = await start(app, manualClock());
+    const h = await start(app, manualClock(T0));
     const msg = wireTask('t.manual', []);
     await h.transport.publish(msg, Q);
     const done = await h.backend.waitForResult(String(msg.headers.id), 2000);

@@ -1,16 +1,13 @@
 // Dead-letter copies: the pure builders, and a worker on the in-memory transport copying the
 // original message of a finally failed task to its dead-letter queue.
-import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
 import type { TaskContext } from '../../../src/app/task-context';
-import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
-import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
 import type { KombuMessage, Route } from '../../../src/protocol/kombu-message';
 import type { Delivery } from '../../../src/transport/transport';
 import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
 import { buildDeadLetterMessage, buildRequeuedMessage, describeDeadLetter, DLQ_HEADER } from '../../../src/worker/dead-letter';
-import { Worker } from '../../../src/worker/worker';
+import { closeMemoryWorkers, startMemoryWorker } from '../../helpers/memory-worker';
 import { wireTask } from '../../helpers/task-wire';
 
 const Q: Route = { exchange: '', routingKey: 'celery' };
@@ -50,18 +47,8 @@ describe('dead-letter messages', () => {
 });
 
 describe('worker dead-letter queue', () => {
-  const open: Worker[] = [];
-  afterEach(async () => { await Promise.all(open.splice(0).map((w) => w.close())); });
-
-  async function start(app: Celery, conf: SettingsInput = {}) {
-    const transport = new MemoryTransport();
-    const backend = new MemoryResultBackend();
-    const worker = new Worker({ app, transport, backend, settings: loadConfig({}, { worker_concurrency: 1, ...conf }), hostname: 'ts1@test',
-      logger: pino({ level: 'silent' }), followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
-    await worker.start();
-    open.push(worker);
-    return { worker, transport, backend };
-  }
+  afterEach(closeMemoryWorkers);
+  const start = (app: Celery, conf: SettingsInput = {}) => startMemoryWorker(app, { conf: { worker_concurrency: 1, ...conf } });
 
   /** Takes the messages of a queue off an in-memory transport (a separate consumer). */
   async function drain(transport: MemoryTransport, queue: string, n: number): Promise<Delivery[]> {

@@ -1,31 +1,12 @@
-import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
-import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
-import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
-import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
 import type { Clock } from '../../../src/worker/clock';
 import { runWithTimeLimits } from '../../../src/worker/run-with-time-limits';
 import { TokenBucket } from '../../../src/worker/token-bucket';
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from '../../../src/worker/time-limit-errors';
 import { Worker } from '../../../src/worker/worker';
+import { closeMemoryWorkers, manualClock, startMemoryWorker } from '../../helpers/memory-worker';
 import { wireTask } from '../../helpers/task-wire';
-
-/** A manual clock: timers fire only when the test advances time. */
-function manualClock(start = 0): Clock & { advance(ms: number): void } {
-  let now = start;
-  const timers: Array<{ at: number; fn: () => void }> = [];
-  return {
-    now: () => now,
-    setTimer: (fn, ms) => { const t = { at: now + ms, fn }; timers.push(t); return () => { const i = timers.indexOf(t); if (i >= 0) timers.splice(i, 1); }; },
-    advance(ms: number) {
-      now += ms;
-      for (const t of [...timers].sort((a, b) => a.at - b.at)) {
-        if (t.at <= now && timers.includes(t)) { timers.splice(timers.indexOf(t), 1); t.fn(); }
-      }
-    },
-  };
-}
 
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 10_000 && !cond(); i++) await new Promise((r) => setImmediate(r));
@@ -62,18 +43,8 @@ describe('runWithTimeLimits', () => {
 });
 
 describe('Worker limits', () => {
-  const open: Worker[] = [];
-  afterEach(async () => { await Promise.all(open.splice(0).map((w) => w.close())); });
-
-  async function start(app: Celery, conf: SettingsInput, clock: Clock) {
-    const transport = new MemoryTransport();
-    const backend = new MemoryResultBackend();
-    const worker = new Worker({ app, transport, backend, settings: loadConfig({}, { worker_concurrency: 4, ...conf }), hostname: 'ts@t',
-      logger: pino({ level: 'silent' }), clock, followUps: { hostname: 'gen1@t', replyTo: 'oid' } });
-    await worker.start();
-    open.push(worker);
-    return { worker, transport, backend };
-  }
+  afterEach(closeMemoryWorkers);
+  const start = (app: Celery, conf: SettingsInput, clock: Clock) => startMemoryWorker(app, { conf: { worker_concurrency: 4, ...conf }, clock });
 
   it('runs a rate-limited task type no faster than its rate, keeping waiting messages unacked', async () => {
     const clock = manualClock(1_000_000);

@@ -1,64 +1,22 @@
 // The worker's reaction to the control signals a task throws (Retry, Reject, Ignore) and to revokes,
 // on the in-memory transport and result backend.
-import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
 import type { TaskContext } from '../../../src/app/task-context';
-import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
 import { Ignore, Reject } from '../../../src/canvas/task-signals';
-import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
 import { decodeTaskMessage } from '../../../src/protocol/decode-task-message';
 import type { KombuMessage, Route } from '../../../src/protocol/kombu-message';
 import type { ResultMeta } from '../../../src/protocol/result-meta';
-import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
 import type { Clock } from '../../../src/worker/clock';
-import { Worker } from '../../../src/worker/worker';
+import { closeMemoryWorkers, manualClock, startMemoryWorker, waitFor } from '../../helpers/memory-worker';
 import { wireTask } from '../../helpers/task-wire';
 
 const Q: Route = { exchange: '', routingKey: 'celery' };
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-interface Harness {
-  worker: Worker;
-  transport: MemoryTransport;
-  backend: MemoryResultBackend;
-  /** Every message the worker published (retries, follow-ups), in order. */
-  published: Array<{ message: KombuMessage; route: Route }>;
-}
+afterEach(closeMemoryWorkers);
 
-const open: Worker[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((w) => w.close()));
-});
-
-async function startWorker(app: Celery, conf: SettingsInput = {}, clock?: Clock): Promise<Harness> {
-  const transport = new MemoryTransport();
-  const backend = new MemoryResultBackend();
-  const settings = loadConfig({}, { worker_concurrency: 2, ...conf });
-  const worker = new Worker({ app, transport, backend, settings, hostname: 'ts1@test', logger: pino({ level: 'silent' }),
-    ...(clock ? { clock } : {}), followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
-  const published: Harness['published'] = [];
-  const publish = transport.publish.bind(transport);
-  transport.publish = (message, route) => { published.push({ message, route }); return publish(message, route); };
-  await worker.start();
-  open.push(worker);
-  return { worker, transport, backend, published };
-}
-
-/** A clock whose timers fire only when the test says so. */
-function manualClock(): Clock & { advance(ms: number): void; timers: Array<{ at: number; fn: () => void }> } {
-  let now = T0;
-  const timers: Array<{ at: number; fn: () => void }> = [];
-  return {
-    timers,
-    now: () => now,
-    setTimer: (fn, ms) => { const t = { at: now + ms, fn }; timers.push(t); return () => { const i = timers.indexOf(t); if (i >= 0) timers.splice(i, 1); }; },
-    advance(ms) {
-      now += ms;
-      for (const t of timers.filter((x) => x.at <= now)) { timers.splice(timers.indexOf(t), 1); t.fn(); }
-    },
-  };
-}
+const startWorker = (app: Celery, conf: SettingsInput = {}, clock?: Clock) => startMemoryWorker(app, { conf, ...(clock ? { clock } : {}) });
 
 function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
@@ -66,20 +24,13 @@ function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } 
   return { promise, resolve };
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 const decode = (m: KombuMessage) => decodeTaskMessage(m, { accept: ['json'], maxBodyBytes: 1e7 });
 const excOf = (meta: ResultMeta | null): Record<string, unknown> => (meta?.result ?? {}) as Record<string, unknown>;
 
 describe('task.retry()', () => {
   it('publishes the same id with retries+1 and an eta, stores RETRY with the retry in children, and runs the retry when due', async () => {
-    const clock = manualClock();
+    const clock = manualClock(T0);
     const app = new Celery('t');
     const seen: number[] = [];
     app.task('tapp.flaky', (task: TaskContext, x: number) => {
@@ -127,7 +78,7 @@ describe('task.retry()', () => {
   it('stores a null RETRY result when retry() is called without exc, as Python stores Retry.exc', async () => {
     const app = new Celery('t');
     app.task('tapp.later', (task: TaskContext) => task.retry({ countdown: 60 }), { bind: true });
-    const h = await startWorker(app, {}, manualClock());
+    const h = await startWorker(app, {}, manualClock(T0));
     const msg = wireTask('tapp.later');
     await h.transport.publish(msg, Q);
     await waitFor(() => h.worker.counters.retried === 1);
