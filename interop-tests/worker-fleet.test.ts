@@ -72,7 +72,12 @@ it(`${TASKS} acks-late tasks survive kill -9 of a Python and of a celeriac worke
 
     // Kill the Python worker mid-run; only celeriac is left to restore its messages (Python sweeps at start and every ~100 s).
     await waitUntil(async () => (await resultCount()) >= TASKS * 0.15, '15% of results', { timeoutMs: 120_000 });
+    // Park py1 inside a task, then kill it: a kill between kombu's BRPOP and its unacked record would lose
+    // the message in Python itself (kombu's accepted crash window; celeriac pops and records atomically).
+    await counter.results.set('tapp:hold', '1');
+    await waitUntil(async () => (await counter.results.get('tapp:holding')) ?? undefined, 'py1 to be parked inside a task', { timeoutMs: 30_000 });
     await py1.kill();
+    await counter.results.del('tapp:hold', 'tapp:holding');
     const killedPy = await unackedSnapshot(counter.results);
     const py2 = await py(2);
 

@@ -49,7 +49,14 @@ def greet(name, greeting):
 @app.task(name="tapp.fleet", bind=True)
 def fleet(self, i, sleep_ms):
     """Records which worker ran this delivery, then works for sleep_ms."""
-    counter().rpush(f"tapp:ran:{self.request.id}", f"py:{self.request.hostname}")
+    c = counter()
+    c.rpush(f"tapp:ran:{self.request.id}", f"py:{self.request.hostname}")
+    # The fleet test parks a Python worker inside a task before kill -9, so the kill cannot land in
+    # kombu's own crash window between BRPOP and recording the message as unacked (spec 2.5).
+    if c.get("tapp:hold"):
+        c.set("tapp:holding", self.request.hostname)
+        while c.get("tapp:hold"):
+            time.sleep(0.005)
     time.sleep(sleep_ms / 1000.0)
     return {"i": i, "by": "py"}
 
