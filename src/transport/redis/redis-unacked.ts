@@ -46,10 +46,17 @@ export class RedisUnacked {
       }
       const restored = this.buildRestored(tag, raw);
       if (!restored) {
-        await this.remove(tag);
+        // Never drop what we cannot read: leave it in `unacked` for an operator (kombu would raise).
+        this.logger.error({ deliveryTag: tag }, 'unacked entry is not [envelope, exchange, routing_key]; left in place');
         return false;
       }
       const queues = await this.lookup(restored.exchange, restored.routingKey);
+      if (queues.length === 0) {
+        // No queue is bound to its exchange/routing key any more: deleting it here would lose it.
+        this.logger.error({ deliveryTag: tag, exchange: restored.exchange, routingKey: restored.routingKey },
+          'unacked message has no queue to return to; left in unacked');
+        return false;
+      }
       const targets = queues.map((q) => this.keys.queueKey(q, this.keys.bucket(restored.priority)));
       const done = await runScript(this.client, restoreByTagScript, [this.keys.unacked, this.keys.unackedIndex, ...targets],
         [tag, raw, restored.payload, leftmost ? '1' : '0']);

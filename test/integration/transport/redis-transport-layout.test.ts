@@ -127,6 +127,16 @@ describe('RedisTransport wire layout (kombu)', () => {
     expect(await r.hkeys('unacked')).toEqual([mine.deliveryTag]);
   });
 
+  it('never drops an unacked entry it cannot read or route: it stays in unacked for an operator', async () => {
+    const { t, r } = await setup({ visibilityTimeoutSec: 60 });
+    const old = Date.now() / 1000 - 3600.5;
+    const unroutable = '{"body": "e30=", "content-encoding": "utf-8", "content-type": "application/json", "headers": {}, "properties": {"delivery_info": {"exchange": "gone", "routing_key": "nowhere"}, "delivery_tag": "tag-x"}}';
+    await r.multi().zadd('unacked_index', old, 'tag-x').hset('unacked', 'tag-x', `[${unroutable}, "gone", "nowhere"]`)
+      .zadd('unacked_index', old, 'tag-bad').hset('unacked', 'tag-bad', 'not json').exec();
+    expect(await t.restoreVisible()).toBe(0);
+    expect((await r.hkeys('unacked')).sort()).toEqual(['tag-bad', 'tag-x']);
+  });
+
   it('prefixes every key and channel with global_keyprefix', async () => {
     const { t, r } = await setup({ globalKeyprefix: 'pfx:', visibilityTimeoutSec: 1 });
     await t.declareQueue('q', { exchange: 'ex', routingKey: 'q' });
