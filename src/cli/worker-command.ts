@@ -93,16 +93,20 @@ export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): 
     logger.info({ pool: settings.worker_pool }, 'pool has no Node equivalent; tasks run on the event loop (use -P threads for CPU-heavy tasks)');
   }
   logger.info({ broker: safeUrl(settings.broker_url), resultBackend: safeUrl(settings.result_backend), app: app.main }, 'starting worker');
+  // Signal handlers go in before starting: a SIGTERM that arrives while the worker starts (or right
+  // after it logged "worker ready") must shut it down warmly, not kill the process.
+  const starting = worker.start();
+  const shutdown = waitForShutdown(worker, logger, starting.catch(() => undefined));
   try {
-    await worker.start();
+    await starting;
   } catch (err) {
     await worker.close().catch(() => undefined);
     throw explainConnectFailure(err, settings);
   }
-  return waitForShutdown(worker, logger);
+  return shutdown;
 }
 
-function waitForShutdown(worker: Worker, logger: Logger): Promise<number> {
+function waitForShutdown(worker: Worker, logger: Logger, started: Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -117,7 +121,7 @@ function waitForShutdown(worker: Worker, logger: Logger): Promise<number> {
         return;
       }
       logger.info({ signal }, 'warm shutdown requested');
-      worker.close().then(() => logger.flush(() => resolve(0)), (err: unknown) => {
+      started.then(() => worker.close()).then(() => logger.flush(() => resolve(0)), (err: unknown) => {
         logger.error({ err }, 'error during shutdown');
         logger.flush(() => resolve(1));
       });
