@@ -4,14 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v redis-server >/dev/null 2>&1; then
+# Debian packages the servers of the test suite come from (each test starts its own, on free ports).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
-    echo "== installing redis-server (apt)"
+    echo "== installing ${missing[*]} (apt)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq redis-server >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "redis-server is missing: install it (sudo apt-get install -y redis-server) and re-run" >&2
+    echo "missing: ${missing[*]}: install them (sudo apt-get install -y ${missing[*]}) and re-run" >&2
     exit 1
   fi
 fi
@@ -24,9 +29,11 @@ echo "== building"
 npm run --silent build
 
 VENV="${CELERIAC_VENV:-$PWD/.venv}"
-REQ=interop-tests/python/requirements.txt
+# The interop peers (Celery, Flower) and the LMS example's FastAPI producer share one venv.
+REQS=(interop-tests/python/requirements.txt)
+[ -f examples/lms/api/requirements.txt ] && REQS+=(examples/lms/api/requirements.txt)
 STAMP="$VENV/.celeriac-requirements"
-if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$STAMP"; then
+if [ ! -x "$VENV/bin/python" ] || ! cat "${REQS[@]}" | cmp -s - "$STAMP"; then
   echo "== creating Python venv at $VENV (pinned Celery, Flower)"
   if ! python3 -m venv "$VENV" 2>/dev/null; then
     if [ "$(id -u)" = "0" ]; then
@@ -37,6 +44,8 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$STAMP"; then
       exit 1
     fi
   fi
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQ"
-  cp "$REQ" "$STAMP"
+  reqargs=()
+  for r in "${REQS[@]}"; do reqargs+=(-r "$r"); done
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${reqargs[@]}"
+  cat "${REQS[@]}" > "$STAMP"
 fi
