@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { coerceError } from '../../errors/coerce-error';
 import type { Consumer } from '../transport';
 import type { RedisKeys } from './redis-keys';
+import type { RedisKeyWatchers } from './redis-key-watchers';
 import { popAndRecordScript, runScript } from './redis-scripts';
 
 /** At most this many messages are popped by one script call. */
@@ -19,10 +20,9 @@ export interface RedisConsumerSink {
  * queue in round-robin cycle order; the queue that yielded a message moves to the end of the cycle.
  *
  * Pops go through a Lua script that pops and records in `unacked` atomically (no loss window), up to
- * the free prefetch credit per call. When every key is empty the loop blocks in
- * `BLMOVE k k RIGHT RIGHT <polling interval>` on the first key: moving a list's tail to its own tail
- * changes nothing, so the wait takes no message and reorders nothing, yet wakes at once when that key
- * gets a message. Other keys are re-checked after at most the polling interval.
+ * the free prefetch credit per call. When every key is empty the loop waits on RedisKeyWatchers (a
+ * connection per key blocked in a no-op BLMOVE), which wake it as soon as any queue × priority key
+ * gets a message, as kombu's multi-key BRPOP does.
  */
 export class RedisConsumer implements Consumer {
   private readonly given: string[];
@@ -32,14 +32,12 @@ export class RedisConsumer implements Consumer {
   private stopped = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  private clientId: number | undefined;
 
   constructor(
     private readonly client: Redis,
-    private readonly control: Redis,
+    private readonly watchers: RedisKeyWatchers,
     private readonly keys: RedisKeys,
     private readonly steps: readonly number[],
-    private readonly pollingIntervalSec: number,
     private readonly sink: RedisConsumerSink,
     private readonly logger: Logger,
     queues: readonly string[],
@@ -53,7 +51,7 @@ export class RedisConsumer implements Consumer {
 
   /** Starts the loop. */
   async start(): Promise<void> {
-    this.clientId = Number(await this.client.client('ID'));
+    await this.watchers.setKeys(this.watchedKeys());
     this.loop = this.run();
   }
 
@@ -62,7 +60,8 @@ export class RedisConsumer implements Consumer {
     if (this.given.includes(queue)) return;
     this.given.push(queue);
     this.cycle.push(queue);
-    await this.interrupt();
+    await this.watchers.setKeys(this.watchedKeys());
+    this.signal();
   }
 
   /** Stop consuming from a queue. */
@@ -71,7 +70,8 @@ export class RedisConsumer implements Consumer {
     if (at < 0) return;
     this.given.splice(at, 1);
     this.cycle = this.cycle.filter((q) => q !== queue);
-    await this.interrupt();
+    await this.watchers.setKeys(this.watchedKeys());
+    this.signal();
   }
 
   /** Current queues, in the order given. */
@@ -101,9 +101,9 @@ export class RedisConsumer implements Consumer {
     if (!this.stopped) {
       this.stopped = true;
       this.signal();
-      await this.interrupt();
     }
     await this.loop;
+    await this.watchers.close();
     await this.onStopped();
   }
 
@@ -149,23 +149,19 @@ export class RedisConsumer implements Consumer {
     this.cycle.push(queue);
   }
 
-  private async waitIdle(): Promise<void> {
-    const first = this.cycle[0];
-    if (first === undefined) return;
-    const key = this.keys.queueKey(first, this.steps[0] ?? 0);
-    await this.client.blmove(key, key, 'RIGHT', 'RIGHT', this.pollingIntervalSec);
+  /** Until any watched key may hold a message, or the loop is signalled (stop, credit, queues). */
+  private waitIdle(): Promise<void> {
+    return Promise.race([this.watchers.next(), new Promise<void>((resolve) => { this.wake = resolve; })]);
+  }
+
+  /** Every key this consumer pops from: each queue at each priority step. */
+  private watchedKeys(): string[] {
+    return this.steps.flatMap((s) => this.given.map((q) => this.keys.queueKey(q, s)));
   }
 
   private signal(): void {
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
-  }
-
-  /** Ends a blocked BLMOVE early (CLIENT UNBLOCK from the control connection) and wakes a waiting loop. */
-  private async interrupt(): Promise<void> {
-    this.signal();
-    if (this.clientId === undefined) return;
-    await this.control.client('UNBLOCK', this.clientId).catch(() => undefined);
   }
 }

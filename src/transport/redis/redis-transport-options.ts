@@ -33,9 +33,9 @@ export interface RedisTransportOptions {
   /** At most this many tags restored per sweep; null = all (`unacked_restore_limit`). */
   unackedRestoreLimit: number | null;
   /**
-   * Seconds the idle consumer blocks on its first key before re-checking all keys (`polling_interval`).
-   * kombu's BRPOP wakes on any key; ours wakes at once only on the first key, so this bounds the
-   * latency of the others when idle. Default 0.1 (kombu: 1 s BRPOP timeout).
+   * Seconds each idle key watcher blocks before it re-arms (`polling_interval`, kombu's BRPOP
+   * timeout). A message on any key wakes the consumer at once; this only bounds how often an idle
+   * worker re-checks every key as a safety net. Default 1, as kombu.
    */
   pollingIntervalSec: number;
   /** Sentinel master name (`master_name`). */
@@ -58,7 +58,7 @@ export const defaultRedisTransportOptions: RedisTransportOptions = {
   unackedMutexExpireSec: 300,
   unackedRestoreIntervalSec: 100,
   unackedRestoreLimit: null,
-  pollingIntervalSec: 0.1,
+  pollingIntervalSec: 1,
   connectTimeoutMs: 10000,
 };
 

@@ -12,6 +12,7 @@ import { parseRedisUrl, type RedisConnectionSpec } from './redis-connection';
 import { RedisConsumer } from './redis-consumer';
 import { RedisDelivery, type Settlement } from './redis-delivery';
 import { RedisFanout } from './redis-fanout';
+import { RedisKeyWatchers } from './redis-key-watchers';
 import { buildRedisKeys, type RedisKeys } from './redis-keys';
 import { createRedisLookup, type RedisLookup } from './redis-router';
 import { defaultRedisTransportOptions, type RedisTransportOptions } from './redis-transport-options';
@@ -62,8 +63,12 @@ export class RedisTransport implements Transport {
   async consume(queues: readonly string[], prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Consumer> {
     const conn = await this.ready();
     const blocking = await connectRedisClient(conn.spec, this.url, 'consumer', this.logger);
-    const consumer: RedisConsumer = new RedisConsumer(blocking, conn.client, conn.keys, this.options.prioritySteps,
-      this.options.pollingIntervalSec, { receive: (queue, raw, c) => this.receive(queue, raw, c, onDelivery) },
+    // Watchers log errors only: an outage is already reported once by the command and consumer connections.
+    const quiet = this.logger.child({}, { level: 'error' });
+    const watchers = new RedisKeyWatchers(() => connectRedisClient(conn.spec, this.url, 'watcher', quiet), conn.client,
+      this.options.pollingIntervalSec, this.logger);
+    const consumer: RedisConsumer = new RedisConsumer(blocking, watchers, conn.keys, this.options.prioritySteps,
+      { receive: (queue, raw, c) => this.receive(queue, raw, c, onDelivery) },
       this.logger, queues, prefetch, async () => {
         this.consumers.delete(consumer);
         if (this.consumers.size === 0) this.stopSweep();
