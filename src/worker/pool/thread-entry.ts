@@ -1,6 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
+import { requireAppModule } from '../../app/require-app-module';
 import type { RetryCall, TaskContext, TaskRequest } from '../../app/task-context';
 import type { TaskDefinition } from '../../app/task-definition';
 import { CeleriacError } from '../../errors/celeriac-error';
@@ -21,10 +22,12 @@ class ThreadRetry extends Error {
   }
 }
 
-/** Loads the app module by path, as the CLI's `-A` did in the main thread, and finds the Celery app in it. */
+/**
+ * Loads the app module by path, as the CLI's `-A` did in the main thread (a `.ts` app through the
+ * same TypeScript loader, registered in this thread's own module system), and finds the app in it.
+ */
 export function loadThreadApp(appPath: string): TaskRegistry {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(appPath) as Record<string, unknown> | null;
+  const mod = requireAppModule(appPath) as Record<string, unknown> | null;
   for (const candidate of [mod?.default, mod?.app, mod]) {
     if (typeof candidate === 'object' && candidate !== null && typeof (candidate as TaskRegistry).getTask === 'function') return candidate as TaskRegistry;
   }
