@@ -67,6 +67,8 @@ export interface Transport {
   subscribeFanout(exchange: string, pattern: string, onMessage: (msg: FanoutMessage) => void): Promise<() => Promise<void>>;
   /** Number of ready messages in a queue (all priority levels). */
   queueLength(queue: string): Promise<number>;
+  /** Deletes every ready message of a queue (all priority levels) and resolves to how many (kombu's `queue_purge`); unacked deliveries stay. */
+  purge(queue: string): Promise<number>;
   /** Give every unsettled delivery of this transport back to its queue, then disconnect. Idempotent. */
   close(): Promise<void>;
 }

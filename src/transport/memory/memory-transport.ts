@@ -117,6 +117,13 @@ export class MemoryTransport implements Transport {
     return [...(this.lists.get(queue)?.values() ?? [])].reduce((n, l) => n + l.length, 0);
   }
 
+  /** Removes a queue's ready messages (every bucket); resolves to how many. */
+  async purge(queue: string): Promise<number> {
+    let n = 0;
+    for (const l of this.lists.get(queue)?.values() ?? []) n += l.splice(0).length;
+    return n;
+  }
+
   /** How many times `touch()` was called on an unsettled delivery (the visibility keeper's work). */
   touches = 0;
 

@@ -24,8 +24,9 @@ celery_app.conf.update(
         "app.tasks.notification_tasks.*": {"queue": "notifications"},
         "app.tasks.report_tasks.*": {"queue": "reports"},
         "app.tasks.maintenance_tasks.*": {"queue": "low_priority"},
-        "app.tasks.dead_letter_tasks.*": {"queue": "dead_letter"},
     },
+    # `dead_letter` is routed to by no task: the workers copy finally failed messages there
+    # (task_dead_letter_queue), for `celeriac dlq list|requeue dead_letter`.
     task_default_queue="celery",
     # Reliability: ack after the task ran, requeue when a worker dies mid-task.
     task_acks_late=True,

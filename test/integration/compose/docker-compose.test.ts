@@ -1,0 +1,161 @@
+// docker-compose.yml stays valid and keeps the LMS stack's shape: parsed and validated by a real
+// compose implementation (Debian's docker-compose, which needs no Docker engine for `config`), then
+// the normalised model it prints is checked against the issue's requirements.
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+
+const REPO = join(__dirname, '..', '..', '..');
+const COMPOSE_FILE = join(REPO, 'docker-compose.yml');
+const CELERY_APP = join(REPO, 'examples', 'lms', 'api', 'lms_api', 'celery_app.py');
+const FLOWER_AUTH = 'ops:compose-test-secret';
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile?: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: unknown[];
+  expose?: string[];
+  container_name?: string;
+  healthcheck?: { test?: string[]; disable?: boolean };
+  volumes?: Array<{ source?: string; target: string } | string>;
+  depends_on?: Record<string, { condition: string }>;
+}
+
+let services: Record<string, Service>;
+let stderr: string;
+
+beforeAll(async () => {
+  const env = { ...process.env, FLOWER_BASIC_AUTH: FLOWER_AUTH };
+  // `config` validates (schema, build paths, interpolation) and prints the resolved model; it fails on
+  // an invalid file. A few seconds: docker-compose is a Python program importing docker-py.
+  const out = await promisify(execFile)('docker-compose', ['-f', COMPOSE_FILE, 'config'], { cwd: REPO, env })
+    .catch((err: Error & { stderr?: string }) => {
+      throw new Error(`docker-compose config rejected docker-compose.yml (scripts/ensure-deps.sh installs docker-compose):\n${err.stderr ?? err.message}`);
+    });
+  stderr = out.stderr;
+  services = (parse(out.stdout) as { services: Record<string, Service> }).services;
+}, 60_000);
+
+const workerNames = (): string[] => Object.keys(services).filter((name) => services[name].command?.[0] === 'worker');
+
+/** The value after `flag` (or `--long=value`) in a command. */
+function option(command: string[], ...flags: string[]): string | undefined {
+  for (let i = 0; i < command.length; i++) {
+    if (flags.includes(command[i])) return command[i + 1];
+    const eq = flags.find((f) => command[i].startsWith(`${f}=`));
+    if (eq) return command[i].slice(eq.length + 1);
+  }
+  return undefined;
+}
+
+/** Queues the Python producer routes to: the values of `task_routes` in the API's celery_app.py. */
+function routedQueues(): string[] {
+  const source = readFileSync(CELERY_APP, 'utf8');
+  const block = /task_routes=\{([\s\S]*?)\n\s*\},/.exec(source)?.[1];
+  if (!block) throw new Error(`no task_routes in ${CELERY_APP}`);
+  return [...block.matchAll(/"queue":\s*"([^"]+)"/g)].map((m) => m[1]);
+}
+
+it('validates with no warnings (every variable has a default or is set)', () => {
+  expect(stderr).not.toMatch(/WARN/i);
+});
+
+it('has every service of the stack', () => {
+  expect(Object.keys(services).sort()).toEqual(expect.arrayContaining(
+    ['api', 'beat', 'flower', 'mailpit', 'postgres', 'redis', 'worker-bulk', 'worker-certificates', 'worker-emails', 'worker-webhooks'].sort()));
+});
+
+it('workers consume every queue the FastAPI app routes to, in the issue\'s groups', () => {
+  const routed = routedQueues();
+  expect(routed).toEqual(expect.arrayContaining(['emails', 'progress', 'certificates', 'webhooks', 'messaging', 'notifications', 'reports', 'low_priority']));
+  const consumed = new Map(workerNames().map((name) => [name, (option(services[name].command!, '-Q', '--queues') ?? '').split(',')]));
+  expect([...consumed.values()].flat()).toEqual(expect.arrayContaining(routed));
+  expect(consumed.get('worker-emails')?.sort()).toEqual(['emails', 'progress']);
+  expect(consumed.get('worker-certificates')).toEqual(['certificates']);
+  expect(consumed.get('worker-webhooks')).toEqual(['webhooks']);
+  expect(consumed.get('worker-bulk')?.sort()).toEqual(['low_priority', 'messaging', 'notifications', 'reports']);
+  // the dead-letter queue is where failures are copied, never consumed (it would rerun them)
+  expect([...consumed.values()].flat()).not.toContain('dead_letter');
+});
+
+it('certificates run on the threads pool', () => {
+  expect(option(services['worker-certificates'].command!, '-P', '--pool')).toBe('threads');
+});
+
+it('workers scale: no container_name, no host ports; node names carry the container host name', () => {
+  expect(workerNames().length).toBeGreaterThanOrEqual(4);
+  for (const name of [...workerNames(), 'beat']) {
+    expect({ name, container_name: services[name].container_name, ports: services[name].ports })
+      .toEqual({ name, container_name: undefined, ports: undefined });
+  }
+  for (const name of workerNames()) expect(option(services[name].command!, '-n', '--hostname')).toMatch(/%h$/);
+});
+
+it('workers are built from the repo Dockerfile and probe /healthz on their metrics port', () => {
+  for (const name of workerNames()) {
+    const svc = services[name];
+    expect(svc.build?.context).toBe(REPO);
+    const port = svc.environment?.CELERY_WORKER_METRICS_PORT;
+    expect(port).toMatch(/^\d+$/);
+    expect(svc.healthcheck?.test?.join(' ')).toContain(`127.0.0.1:${port}/healthz`);
+    expect(svc.depends_on?.redis?.condition).toBe('service_healthy');
+    expect(svc.environment?.CELERY_BROKER_URL).toBe('redis://redis:6379/1');
+    expect(svc.environment?.CELERY_RESULT_BACKEND).toBe('redis://redis:6379/2');
+  }
+});
+
+it('every long-running service has a health check (beat serves none and says so)', () => {
+  for (const [name, svc] of Object.entries(services)) {
+    // compose v1 prints `disable: true` as `test: [NONE]`
+    const disabled = svc.healthcheck?.disable === true || svc.healthcheck?.test?.[0] === 'NONE';
+    expect({ name, disabled, hasTest: (svc.healthcheck?.test?.length ?? 0) > 0 })
+      .toEqual({ name, disabled: name === 'beat', hasTest: true });
+  }
+});
+
+it('the API and the workers share one PostgreSQL database and the certificate storage', () => {
+  const url = services.api.environment?.DATABASE_URL;
+  expect(url).toMatch(/^postgresql:\/\/[^@]+@postgres:5432\//);
+  expect(services.api.depends_on?.postgres?.condition).toBe('service_healthy');
+  for (const name of workerNames()) expect(services[name].environment?.DATABASE_URL).toBe(url);
+  // compose v1 prints volumes as `source:target:mode` strings, the spec's long form as objects
+  const volumeAt = (svc: Service, target: string): string | undefined => {
+    for (const v of svc.volumes ?? []) {
+      const [source, at] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
+      if (at === target) return source;
+    }
+    return undefined;
+  };
+  expect(volumeAt(services['worker-certificates'], '/data/certificates')).toBe('certificates');
+  expect(volumeAt(services.api, '/data/certificates')).toBe('certificates');
+  expect(services.api.build?.context).toBe(join(REPO, 'examples', 'lms', 'api'));
+});
+
+it('workers send mail to the SMTP catcher', () => {
+  expect(services.mailpit.image).toMatch(/^axllent\/mailpit/);
+  for (const name of workerNames()) expect(services[name].environment?.SMTP_HOST).toBe('mailpit');
+});
+
+it('beat runs the LMS schedule file; Flower takes its basic auth from the environment', () => {
+  expect(services.beat.command?.[0]).toBe('beat');
+  expect(option(services.beat.command!, '--schedule')).toBe('/opt/celeriac/examples/lms/beat-schedule.yaml');
+  expect(services.flower.environment?.FLOWER_BASIC_AUTH).toBe(FLOWER_AUTH);
+});
+
+it('the images it builds run as non-root users', () => {
+  for (const dockerfile of [join(REPO, 'Dockerfile'), join(REPO, 'examples', 'lms', 'api', 'Dockerfile')]) {
+    const users = [...readFileSync(dockerfile, 'utf8').matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    expect({ dockerfile, last: users.at(-1) }).toEqual({ dockerfile, last: expect.not.stringMatching(/^(root|0)(:|$)/) });
+  }
+});
+
+it('the modules the containers load exist in the repository (the image copies examples/)', () => {
+  const inRepo = (p: string): string => join(REPO, p.replace(/^\/opt\/celeriac\//, ''));
+  const paths = new Set<string>([option(services.beat.command!, '--schedule')!]);
+  for (const name of workerNames()) paths.add(option(services[name].command!, '-A', '--app')!);
+  for (const p of paths) expect({ p, exists: existsSync(inRepo(p)) }).toEqual({ p, exists: true });
+});
