@@ -99,6 +99,23 @@ export function describeTransportContract(name: string, createHarness: () => Pro
       expect(log.items.map((d) => d.queue)).toEqual([a, b, a, b, a, b]);
     });
 
+    it('purge deletes the ready messages of one queue at every priority and says how many; unsettled ones stay', async () => {
+      const t = await open();
+      const queue = q('purge');
+      const other = q('purge-other');
+      for (const p of [0, 3, 9, 9]) await t.publish(textMessage(`p${p}`, p), { exchange: '', routingKey: queue });
+      await t.publish(textMessage('other'), { exchange: '', routingKey: other });
+      const { log, consumer } = await consume(t, [queue], 1);
+      await log.until(1);
+      await consumer.stop();
+      expect(await t.purge(queue)).toBe(3);
+      expect(await t.queueLength(queue)).toBe(0);
+      expect(await t.queueLength(other)).toBe(1);
+      expect(await t.purge(queue)).toBe(0);
+      await log.items[0]?.reject(true);
+      expect(await t.queueLength(queue)).toBe(1);
+    });
+
     it('never has more than prefetch unsettled; setPrefetch raises and lowers the bound', async () => {
       const t = await open();
       const queue = q('prefetch');

@@ -14,7 +14,8 @@ function recordingTransport(): Transport & { sent: { message: KombuMessage; rout
   const sent: { message: KombuMessage; route: Route }[] = [];
   const unused = async (): Promise<never> => { throw new Error('not used by the producer'); };
   return {
-    sent, connect: unused, declareQueue: unused, consume: unused, publishFanout: unused, subscribeFanout: unused, queueLength: unused, close: unused,
+    sent, connect: unused, declareQueue: unused, consume: unused, publishFanout: unused, subscribeFanout: unused, queueLength: unused, purge: unused,
+    close: unused,
     publish: async (message, route) => { sent.push({ message, route }); },
   };
 }
