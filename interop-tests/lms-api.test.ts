@@ -1,0 +1,199 @@
+// The LMS example's FastAPI producer, unchanged Python: uvicorn serves it against a private
+// redis-server and a SQLite file, and what it puts on the broker is read back raw from Redis DB 1
+// (kombu's lists), as a celeriac worker will receive it. No worker runs here.
+import Database from 'better-sqlite3';
+import Redis from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LMS_TABLES, SQLITE_LMS_SCHEMA } from '../src/tasks/store/lms-schema';
+import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
+import { killAllChildren } from './helpers/child-registry';
+import { startLmsApi, type LmsApi } from './helpers/lms-api';
+
+let redis: RedisServer;
+let broker: Redis;
+let results: Redis;
+let api: LmsApi;
+let dir: string;
+let sqlitePath: string;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  broker = new Redis(redis.url(1));
+  results = new Redis(redis.url(2));
+  dir = mkdtempSync(join(tmpdir(), 'celeriac-lms-api-'));
+  sqlitePath = join(dir, 'lms.db');
+  api = await startLmsApi({ brokerUrl: redis.url(1), backendUrl: redis.url(2), sqlitePath, certificateDir: join(dir, 'certificates') });
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await killAllChildren();
+  broker?.disconnect();
+  results?.disconnect();
+  await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** One task message as kombu's Redis transport stores it, with its protocol-v2 body decoded. */
+interface QueuedTask {
+  task: string;
+  id: string;
+  routingKey: string;
+  contentType: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+}
+
+/** Takes the oldest message off a queue (kombu LPUSHes and pops from the right). */
+async function takeMessage(queue: string): Promise<QueuedTask> {
+  const raw = await broker.rpop(queue);
+  if (raw === null) throw new Error(`queue ${queue} is empty (queues with messages: ${(await broker.keys('*')).filter((k) => !k.startsWith('_kombu')).join(', ')})`);
+  const envelope = JSON.parse(raw) as {
+    body: string; 'content-type': string; headers: { task: string; id: string };
+    properties: { body_encoding: string; delivery_info: { routing_key: string } };
+  };
+  expect(envelope.properties.body_encoding).toBe('base64');
+  const [args, kwargs] = JSON.parse(Buffer.from(envelope.body, 'base64').toString('utf8')) as [unknown[], Record<string, unknown>];
+  return {
+    task: envelope.headers.task, id: envelope.headers.id, routingKey: envelope.properties.delivery_info.routing_key,
+    contentType: envelope['content-type'], args, kwargs,
+  };
+}
+
+async function register(email: string, fullName: string): Promise<{ id: string; task_id: string }> {
+  const res = await api.request('POST', '/register', { email, full_name: fullName });
+  expect(res.status).toBe(201);
+  await takeMessage('emails');
+  return res.body;
+}
+
+it('POST /register stores the user in the shared database and queues send_welcome_email on emails', async () => {
+  const res = await api.request('POST', '/register', { email: 'ada@example.com', full_name: 'Ada Lovelace' });
+  expect(res.status).toBe(201);
+  expect(await broker.llen('emails')).toBe(1);
+  const msg = await takeMessage('emails');
+  expect(msg).toEqual({
+    task: 'app.tasks.email_tasks.send_welcome_email', id: res.body.task_id, routingKey: 'emails', contentType: 'application/json',
+    args: [], kwargs: { user_id: res.body.id, email: 'ada@example.com', full_name: 'Ada Lovelace' },
+  });
+  const db = new Database(sqlitePath, { readonly: true });
+  try {
+    expect(db.prepare('SELECT email, full_name, role FROM users WHERE id = ?').get(res.body.id))
+      .toEqual({ email: 'ada@example.com', full_name: 'Ada Lovelace', role: 'student' });
+  } finally {
+    db.close();
+  }
+});
+
+it('a second registration with the same email is refused and sends nothing', async () => {
+  await register('grace@example.com', 'Grace Hopper');
+  const again = await api.request('POST', '/register', { email: 'grace@example.com', full_name: 'Grace H.' });
+  expect(again.status).toBe(409);
+  expect(await broker.llen('emails')).toBe(0);
+});
+
+it('GET /health/detailed: database and broker healthy, no Celery workers answering', async () => {
+  const res = await api.request('GET', '/health/detailed');
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({
+    status: 'degraded',
+    components: {
+      database: { status: 'healthy', dialect: 'sqlite' },
+      broker: { status: 'healthy' },
+      result_backend: { status: 'healthy' },
+      celery: { status: 'unhealthy', workers: [], worker_count: 0, active_tasks: 0 },
+    },
+  });
+});
+
+it('enrolment and lesson completion queue their tasks on emails and progress', async () => {
+  const user = await register('alan@example.com', 'Alan Turing');
+  const course = await api.seedCourse(3);
+  expect(course.lessonIds).toHaveLength(3);
+  const outsider = await api.request('POST', `/lessons/${course.lessonIds[0]}/complete`, { user_id: user.id });
+  expect(outsider.status).toBe(404);
+
+  const enrolled = await api.request('POST', '/enrollments', { user_id: user.id, course_id: course.courseId });
+  expect(enrolled.status).toBe(201);
+  expect(await takeMessage('emails')).toMatchObject({
+    task: 'app.tasks.email_tasks.send_enrollment_confirmation', id: enrolled.body.task_id, kwargs: { enrollment_id: enrolled.body.id },
+  });
+  expect((await api.request('POST', '/enrollments', { user_id: user.id, course_id: course.courseId })).status).toBe(409);
+
+  const done = await api.request('POST', `/lessons/${course.lessonIds[1]}/complete`, { user_id: user.id });
+  expect(done.status).toBe(202);
+  expect(await takeMessage('progress')).toEqual({
+    task: 'app.tasks.progress_tasks.update_lesson_completion', id: done.body.task_id, routingKey: 'progress', contentType: 'application/json',
+    args: [], kwargs: { enrollment_id: enrolled.body.id, lesson_id: course.lessonIds[1], user_id: user.id },
+  });
+  const enrollment = await api.request('GET', `/enrollments/${enrolled.body.id}`);
+  expect(enrollment.body).toMatchObject({ status: 'active', progress_percentage: 0, lessons_completed: 0 });
+  expect((await api.request('GET', `/certificates/${enrolled.body.id}`)).status).toBe(404);
+});
+
+it('bulk sends, reports and the CSV export go to messaging, notifications and reports', async () => {
+  const user = await register('katherine@example.com', 'Katherine Johnson');
+  const cases: Array<[Promise<{ status: number; body: { task_id: string } }>, string, string, Record<string, unknown>]> = [
+    [api.request('POST', '/send-bulk-messages', { phone_numbers: ['+15550001', '+15550002'], message: 'Class at 9', message_type: 'sms' }),
+      'messaging', 'app.tasks.messaging_tasks.send_bulk_messages', { phone_numbers: ['+15550001', '+15550002'], message: 'Class at 9', message_type: 'sms' }],
+    [api.request('POST', '/notifications/bulk', { user_ids: [user.id], title: 'Welcome', message: 'Term starts Monday' }),
+      'notifications', 'app.tasks.notification_tasks.send_bulk_notifications', { user_ids: [user.id], title: 'Welcome', message: 'Term starts Monday' }],
+  ];
+  for (const [request, queue, task, kwargs] of cases) {
+    const res = await request;
+    expect(res.status).toBe(202);
+    expect(await takeMessage(queue)).toMatchObject({ task, id: res.body.task_id, routingKey: queue, args: [], kwargs });
+  }
+  const report = await api.request('GET', `/students/${user.id}/report`);
+  expect(report.status).toBe(202);
+  expect(await takeMessage('reports')).toMatchObject({ task: 'app.tasks.report_tasks.generate_student_report', id: report.body.task_id, kwargs: { student_id: user.id } });
+  expect((await api.request('GET', '/students/no-such-student/report')).status).toBe(404);
+  const exported = await api.request('GET', '/students/export?status=active');
+  expect(exported.status).toBe(202);
+  expect(await takeMessage('reports')).toMatchObject({ task: 'app.tasks.report_tasks.export_students_csv', id: exported.body.task_id, kwargs: { filters: { status: 'active' } } });
+  expect(await broker.llen('celery')).toBe(0);
+});
+
+it('GET /api/tasks/{id} and /progress read PROGRESS, SUCCESS and FAILURE as a worker stores them', async () => {
+  const store = (id: string, status: string, result: unknown): Promise<unknown> => results.set(`celery-task-meta-${id}`, JSON.stringify({
+    status, result, traceback: status === 'FAILURE' ? 'Traceback (most recent call last):\n' : null, children: [],
+    date_done: status === 'PROGRESS' ? null : new Date().toISOString(), task_id: id,
+  }));
+  expect((await api.request('GET', '/api/tasks/not-sent-yet/progress')).body)
+    .toEqual({ task_id: 'not-sent-yet', state: 'PENDING', current: 0, total: 0, percentage: 0 });
+
+  await store('t-progress', 'PROGRESS', { current: 50, total: 200 });
+  expect((await api.request('GET', '/api/tasks/t-progress/progress')).body)
+    .toEqual({ task_id: 't-progress', state: 'PROGRESS', current: 50, total: 200, percentage: 25 });
+  expect((await api.request('GET', '/api/tasks/t-progress')).body)
+    .toEqual({ task_id: 't-progress', state: 'PROGRESS', info: { current: 50, total: 200 } });
+
+  await store('t-done', 'SUCCESS', { sent: 200, failed: 0, total: 200 });
+  expect((await api.request('GET', '/api/tasks/t-done/progress')).body)
+    .toMatchObject({ state: 'SUCCESS', current: 200, total: 200, percentage: 100, result: { sent: 200, total: 200 } });
+
+  await store('t-failed', 'FAILURE', { exc_type: 'ValueError', exc_message: ['invalid arguments'], exc_module: 'builtins' });
+  expect((await api.request('GET', '/api/tasks/t-failed')).body)
+    .toEqual({ task_id: 't-failed', state: 'FAILURE', error: { type: 'ValueError', message: 'invalid arguments' } });
+});
+
+it('the API creates the same SQLite tables as the workers\' schema (src/tasks/store)', () => {
+  const describeTables = (db: Database.Database): Record<string, unknown> => Object.fromEntries(LMS_TABLES.map((table) => [table, {
+    columns: db.prepare(`PRAGMA table_info(${table})`).all(),
+    indexes: (db.prepare(`PRAGMA index_list(${table})`).all() as Array<{ name: string; unique: number }>)
+      .map((ix) => ({ unique: ix.unique, columns: db.prepare(`PRAGMA index_info(${ix.name})`).all().map((c) => (c as { name: string }).name) }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    foreignKeys: db.prepare(`PRAGMA foreign_key_list(${table})`).all(),
+  }]));
+  const workers = new Database(':memory:');
+  const fromApi = new Database(sqlitePath, { readonly: true });
+  try {
+    for (const statement of SQLITE_LMS_SCHEMA) workers.exec(statement);
+    expect(describeTables(fromApi)).toEqual(describeTables(workers));
+  } finally {
+    workers.close();
+    fromApi.close();
+  }
+});
