@@ -118,7 +118,8 @@ it('enrolment and lesson completion queue their tasks on emails and progress', a
   const enrolled = await api.request('POST', '/enrollments', { user_id: user.id, course_id: course.courseId });
   expect(enrolled.status).toBe(201);
   expect(await takeMessage('emails')).toMatchObject({
-    task: 'app.tasks.email_tasks.send_enrollment_confirmation', id: enrolled.body.task_id, kwargs: { enrollment_id: enrolled.body.id },
+    task: 'app.tasks.email_tasks.send_enrollment_confirmation', id: enrolled.body.task_id,
+    kwargs: { email: 'alan@example.com', full_name: 'Alan Turing', course_title: 'Celery for TypeScript' },
   });
   expect((await api.request('POST', '/enrollments', { user_id: user.id, course_id: course.courseId })).status).toBe(409);
 

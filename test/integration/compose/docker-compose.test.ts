@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
+import { loadSmtpSettings } from '../../../src/tasks/email/smtp-settings';
 
 const REPO = join(__dirname, '..', '..', '..');
 const COMPOSE_FILE = join(REPO, 'docker-compose.yml');
@@ -137,7 +138,12 @@ it('the API and the workers share one PostgreSQL database and the certificate st
 
 it('workers send mail to the SMTP catcher', () => {
   expect(services.mailpit.image).toMatch(/^axllent\/mailpit/);
-  for (const name of workerNames()) expect(services[name].environment?.SMTP_HOST).toBe('mailpit');
+  for (const name of workerNames()) {
+    // read by the email family's own settings loader, as the worker will read it
+    const smtp = loadSmtpSettings(services[name].environment ?? {});
+    expect({ name, host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.auth })
+      .toEqual({ name, host: 'mailpit', port: 1025, secure: false, auth: null });
+  }
 });
 
 it('beat runs the LMS schedule file; Flower takes its basic auth from the environment', () => {

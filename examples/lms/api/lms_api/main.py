@@ -98,7 +98,8 @@ def create_enrollment(body: EnrollmentIn) -> dict:
             if conn.is_unique_violation(exc):
                 raise HTTPException(409, "already enrolled") from exc
             raise
-    result = tasks.send_enrollment_confirmation.delay(enrollment_id=enrollment_id)
+    result = tasks.send_enrollment_confirmation.delay(
+        email=user["email"], full_name=user["full_name"], course_title=course["title"])
     return {"id": enrollment_id, "user_id": body.user_id, "course_id": body.course_id,
             "status": "active", "progress_percentage": 0, "task_id": result.id}
 

@@ -16,11 +16,11 @@ def remote_task(name: str) -> Signature:
 
 # emails
 send_welcome_email = remote_task("app.tasks.email_tasks.send_welcome_email")  # (user_id, email, full_name)
-send_password_reset_email = remote_task("app.tasks.email_tasks.send_password_reset_email")
-send_email_verification = remote_task("app.tasks.email_tasks.send_email_verification")
-send_enrollment_confirmation = remote_task("app.tasks.email_tasks.send_enrollment_confirmation")
-send_course_completion_email = remote_task("app.tasks.email_tasks.send_course_completion_email")
-send_certificate_issued_email = remote_task("app.tasks.email_tasks.send_certificate_issued_email")
+send_password_reset_email = remote_task("app.tasks.email_tasks.send_password_reset_email")  # (email, reset_token, full_name)
+send_email_verification = remote_task("app.tasks.email_tasks.send_email_verification")  # (email, verification_token, full_name)
+send_enrollment_confirmation = remote_task("app.tasks.email_tasks.send_enrollment_confirmation")  # (email, full_name, course_title)
+send_course_completion_email = remote_task("app.tasks.email_tasks.send_course_completion_email")  # (email, full_name, course_title)
+send_certificate_issued_email = remote_task("app.tasks.email_tasks.send_certificate_issued_email")  # (email, full_name, course_title, certificate_number, download_url)
 send_email = remote_task("app.tasks.email_tasks.send_email")  # (to_email, subject, html_content)
 
 # progress
