@@ -1,12 +1,15 @@
 // The LMS example's FastAPI producer, unchanged Python: uvicorn serves it against a private
-// redis-server and a SQLite file, and what it puts on the broker is read back raw from Redis DB 1
-// (kombu's lists), as a celeriac worker will receive it. No worker runs here.
+// redis-server and a SQLite file (then a private PostgreSQL), and what it puts on the broker is read
+// back raw from Redis DB 1 (kombu's lists), as a celeriac worker will receive it. No worker runs here.
 import Database from 'better-sqlite3';
 import Redis from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Pool } from 'pg';
 import { LMS_TABLES, SQLITE_LMS_SCHEMA } from '../src/tasks/store/lms-schema';
+import { migratePostgresLmsSchema } from '../src/tasks/store/migrate-lms-schema';
+import { startPostgresServer, type PostgresServer } from '../test/helpers/postgres-server';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
 import { killAllChildren } from './helpers/child-registry';
 import { startLmsApi, type LmsApi } from './helpers/lms-api';
@@ -47,9 +50,9 @@ interface QueuedTask {
 }
 
 /** Takes the oldest message off a queue (kombu LPUSHes and pops from the right). */
-async function takeMessage(queue: string): Promise<QueuedTask> {
-  const raw = await broker.rpop(queue);
-  if (raw === null) throw new Error(`queue ${queue} is empty (queues with messages: ${(await broker.keys('*')).filter((k) => !k.startsWith('_kombu')).join(', ')})`);
+async function takeMessage(queue: string, from: Redis = broker): Promise<QueuedTask> {
+  const raw = await from.rpop(queue);
+  if (raw === null) throw new Error(`queue ${queue} is empty (queues with messages: ${(await from.keys('*')).filter((k) => !k.startsWith('_kombu')).join(', ')})`);
   const envelope = JSON.parse(raw) as {
     body: string; 'content-type': string; headers: { task: string; id: string };
     properties: { body_encoding: string; delivery_info: { routing_key: string } };
@@ -197,4 +200,85 @@ it('the API creates the same SQLite tables as the workers\' schema (src/tasks/st
     workers.close();
     fromApi.close();
   }
+});
+
+describe('on PostgreSQL (DATABASE_URL, psycopg)', () => {
+  let pg: PostgresServer;
+  let pgApi: LmsApi;
+  let pgBroker: Redis;
+  let apiDbUrl: string;
+
+  beforeAll(async () => {
+    pg = await startPostgresServer();
+    apiDbUrl = await pg.createDatabase('lms_api');
+    // its own broker DB, so its queues do not meet the SQLite API's
+    pgBroker = new Redis(redis.url(3));
+    pgApi = await startLmsApi({ brokerUrl: redis.url(3), backendUrl: redis.url(4), databaseUrl: apiDbUrl });
+  });
+
+  afterAll(async () => {
+    await pgApi?.stop();
+    pgBroker?.disconnect();
+    await pg?.stop();
+  });
+
+  it('register, seed, enrol and complete a lesson write PostgreSQL and queue the tasks', async () => {
+    const reg = await pgApi.request('POST', '/register', { email: 'edsger@example.com', full_name: 'Edsger Dijkstra' });
+    expect(reg.status).toBe(201);
+    expect(await takeMessage('emails', pgBroker)).toMatchObject({
+      task: 'app.tasks.email_tasks.send_welcome_email', id: reg.body.task_id,
+      kwargs: { user_id: reg.body.id, email: 'edsger@example.com', full_name: 'Edsger Dijkstra' },
+    });
+    expect((await pgApi.request('POST', '/register', { email: 'edsger@example.com', full_name: 'E. W. D.' })).status).toBe(409);
+    const course = await pgApi.seedCourse(2, 'Structured Programming');
+    const enrolled = await pgApi.request('POST', '/enrollments', { user_id: reg.body.id, course_id: course.courseId });
+    expect(enrolled.status).toBe(201);
+    const done = await pgApi.request('POST', `/lessons/${course.lessonIds[0]}/complete`, { user_id: reg.body.id });
+    expect(done.status).toBe(202);
+    await takeMessage('emails', pgBroker);
+    expect(await takeMessage('progress', pgBroker)).toMatchObject({
+      task: 'app.tasks.progress_tasks.update_lesson_completion',
+      kwargs: { enrollment_id: enrolled.body.id, lesson_id: course.lessonIds[0], user_id: reg.body.id },
+    });
+    const client = new Client({ connectionString: apiDbUrl });
+    await client.connect();
+    try {
+      const user = await client.query('SELECT email, full_name, created_at FROM users WHERE id = $1', [reg.body.id]);
+      expect(user.rows).toEqual([{ email: 'edsger@example.com', full_name: 'Edsger Dijkstra', created_at: expect.any(Date) }]);
+      const lessons = await client.query('SELECT position FROM lessons WHERE course_id = $1 ORDER BY position', [course.courseId]);
+      expect(lessons.rows).toEqual([{ position: 1 }, { position: 2 }]);
+    } finally {
+      await client.end();
+    }
+    expect((await pgApi.request('GET', '/health/detailed')).body.components.database).toMatchObject({ status: 'healthy', dialect: 'postgresql' });
+  });
+
+  it('the API\'s tables equal the workers\' migration, which then runs on them unchanged', async () => {
+    const workersUrl = await pg.createDatabase('lms_workers');
+    const describeDb = async (url: string): Promise<unknown> => {
+      const client = new Client({ connectionString: url });
+      await client.connect();
+      try {
+        const columns = await client.query(`SELECT table_name, column_name, data_type, is_nullable, column_default
+          FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`);
+        const constraints = await client.query(`SELECT conrelid::regclass::text AS table_name, contype, pg_get_constraintdef(oid) AS def
+          FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2, 3`);
+        const indexes = await client.query(`SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2`);
+        return { columns: columns.rows, constraints: constraints.rows, indexes: indexes.rows };
+      } finally {
+        await client.end();
+      }
+    };
+    for (const url of [workersUrl, apiDbUrl]) {
+      const pool = new Pool({ connectionString: url });
+      try {
+        await migratePostgresLmsSchema(pool);
+      } finally {
+        await pool.end();
+      }
+    }
+    const fromApi = await describeDb(apiDbUrl) as { columns: Array<{ table_name: string }> };
+    expect(new Set(fromApi.columns.map((c) => c.table_name))).toEqual(new Set(LMS_TABLES));
+    expect(fromApi).toEqual(await describeDb(workersUrl));
+  });
 });
