@@ -1,57 +1,23 @@
 // docker-compose.yml stays valid and keeps the LMS stack's shape: parsed and validated by a real
 // compose implementation (Debian's docker-compose, which needs no Docker engine for `config`), then
 // the normalised model it prints is checked against the issue's requirements.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { parse } from 'yaml';
 import { loadSmtpSettings } from '../../../src/tasks/email/smtp-settings';
+import { commandOption as option, loadComposeModel, REPO_ROOT, type ComposeService } from './compose-model';
 
-const REPO = join(__dirname, '..', '..', '..');
-const COMPOSE_FILE = join(REPO, 'docker-compose.yml');
+const REPO = REPO_ROOT;
 const CELERY_APP = join(REPO, 'examples', 'lms', 'api', 'lms_api', 'celery_app.py');
 const FLOWER_AUTH = 'ops:compose-test-secret';
 
-interface Service {
-  image?: string;
-  build?: { context: string; dockerfile?: string };
-  command?: string[];
-  environment?: Record<string, string>;
-  ports?: unknown[];
-  expose?: string[];
-  container_name?: string;
-  healthcheck?: { test?: string[]; disable?: boolean };
-  volumes?: Array<{ source?: string; target: string } | string>;
-  depends_on?: Record<string, { condition: string }>;
-}
-
-let services: Record<string, Service>;
+let services: Record<string, ComposeService>;
 let stderr: string;
 
 beforeAll(async () => {
-  const env = { ...process.env, FLOWER_BASIC_AUTH: FLOWER_AUTH };
-  // `config` validates (schema, build paths, interpolation) and prints the resolved model; it fails on
-  // an invalid file. A few seconds: docker-compose is a Python program importing docker-py.
-  const out = await promisify(execFile)('docker-compose', ['-f', COMPOSE_FILE, 'config'], { cwd: REPO, env })
-    .catch((err: Error & { stderr?: string }) => {
-      throw new Error(`docker-compose config rejected docker-compose.yml (scripts/ensure-deps.sh installs docker-compose):\n${err.stderr ?? err.message}`);
-    });
-  stderr = out.stderr;
-  services = (parse(out.stdout) as { services: Record<string, Service> }).services;
+  ({ services, stderr } = await loadComposeModel({ FLOWER_BASIC_AUTH: FLOWER_AUTH }));
 }, 60_000);
 
 const workerNames = (): string[] => Object.keys(services).filter((name) => services[name].command?.[0] === 'worker');
-
-/** The value after `flag` (or `--long=value`) in a command. */
-function option(command: string[], ...flags: string[]): string | undefined {
-  for (let i = 0; i < command.length; i++) {
-    if (flags.includes(command[i])) return command[i + 1];
-    const eq = flags.find((f) => command[i].startsWith(`${f}=`));
-    if (eq) return command[i].slice(eq.length + 1);
-  }
-  return undefined;
-}
 
 /** Queues the Python producer routes to: the values of `task_routes` in the API's celery_app.py. */
 function routedQueues(): string[] {
@@ -124,7 +90,7 @@ it('the API and the workers share one PostgreSQL database and the certificate st
   expect(services.api.depends_on?.postgres?.condition).toBe('service_healthy');
   for (const name of workerNames()) expect(services[name].environment?.DATABASE_URL).toBe(url);
   // compose v1 prints volumes as `source:target:mode` strings, the spec's long form as objects
-  const volumeAt = (svc: Service, target: string): string | undefined => {
+  const volumeAt = (svc: ComposeService, target: string): string | undefined => {
     for (const v of svc.volumes ?? []) {
       const [source, at] = typeof v === 'string' ? v.split(':') : [v.source, v.target];
       if (at === target) return source;
