@@ -11,11 +11,19 @@ const TRANSIENT_ERRNO_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECO
 /** Whether a send failure may succeed when tried again later. */
 export type MailFailureKind = 'transient' | 'permanent';
 
-interface SmtpErrorShape { responseCode?: unknown; code?: unknown; originalCode?: unknown; command?: unknown; rejectedErrors?: unknown }
+interface SmtpErrorShape { message?: unknown; responseCode?: unknown; code?: unknown; originalCode?: unknown; command?: unknown; rejectedErrors?: unknown }
+
+/**
+ * The fields of a thrown value, read without `instanceof Error`: errors made in another realm (a
+ * vm context, as under jest) fail that check but carry the same properties.
+ */
+function fieldsOf(thrown: unknown): SmtpErrorShape {
+  return typeof thrown === 'object' && thrown !== null ? thrown as SmtpErrorShape : {};
+}
 
 /** The SMTP reply code, command and error code an error carries (nodemailer sets them on its errors). */
-export function describeSmtpFailure(err: Error): MailFailureDetails {
-  const e = err as Error & SmtpErrorShape;
+export function describeSmtpFailure(thrown: unknown): MailFailureDetails {
+  const e = fieldsOf(thrown);
   return {
     responseCode: typeof e.responseCode === 'number' ? e.responseCode : null,
     command: typeof e.command === 'string' ? e.command : null,
@@ -31,7 +39,7 @@ export function describeSmtpFailure(err: Error): MailFailureDetails {
  * so it is not retried blindly.
  */
 export function classifySmtpError(thrown: unknown): MailFailureKind {
-  const err = coerceError(thrown) as Error & SmtpErrorShape;
+  const err = fieldsOf(thrown);
   const code = typeof err.responseCode === 'number' ? err.responseCode : null;
   if (code !== null) {
     if (code >= 400 && code < 500) return 'transient';
@@ -52,10 +60,10 @@ export function classifySmtpError(thrown: unknown): MailFailureKind {
 /** Wraps a send failure into TransientMailError or PermanentMailError (the original as `cause`). */
 export function toMailDeliveryError(thrown: unknown): MailDeliveryError {
   if (thrown instanceof TransientMailError || thrown instanceof PermanentMailError) return thrown;
-  const err = coerceError(thrown);
-  const details = describeSmtpFailure(err);
-  const message = `mail not sent: ${err.message}`;
-  return classifySmtpError(err) === 'transient'
-    ? new TransientMailError(message, details, { cause: err })
-    : new PermanentMailError(message, details, { cause: err });
+  const { message } = fieldsOf(thrown);
+  const text = `mail not sent: ${typeof message === 'string' ? message : coerceError(thrown).message}`;
+  const details = describeSmtpFailure(thrown);
+  return classifySmtpError(thrown) === 'transient'
+    ? new TransientMailError(text, details, { cause: thrown })
+    : new PermanentMailError(text, details, { cause: thrown });
 }
