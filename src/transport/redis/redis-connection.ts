@@ -1,5 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { TransportError } from '../../errors/celeriac-error';
+import { safeUrl } from '../safe-url';
 
 /** What a Redis URL (in kombu's dialects) resolves to. */
 export interface RedisConnectionSpec {
@@ -80,6 +81,5 @@ function parseDb(url: string, raw: string): number {
 }
 
 function bad(url: string, why: string): TransportError {
-  const shown = url.replace(/\/\/([^@/]*):[^@/]*@/, '//$1:***@');
-  return new TransportError('CELERIAC_TRANSPORT_BAD_URL', `bad Redis URL ${shown}: ${why}`);
+  return new TransportError('CELERIAC_TRANSPORT_BAD_URL', `bad Redis URL ${safeUrl(url)}: ${why}`);
 }
