@@ -16,7 +16,7 @@ export interface MetricsSource {
 export interface HealthServerOptions {
   /** TCP port; 0 picks a free one (see `port` after start). */
   port: number;
-  /** Interface to bind. Default `0.0.0.0`. */
+  /** Interface to bind. Default `127.0.0.1` (loopback only: /metrics shows queue names and task names). */
   host?: string;
   /** `/metrics` source; without it `/metrics` is 404. */
   metrics?: MetricsSource;
@@ -57,7 +57,7 @@ export class HealthServer {
       server.once('error', (err) => reject(new TransportError(
         'CELERIAC_TRANSPORT_HTTP_LISTEN', `metrics/health server cannot listen on port ${this.opts.port}: ${err.message}`, { cause: err },
       )));
-      server.listen(this.opts.port, this.opts.host ?? '0.0.0.0', () => resolve());
+      server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => resolve());
     }).catch((err: unknown) => {
       this.server = null;
       throw err;
