@@ -4,12 +4,14 @@ import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { Settings, SettingsInput } from '../config/settings-schema';
-import { loadConfig } from '../config/load-config';
+import { findUnknownEnvSettings, loadConfig } from '../config/load-config';
 import { CeleriacError } from '../errors/celeriac-error';
+import { describeConnectError, isAuthError } from '../transport/redis/connect-redis-client';
 import { safeUrl } from '../transport/safe-url';
 import { createTaskRouter, type TaskRoutes } from '../producer/task-router';
 import { Worker } from '../worker/worker';
 import { attachMonitoring } from './attach-monitoring';
+import { buildStartupRetryPolicy, connectAtStartup, isStartupAborted, sleepUnlessAborted, type StartupTarget } from './connect-at-startup';
 import { createBackendFor, createTransportFor } from './create-connections';
 import { createLogger } from './create-logger';
 import { loadApp } from './load-app';
@@ -78,6 +80,7 @@ export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): 
   const app = loadApp(appPath);
   const settings: Settings = loadConfig(env, flags, app.conf);
   const logger = createLogger(settings.worker_loglevel);
+  warnUnknownEnvSettings(env, logger);
   const hostname = expandNodeName(settings.worker_hostname, osHostname());
   const transport = createTransportFor(settings, logger);
   const backend = createBackendFor(settings, logger);
@@ -93,20 +96,36 @@ export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): 
     logger.info({ pool: settings.worker_pool }, 'pool has no Node equivalent; tasks run on the event loop (use -P threads for CPU-heavy tasks)');
   }
   logger.info({ broker: safeUrl(settings.broker_url), resultBackend: safeUrl(settings.result_backend), app: app.main }, 'starting worker');
-  // Signal handlers go in before starting: a SIGTERM that arrives while the worker starts (or right
-  // after it logged "worker ready") must shut it down warmly, not kill the process.
-  const starting = worker.start();
-  const shutdown = waitForShutdown(worker, logger, starting.catch(() => undefined));
+  // Signal handlers go in before starting: a SIGTERM that arrives while the worker connects (retrying
+  // a broker that is down) or starts must shut it down warmly, not kill the process.
+  const connecting = new AbortController();
+  const targets: StartupTarget[] = [{ role: 'broker', url: settings.broker_url, connect: () => transport.connect() }];
+  if (backend) targets.push({ role: 'result backend', url: settings.result_backend, connect: () => backend.connect() });
+  const starting = connectAtStartup(targets, { policy: buildStartupRetryPolicy(settings), log: logger, sleep: sleepUnlessAborted, signal: connecting.signal })
+    .then(() => worker.start());
+  const shutdown = waitForShutdown(worker, logger, starting.catch(() => undefined), settings, () => connecting.abort());
   try {
     await starting;
   } catch (err) {
+    // A signal during the connection retries: the warm shutdown path closes what was opened.
+    if (isStartupAborted(err)) return shutdown;
     await worker.close().catch(() => undefined);
     throw explainConnectFailure(err, settings);
   }
   return shutdown;
 }
 
-function waitForShutdown(worker: Worker, logger: Logger, started: Promise<void>): Promise<number> {
+/** Warns once per `CELERY_*` variable that is no setting, naming the closest known one. */
+function warnUnknownEnvSettings(env: NodeJS.ProcessEnv, logger: Logger): void {
+  for (const { variable, closest } of findUnknownEnvSettings(env)) {
+    logger.warn({ variable, closest }, closest ? 'unknown CELERY_* setting ignored; did you mean the closest known one?' : 'unknown CELERY_* setting ignored');
+  }
+}
+
+function waitForShutdown(worker: Worker, logger: Logger, started: Promise<void>, settings: Settings, onFirstSignal: () => void): Promise<number> {
+  // Past the worker's own bounds (soft shutdown, one close timeout per step) the process exits anyway:
+  // a broker that is gone must never keep a stopping worker alive.
+  const closeBoundMs = settings.worker_close_timeout * 1000 * 6;
   return new Promise((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -114,6 +133,7 @@ function waitForShutdown(worker: Worker, logger: Logger, started: Promise<void>)
       if (signals > 1) {
         logger.warn({ signal }, 'cold shutdown: returning unacked messages to their queues and exiting');
         const exit = (): void => logger.flush(() => resolve(1));
+        exitAnywayAfter(closeBoundMs, logger, () => resolve(1));
         worker.terminate().then(exit, (err: unknown) => {
           logger.error({ err }, 'error during cold shutdown; unacked messages come back after the visibility timeout');
           exit();
@@ -121,7 +141,11 @@ function waitForShutdown(worker: Worker, logger: Logger, started: Promise<void>)
         return;
       }
       logger.info({ signal }, 'warm shutdown requested');
-      started.then(() => worker.close()).then(() => logger.flush(() => resolve(0)), (err: unknown) => {
+      onFirstSignal();
+      started.then(() => {
+        if (settings.worker_soft_shutdown_timeout > 0) exitAnywayAfter(settings.worker_soft_shutdown_timeout * 1000 + closeBoundMs, logger, () => resolve(1));
+        return worker.close();
+      }).then(() => logger.flush(() => resolve(0)), (err: unknown) => {
         logger.error({ err }, 'error during shutdown');
         logger.flush(() => resolve(1));
       });
@@ -131,10 +155,35 @@ function waitForShutdown(worker: Worker, logger: Logger, started: Promise<void>)
   });
 }
 
+/** Last resort: resolves the exit after `ms` even if closing still waits on a dead connection. */
+function exitAnywayAfter(ms: number, logger: Logger, exit: () => void): void {
+  setTimeout(() => {
+    logger.error({ afterMs: ms }, 'shutdown did not finish in time; exiting anyway (unacked messages come back after the visibility timeout)');
+    logger.flush(exit);
+  }, ms).unref();
+}
+
 function explainConnectFailure(err: unknown, settings: Settings): unknown {
   const code = (err as { code?: string }).code ?? '';
-  if (!/CONNECT|UNREACHABLE|ECONNREFUSED/i.test(code + String((err as Error).message))) return err;
-  const local = /^redis:\/\/(localhost|127\.0\.0\.1)(:6379)?\//.test(settings.broker_url) || /localhost|127\.0\.0\.1/.test(settings.result_backend);
-  const hint = local ? ' Start Redis with `sudo apt-get install -y redis-server && sudo service redis-server start` (or `docker compose up -d redis`), or set CELERY_BROKER_URL.' : '';
-  return new CeleriacError('CELERIAC_CLI_CONNECT', `${(err as Error).message}.${hint}`, { cause: err });
+  const message = String((err as Error).message);
+  if (!/CONNECT|UNREACHABLE|AUTH|ECONNREFUSED/i.test(code + message)) return err;
+  const isBackend = code.startsWith('CELERIAC_BACKEND');
+  const url = isBackend ? settings.result_backend : settings.broker_url;
+  const envName = isBackend ? 'CELERY_RESULT_BACKEND' : 'CELERY_BROKER_URL';
+  if (isAuthError(err)) {
+    const text = isBackend ? `cannot connect to the result backend at ${safeUrl(url)}: ${describeConnectError(findAuthCause(err))}` : message;
+    return new CeleriacError('CELERIAC_CLI_AUTH', `${text}. Fix the password in ${envName}.`, { cause: err });
+  }
+  const local = /^redis:\/\/(localhost|127\.0\.0\.1)(:6379)?\//.test(url);
+  const hint = local
+    ? ` Start Redis with \`sudo apt-get install -y redis-server && sudo service redis-server start\` (or \`docker compose up -d redis\`), or set ${envName}.`
+    : ` Check that Redis runs there, or set ${envName}.`;
+  return new CeleriacError('CELERIAC_CLI_CONNECT', `${message}.${hint}`, { cause: err });
+}
+
+/** The innermost error of a chain that carries Redis' own auth reply. */
+function findAuthCause(err: unknown): unknown {
+  let found = err;
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) found = e;
+  return found;
 }

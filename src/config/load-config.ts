@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/celeriac-error';
+import { findClosestName } from './closest-name';
 import { settingNames, settingsSchema, type Settings, type SettingsInput } from './settings-schema';
 
 /** Environment variable names that differ from `CELERY_<SETTING_NAME>`. */
@@ -37,6 +38,29 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Setti
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return parsed.data;
+}
+
+/** Celery environment variables that are not settings (Python's loader, debugger, worker pool); never warned about. */
+const CELERY_NON_SETTINGS = new Set(['CELERY_CONFIG_MODULE', 'CELERY_LOADER', 'CELERY_CUSTOM_WORKER_POOL', 'CELERY_RDB_HOST',
+  'CELERY_RDB_PORT', 'CELERY_RDBSIG', 'CELERY_TRACE_APP', 'CELERY_BENCH', 'CELERY_CHDIR']);
+
+/** An environment variable that looks like a setting but is none; `closest` is the known variable it most resembles. */
+export interface UnknownEnvSetting {
+  variable: string;
+  closest: string | null;
+}
+
+/**
+ * `CELERY_*` environment variables loadConfig does not read (a typo such as CELERY_BROKER_ULR is
+ * otherwise ignored silently), each with the nearest known variable by edit distance. Pure.
+ */
+export function findUnknownEnvSettings(env: Record<string, string | undefined>): UnknownEnvSetting[] {
+  const known = [...new Set([...settingNames.map((n) => `CELERY_${n.toUpperCase()}`), ...Object.keys(ENV_ALIASES)])];
+  const knownSet = new Set(known);
+  return Object.keys(env)
+    .filter((v) => v.startsWith('CELERY_') && !knownSet.has(v) && !CELERY_NON_SETTINGS.has(v))
+    .sort()
+    .map((variable) => ({ variable, closest: findClosestName(variable, known) }));
 }
 
 function sourceOf(name: string, flags: SettingsInput, env: Record<string, string>): string {

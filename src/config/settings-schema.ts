@@ -25,6 +25,13 @@ export const settingsSchema = z.object({
   broker_url: z.string().min(1).default('redis://localhost:6379/1'),
   /** Result store URL (`CELERY_RESULT_BACKEND`); `disabled` stores nothing. */
   result_backend: z.string().min(1).default('redis://localhost:6379/2'),
+  /** Retry a lost broker connection (Celery's `broker_connection_retry`); also governs startup when the next setting is unset. */
+  broker_connection_retry: bool.default(true),
+  /** Retry the first broker/result-store connection at startup (Celery 5.3+); unset = follow `broker_connection_retry`. */
+  broker_connection_retry_on_startup: bool.optional(),
+  /** Connection attempts retried before giving up (Celery's default 100); `none` = retry forever, 0 = no retry. */
+  broker_connection_max_retries: z.union([z.literal('none'), z.null(), z.coerce.number().int().nonnegative()])
+    .transform((v) => (v === 'none' ? null : v)).default(100),
   /** kombu transport options, e.g. `{"visibility_timeout": 3600, "global_keyprefix": "x:"}`. */
   broker_transport_options: jsonObject.default({}),
   /** Result backend transport options, e.g. `{"global_keyprefix": "x"}`. */
@@ -62,8 +69,8 @@ export const settingsSchema = z.object({
   worker_heartbeat_interval: z.coerce.number().positive().default(2.0),
   /** Port for /metrics (Prometheus), /healthz and /readyz (`--metrics-port`); 0 = off. The seeds use 9540. */
   worker_metrics_port: z.coerce.number().int().min(0).max(65535).default(0),
-  /** Address the metrics/health server listens on. */
-  worker_metrics_host: z.string().default('0.0.0.0'),
+  /** Address the metrics/health server listens on: loopback by default; `0.0.0.0` exposes it on every interface. */
+  worker_metrics_host: z.string().min(1).default('127.0.0.1'),
   /** Hard time limit in seconds for every task (tasks and the message's `timelimit` header override it). */
   task_time_limit: z.coerce.number().positive().optional(),
   /** Soft time limit in seconds: the task's AbortSignal fires with SoftTimeLimitExceeded. */
@@ -88,6 +95,8 @@ export const settingsSchema = z.object({
   worker_eta_task_limit: positiveInt.optional(),
   /** Seconds running tasks may still take after a warm shutdown began; then acks-late ones go back to their queue. 0 = wait forever. */
   worker_soft_shutdown_timeout: z.coerce.number().nonnegative().default(0),
+  /** celeriac: seconds each connection close (consumer, monitors, result store, broker) may take at shutdown; past it the worker exits anyway and unacked messages come back after the visibility timeout. */
+  worker_close_timeout: z.coerce.number().positive().default(5),
   /** Ignore every rate limit. */
   worker_disable_rate_limits: bool.default(false),
   /** Default pool (`-P`): `event` runs handlers on the event loop, `threads` on worker_threads; Celery's prefork/solo/eventlet/gevent mean `event`. */

@@ -41,7 +41,9 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
   } catch (err) {
     client.disconnect();
     const cause = lastError ?? err;
-    throw new TransportError('CELERIAC_TRANSPORT_UNREACHABLE', `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
+    // A refused password does not heal by retrying: its own code, so startup retries stop at once.
+    const code = isAuthError(cause) ? 'CELERIAC_TRANSPORT_AUTH' : 'CELERIAC_TRANSPORT_UNREACHABLE';
+    throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
   }
 }
 
@@ -55,9 +57,25 @@ export async function quitRedisClient(client: Redis): Promise<void> {
   }
 }
 
+/**
+ * True for Redis' authentication refusals: `NOAUTH` (a password is required and none was sent),
+ * `WRONGPASS` (Redis 6+ ACL) and `ERR invalid password` (Redis 5 and older). Looks along `cause`.
+ */
+export function isAuthError(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /^(NOAUTH|WRONGPASS)\b|\binvalid password\b|\binvalid username-password\b/i.test(message)) return true;
+  }
+  return false;
+}
+
 /** Short human text for a socket/auth error (errors may come from another realm: no instanceof). */
 export function describeConnectError(err: unknown): string {
   const { code, message } = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { code?: unknown; message?: unknown };
+  if (typeof message === 'string' && /^NOAUTH\b/i.test(message)) {
+    return 'the server requires a password and the URL gives none (NOAUTH); put it in the URL as redis://:PASSWORD@host:port/db';
+  }
+  if (isAuthError(err)) return 'the server refused the password (or user name) in the URL (WRONGPASS); check the password';
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ENOTFOUND':

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../src/config/load-config';
+import { findUnknownEnvSettings, loadConfig } from '../../../src/config/load-config';
 import { ConfigError } from '../../../src/errors/celeriac-error';
 
 describe('loadConfig', () => {
@@ -46,5 +46,42 @@ describe('loadConfig', () => {
     expect(text).toMatch(/worker_concurrency \(environment CELERY_WORKER_CONCURRENCY\)/);
     expect(text).toMatch(/broker_transport_options \(environment CELERY_BROKER_TRANSPORT_OPTIONS\): expected a JSON object/);
     expect(text).toMatch(/worker_prefetch_multiplier \(command-line flag\)/);
+  });
+});
+
+describe('findUnknownEnvSettings', () => {
+  it('names each CELERY_* variable that is no setting, with the closest known one by edit distance', () => {
+    const found = findUnknownEnvSettings({
+      CELERY_BROKER_ULR: 'redis://x/1', CELERY_WORKER_CONCURENCY: '4', CELERY_TASK_ACK_LATE: 'true', CELERY_RESULT_BACKEND: 'redis://x/2',
+      CELERY_XYZZY: '1', PATH: '/bin', CELERIAC_VENV: '/v',
+    });
+    expect(found).toEqual([
+      { variable: 'CELERY_BROKER_ULR', closest: 'CELERY_BROKER_URL' },
+      { variable: 'CELERY_TASK_ACK_LATE', closest: 'CELERY_TASK_ACKS_LATE' },
+      { variable: 'CELERY_WORKER_CONCURENCY', closest: 'CELERY_WORKER_CONCURRENCY' },
+      { variable: 'CELERY_XYZZY', closest: null },
+    ]);
+  });
+
+  it('is silent about known settings and the non-setting variables Python Celery reads', () => {
+    expect(findUnknownEnvSettings({ CELERY_BROKER_URL: 'a', CELERY_TIMEZONE: 'UTC', CELERY_CONFIG_MODULE: 'celeryconfig', CELERY_RDB_PORT: '6900',
+      CELERY_BROKER_CONNECTION_MAX_RETRIES: 'none' })).toEqual([]);
+  });
+});
+
+describe('broker connection retry settings', () => {
+  it("default as Celery's: retry on, startup follows it, 100 retries", () => {
+    const s = loadConfig({}, {});
+    expect([s.broker_connection_retry, s.broker_connection_retry_on_startup, s.broker_connection_max_retries]).toEqual([true, undefined, 100]);
+  });
+
+  it('read from the environment, `none` meaning for ever', () => {
+    const s = loadConfig({ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP: 'false', CELERY_BROKER_CONNECTION_MAX_RETRIES: 'none' }, {});
+    expect(s.broker_connection_retry_on_startup).toBe(false);
+    expect(s.broker_connection_max_retries).toBeNull();
+  });
+
+  it('binds the metrics server to loopback by default', () => {
+    expect(loadConfig({}, {}).worker_metrics_host).toBe('127.0.0.1');
   });
 });
