@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/coerce-error';
 import type { Clock } from './clock';
+import { closeWithin } from './close-within';
 import { RETURNED } from './execute-task';
 import type { RequestTracker } from './request-tracker';
 
 /**
  * Waits for running tasks; past `timeoutSec` (Celery 5.5's `worker_soft_shutdown_timeout`; 0 = wait
  * for ever) gives the still-running acks-late ones back to their queues and aborts them, so nothing is
- * acked that did not finish.
+ * acked that did not finish. Each give-back waits at most `settleTimeoutMs`: with the broker gone it
+ * cannot happen, and the message comes back from `unacked` after the visibility timeout instead.
  */
 export async function waitWithSoftShutdown(tracker: RequestTracker, waitIdle: () => Promise<void>, timeoutSec: number | undefined,
-  clock: Clock, log: Logger): Promise<void> {
+  clock: Clock, log: Logger, settleTimeoutMs = 5000): Promise<void> {
   if (!timeoutSec) return waitIdle();
   let cancel = (): void => undefined;
   const expired = new Promise<true>((resolve) => { cancel = clock.setTimer(() => resolve(true), timeoutSec * 1000); });
@@ -23,7 +25,8 @@ export async function waitWithSoftShutdown(tracker: RequestTracker, waitIdle: ()
   for (const req of unacked) {
     // Abort first: a run that ends meanwhile must not store a result for a message that will run again.
     req.abort.abort(RETURNED);
-    await req.delivery.reject(true).then(() => { req.acknowledged = true; },
-      (e: unknown) => log.error({ err: coerceError(e), taskId: req.msg.id }, 'cannot return a running task; the transport gives it back at close'));
+    await closeWithin(req.delivery.reject(true).then(() => { req.acknowledged = true; },
+      (e: unknown) => log.error({ err: coerceError(e), taskId: req.msg.id }, 'cannot return a running task; the transport gives it back at close')),
+    settleTimeoutMs, clock, log, 'return a running task');
   }
 }

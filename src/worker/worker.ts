@@ -17,6 +17,7 @@ import { receiveDelivery } from './receive-delivery';
 import { RateLimitQueues } from './rate-limit-queues';
 import { RequestTracker, type TrackedRequest } from './request-tracker';
 import { waitWithSoftShutdown } from './soft-shutdown';
+import { closeWithin } from './close-within';
 import { ResultWriter } from './result-writer';
 import { TaskLimits } from './task-limits';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
@@ -141,20 +142,22 @@ export class Worker implements WorkerInspector, WorkerController {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping = true;
-      await this.consumer?.stop().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error stopping consumer'));
+      await this.closeStep(this.consumer?.stop(), 'stop consuming');
       for (const cancel of this.etaTimers.values()) cancel();
       this.etaTimers.clear();
       this.rateQueues.stop();
       const returned = this.tracker.count('reserved') + this.tracker.count('scheduled');
       for (const req of [...this.tracker.list('reserved'), ...this.tracker.list('scheduled')]) this.tracker.remove(req);
       this.ready.length = 0;
-      this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
-      await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log);
+      // Only a worker that consumed has tasks to wait for (a failed start has none).
+      if (this.consumer) this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
+      await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log,
+        this.settings.worker_close_timeout * 1000);
       await this.keeper?.close();
       await this.pool?.close();
-      for (const m of [...this.monitors].reverse()) await m.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing monitor'));
-      await this.deps.backend?.close().catch((e: unknown) => this.log.warn({ err: coerceError(e) }, 'error closing result backend'));
-      await this.deps.transport.close();
+      for (const m of [...this.monitors].reverse()) await this.closeStep(m.close(), 'close monitor');
+      await this.closeStep(this.deps.backend?.close(), 'close result backend');
+      await this.closeStep(this.deps.transport.close(), 'close broker connection');
       this.log.info({ counters: this.counters }, 'worker stopped');
     })();
     return this.closed;
@@ -168,7 +171,12 @@ export class Worker implements WorkerInspector, WorkerController {
     this.stopping = true;
     for (const req of this.tracker.list('active')) if (!req.acknowledged && !req.abort.signal.aborted) req.abort.abort(RETURNED);
     await this.keeper?.close();
-    await this.deps.transport.close();
+    await this.closeStep(this.deps.transport.close(), 'close broker connection');
+  }
+
+  /** One shutdown step bounded by `worker_close_timeout` (real time: it waits on sockets), so a dead broker cannot hold the exit. */
+  private closeStep(step: Promise<unknown> | undefined, what: string): Promise<void> {
+    return closeWithin(step, this.settings.worker_close_timeout * 1000, systemClock, this.log, what);
   }
 
   /** Resolves when no task runs and no message is being handled. */
