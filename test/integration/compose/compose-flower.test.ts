@@ -17,6 +17,7 @@ let healthcheck: string[];
 beforeAll(async () => {
   const { services } = await loadComposeModel({ FLOWER_BASIC_AUTH: CREDENTIALS });
   const svc = services.flower;
+  if (!svc) throw new Error('docker-compose.yml has no flower service');
   healthcheck = svc.healthcheck?.test ?? [];
   redis = await startRedisServer();
   const port = await freePort();

@@ -37,10 +37,10 @@ export async function loadComposeModel(env: Record<string, string> = {}): Promis
 
 /** The value after `flag` (or in `--long=value`) in a command, else undefined. */
 export function commandOption(command: string[], ...flags: string[]): string | undefined {
-  for (let i = 0; i < command.length; i++) {
-    if (flags.includes(command[i])) return command[i + 1];
-    const eq = flags.find((f) => command[i].startsWith(`${f}=`));
-    if (eq) return command[i].slice(eq.length + 1);
+  for (const [i, arg] of command.entries()) {
+    if (flags.includes(arg)) return command[i + 1];
+    const eq = flags.find((f) => arg.startsWith(`${f}=`));
+    if (eq) return arg.slice(eq.length + 1);
   }
   return undefined;
 }

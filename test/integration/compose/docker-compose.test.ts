@@ -17,14 +17,21 @@ beforeAll(async () => {
   ({ services, stderr } = await loadComposeModel({ FLOWER_BASIC_AUTH: FLOWER_AUTH }));
 }, 60_000);
 
-const workerNames = (): string[] => Object.keys(services).filter((name) => services[name].command?.[0] === 'worker');
+/** A service of the model; a missing one fails the test naming it. */
+function service(name: string): ComposeService {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+const workerNames = (): string[] => Object.keys(services).filter((name) => service(name).command?.[0] === 'worker');
 
 /** Queues the Python producer routes to: the values of `task_routes` in the API's celery_app.py. */
 function routedQueues(): string[] {
   const source = readFileSync(CELERY_APP, 'utf8');
   const block = /task_routes=\{([\s\S]*?)\n\s*\},/.exec(source)?.[1];
   if (!block) throw new Error(`no task_routes in ${CELERY_APP}`);
-  return [...block.matchAll(/"queue":\s*"([^"]+)"/g)].map((m) => m[1]);
+  return [...block.matchAll(/"queue":\s*"([^"]+)"/g)].map((m) => m[1] ?? '');
 }
 
 it('validates with no warnings (every variable has a default or is set)', () => {
@@ -39,7 +46,7 @@ it('has every service of the stack', () => {
 it('workers consume every queue the FastAPI app routes to, in the issue\'s groups', () => {
   const routed = routedQueues();
   expect(routed).toEqual(expect.arrayContaining(['emails', 'progress', 'certificates', 'webhooks', 'messaging', 'notifications', 'reports', 'low_priority']));
-  const consumed = new Map(workerNames().map((name) => [name, (option(services[name].command!, '-Q', '--queues') ?? '').split(',')]));
+  const consumed = new Map(workerNames().map((name) => [name, (option(service(name).command!, '-Q', '--queues') ?? '').split(',')]));
   expect([...consumed.values()].flat()).toEqual(expect.arrayContaining(routed));
   expect(consumed.get('worker-emails')?.sort()).toEqual(['emails', 'progress']);
   expect(consumed.get('worker-certificates')).toEqual(['certificates']);
@@ -50,21 +57,21 @@ it('workers consume every queue the FastAPI app routes to, in the issue\'s group
 });
 
 it('certificates run on the threads pool', () => {
-  expect(option(services['worker-certificates'].command!, '-P', '--pool')).toBe('threads');
+  expect(option(service('worker-certificates').command!, '-P', '--pool')).toBe('threads');
 });
 
 it('workers scale: no container_name, no host ports; node names carry the container host name', () => {
   expect(workerNames().length).toBeGreaterThanOrEqual(4);
   for (const name of [...workerNames(), 'beat']) {
-    expect({ name, container_name: services[name].container_name, ports: services[name].ports })
+    expect({ name, container_name: service(name).container_name, ports: service(name).ports })
       .toEqual({ name, container_name: undefined, ports: undefined });
   }
-  for (const name of workerNames()) expect(option(services[name].command!, '-n', '--hostname')).toMatch(/%h$/);
+  for (const name of workerNames()) expect(option(service(name).command!, '-n', '--hostname')).toMatch(/%h$/);
 });
 
 it('workers are built from the repo Dockerfile and probe /healthz on their metrics port', () => {
   for (const name of workerNames()) {
-    const svc = services[name];
+    const svc = service(name);
     expect(svc.build?.context).toBe(REPO);
     const port = svc.environment?.CELERY_WORKER_METRICS_PORT;
     expect(port).toMatch(/^\d+$/);
@@ -85,10 +92,10 @@ it('every long-running service has a health check (beat serves none and says so)
 });
 
 it('the API and the workers share one PostgreSQL database and the certificate storage', () => {
-  const url = services.api.environment?.DATABASE_URL;
+  const url = service('api').environment?.DATABASE_URL;
   expect(url).toMatch(/^postgresql:\/\/[^@]+@postgres:5432\//);
-  expect(services.api.depends_on?.postgres?.condition).toBe('service_healthy');
-  for (const name of workerNames()) expect(services[name].environment?.DATABASE_URL).toBe(url);
+  expect(service('api').depends_on?.postgres?.condition).toBe('service_healthy');
+  for (const name of workerNames()) expect(service(name).environment?.DATABASE_URL).toBe(url);
   // compose v1 prints volumes as `source:target:mode` strings, the spec's long form as objects
   const volumeAt = (svc: ComposeService, target: string): string | undefined => {
     for (const v of svc.volumes ?? []) {
@@ -97,25 +104,25 @@ it('the API and the workers share one PostgreSQL database and the certificate st
     }
     return undefined;
   };
-  expect(volumeAt(services['worker-certificates'], '/data/certificates')).toBe('certificates');
-  expect(volumeAt(services.api, '/data/certificates')).toBe('certificates');
-  expect(services.api.build?.context).toBe(join(REPO, 'examples', 'lms', 'api'));
+  expect(volumeAt(service('worker-certificates'), '/data/certificates')).toBe('certificates');
+  expect(volumeAt(service('api'), '/data/certificates')).toBe('certificates');
+  expect(service('api').build?.context).toBe(join(REPO, 'examples', 'lms', 'api'));
 });
 
 it('workers send mail to the SMTP catcher', () => {
-  expect(services.mailpit.image).toMatch(/^axllent\/mailpit/);
+  expect(service('mailpit').image).toMatch(/^axllent\/mailpit/);
   for (const name of workerNames()) {
     // read by the email family's own settings loader, as the worker will read it
-    const smtp = loadSmtpSettings(services[name].environment ?? {});
+    const smtp = loadSmtpSettings(service(name).environment ?? {});
     expect({ name, host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.auth })
       .toEqual({ name, host: 'mailpit', port: 1025, secure: false, auth: null });
   }
 });
 
 it('beat runs the LMS schedule file; Flower takes its basic auth from the environment', () => {
-  expect(services.beat.command?.[0]).toBe('beat');
-  expect(option(services.beat.command!, '--schedule')).toBe('/opt/celeriac/examples/lms/beat-schedule.yaml');
-  expect(services.flower.environment?.FLOWER_BASIC_AUTH).toBe(FLOWER_AUTH);
+  expect(service('beat').command?.[0]).toBe('beat');
+  expect(option(service('beat').command!, '--schedule')).toBe('/opt/celeriac/examples/lms/beat-schedule.yaml');
+  expect(service('flower').environment?.FLOWER_BASIC_AUTH).toBe(FLOWER_AUTH);
 });
 
 it('the images it builds run as non-root users', () => {
@@ -127,7 +134,7 @@ it('the images it builds run as non-root users', () => {
 
 it('the modules the containers load exist in the repository (the image copies examples/)', () => {
   const inRepo = (p: string): string => join(REPO, p.replace(/^\/opt\/celeriac\//, ''));
-  const paths = new Set<string>([option(services.beat.command!, '--schedule')!]);
-  for (const name of workerNames()) paths.add(option(services[name].command!, '-A', '--app')!);
+  const paths = new Set<string>([option(service('beat').command!, '--schedule')!]);
+  for (const name of workerNames()) paths.add(option(service(name).command!, '-A', '--app')!);
   for (const p of paths) expect({ p, exists: existsSync(inRepo(p)) }).toEqual({ p, exists: true });
 });
