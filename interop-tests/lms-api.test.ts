@@ -160,7 +160,7 @@ it('bulk sends, reports and the CSV export go to messaging, notifications and re
   expect(await broker.llen('celery')).toBe(0);
 });
 
-it('GET /api/tasks/{id} and /progress read PROGRESS, SUCCESS and FAILURE as a worker stores them', async () => {
+it('GET /api/tasks/{id} and /progress read PROGRESS, SUCCESS, RETRY and FAILURE as a worker stores them', async () => {
   const store = (id: string, status: string, result: unknown): Promise<unknown> => results.set(`celery-task-meta-${id}`, JSON.stringify({
     status, result, traceback: status === 'FAILURE' ? 'Traceback (most recent call last):\n' : null, children: [],
     date_done: status === 'PROGRESS' ? null : new Date().toISOString(), task_id: id,
@@ -177,6 +177,10 @@ it('GET /api/tasks/{id} and /progress read PROGRESS, SUCCESS and FAILURE as a wo
   await store('t-done', 'SUCCESS', { sent: 200, failed: 0, total: 200 });
   expect((await api.request('GET', '/api/tasks/t-done/progress')).body)
     .toMatchObject({ state: 'SUCCESS', current: 200, total: 200, percentage: 100, result: { sent: 200, total: 200 } });
+
+  await store('t-retry', 'RETRY', { exc_type: 'ConnectionResetError', exc_message: ['smtp connection reset'], exc_module: 'builtins' });
+  expect((await api.request('GET', '/api/tasks/t-retry')).body)
+    .toEqual({ task_id: 't-retry', state: 'RETRY', retry_reason: { type: 'ConnectionResetError', message: 'smtp connection reset' } });
 
   await store('t-failed', 'FAILURE', { exc_type: 'ValueError', exc_message: ['invalid arguments'], exc_module: 'builtins' });
   expect((await api.request('GET', '/api/tasks/t-failed')).body)

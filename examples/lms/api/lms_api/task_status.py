@@ -12,7 +12,7 @@ def _error(result: AsyncResult) -> dict:
 
 
 def task_status(task_id: str) -> dict:
-    """`state` plus `result` (SUCCESS), `error` (FAILURE) or `info` (PROGRESS, RETRY, STARTED meta)."""
+    """`state` plus `result` (SUCCESS), `error` (FAILURE), `retry_reason` (RETRY) or `info` (PROGRESS/STARTED meta)."""
     result = AsyncResult(task_id, app=celery_app)
     body: dict[str, Any] = {"task_id": task_id, "state": result.state}
     if result.state == "SUCCESS":
@@ -20,7 +20,8 @@ def task_status(task_id: str) -> dict:
     elif result.state == "FAILURE":
         body["error"] = _error(result)
     elif result.state == "RETRY":
-        body["info"] = {"retrying_after": str(result.info)}
+        # a RETRY state's info is the exception the task is retrying after
+        body["retry_reason"] = {"type": type(result.info).__name__, "message": str(result.info)}
     elif isinstance(result.info, dict):
         body["info"] = result.info
     return body
