@@ -1,7 +1,8 @@
 import { ProtocolError } from '../errors/celeriac-error';
 import { parsePythonJson } from './parse-python-json';
 import { formatPythonDatetime, parsePythonDatetime } from './python-datetime';
-import { encodePythonJson } from './python-json';
+import { asJsonEncodeError, JsonEncodeError, MAX_JSON_DEPTH } from './json-encode-error';
+import { encodePythonJsonString } from './python-json';
 
 /**
  * Decodes JSON written by kombu's serializer (kombu `utils/json.py`): an object whose key set is
@@ -75,65 +76,140 @@ function decodeUuid(value: unknown): string | null {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Options of encodeKombuJson. */
+export interface KombuJsonEncodeOptions {
+  /**
+   * Longest text accepted, in bytes (the text is ASCII: one byte per character). Past it the encoder
+   * stops and throws JsonEncodeError `too-large` before building the rest. Default: V8's string limit.
+   */
+  maxBytes?: number;
+}
+
 /**
  * Encodes a value as kombu's JSON serializer writes it: Python spacing and ASCII escaping
  * (`encodePythonJson`), Date → `datetime` wrapper (aware UTC isoformat), Buffer → `bytes` wrapper
  * when valid UTF-8 else `base64`, bigint → integer, NaN/±Infinity as Python writes them. Objects are
  * written in insertion order; `undefined` members are skipped, as JSON.stringify does (functions and
- * symbols are refused rather than silently dropped). Throws
- * ProtocolError `CELERIAC_PROTOCOL_ENCODE` for values JSON cannot carry (functions, symbols, cycles).
+ * symbols are refused rather than silently dropped). Throws JsonEncodeError (a ProtocolError):
+ * `CELERIAC_PROTOCOL_ENCODE` for values JSON cannot carry (functions, symbols, Maps, cycles),
+ * `_ENCODE_TOO_DEEP` past MAX_JSON_DEPTH, `_ENCODE_TOO_LARGE` past `maxBytes` or V8's string limit;
+ * never a stack overflow or a V8 abort, however big or deep the value.
  */
-export function encodeKombuJson(value: unknown): string {
-  return write(value, new Set(), '$');
+export function encodeKombuJson(value: unknown, options: KombuJsonEncodeOptions = {}): string {
+  const state: EncodeState = { used: 0, max: options.maxBytes ?? Infinity, seen: new Set(), path: [] };
+  try {
+    return write(value, state, 0);
+  } catch (thrown) {
+    throw asJsonEncodeError(thrown);
+  }
 }
 
-function write(value: unknown, seen: Set<object>, path: string): string {
+/** One encoding run: characters written so far (exact), the limit, the containers open, the path to the current value. */
+interface EncodeState {
+  used: number;
+  readonly max: number;
+  readonly seen: Set<object>;
+  readonly path: Array<string | number>;
+}
+
+/** Counts `n` more characters of output; throws once past the limit. */
+function spend(state: EncodeState, n: number): void {
+  state.used += n;
+  if (state.used > state.max) throw tooLarge(state);
+}
+
+function write(value: unknown, state: EncodeState, depth: number): string {
+  let text: string;
   switch (typeof value) {
-    case 'string':
-      return encodePythonJson(value);
+    case 'string': {
+      const quoted = encodePythonJsonString(value, state.max - state.used);
+      if (quoted === null) throw tooLarge(state);
+      state.used += quoted.length;
+      return quoted;
+    }
     case 'number':
-      if (Number.isNaN(value)) return 'NaN';
-      if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-      return formatPythonNumber(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'undefined':
-      return 'null';
-    case 'object':
+      text = Number.isNaN(value) ? 'NaN' : !Number.isFinite(value) ? (value > 0 ? 'Infinity' : '-Infinity') : formatPythonNumber(value);
       break;
+    case 'bigint':
+      text = value.toString();
+      break;
+    case 'boolean':
+      text = value ? 'true' : 'false';
+      break;
+    case 'undefined':
+      text = 'null';
+      break;
+    case 'object':
+      return value === null ? (spend(state, 4), 'null') : writeObject(value, state, depth);
     default:
-      throw encodeError(path, `a ${typeof value} cannot be encoded as JSON`);
+      throw encodeError(state, `a ${typeof value} cannot be encoded as JSON`);
   }
-  if (value === null) return 'null';
+  spend(state, text.length);
+  return text;
+}
+
+function writeObject(value: object, state: EncodeState, depth: number): string {
   if (value instanceof Date) {
-    if (!Number.isFinite(value.getTime())) throw encodeError(path, 'invalid Date');
-    return `{"__type__": "datetime", "__value__": "${formatPythonDatetime(value)}"}`;
+    if (!Number.isFinite(value.getTime())) throw encodeError(state, 'invalid Date');
+    const text = `{"__type__": "datetime", "__value__": "${formatPythonDatetime(value)}"}`;
+    spend(state, text.length);
+    return text;
   }
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
-    const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const text = validUtf8(buf);
-    return text === null
-      ? `{"__type__": "base64", "__value__": "${buf.toString('base64')}"}`
-      : `{"__type__": "bytes", "__value__": ${encodePythonJson(text)}}`;
-  }
-  if (seen.has(value)) throw encodeError(path, 'circular reference');
-  seen.add(value);
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return writeBytes(value, state);
+  if (state.seen.has(value)) throw encodeError(state, 'circular reference');
+  state.seen.add(value);
   try {
-    if (Array.isArray(value)) return `[${value.map((v, i) => write(v, seen, `${path}[${i}]`)).join(', ')}]`;
+    if (Array.isArray(value)) return writeArray(value, state, depth);
     const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return write(toJSON.call(value), seen, path);
-    if (value instanceof Map || value instanceof Set) throw encodeError(path, `a ${value.constructor.name} cannot be encoded as JSON`);
+    if (typeof toJSON === 'function') return write(toJSON.call(value), state, depth);
+    if (value instanceof Map || value instanceof Set) throw encodeError(state, `a ${value.constructor.name} cannot be encoded as JSON`);
     const parts: string[] = [];
+    spend(state, 2);
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      parts.push(`${encodePythonJson(k)}: ${write(v, seen, `${path}.${k}`)}`);
+      if (depth >= MAX_JSON_DEPTH) throw tooDeep(state);
+      const key = encodePythonJsonString(k, state.max - state.used);
+      if (key === null) throw tooLarge(state);
+      spend(state, key.length + (parts.length > 0 ? 4 : 2));
+      state.path.push(k);
+      parts.push(`${key}: ${write(v, state, depth + 1)}`);
+      state.path.pop();
     }
     return `{${parts.join(', ')}}`;
   } finally {
-    seen.delete(value);
+    state.seen.delete(value);
   }
+}
+
+function writeArray(value: unknown[], state: EncodeState, depth: number): string {
+  if (value.length > 0 && depth >= MAX_JSON_DEPTH) throw tooDeep(state);
+  spend(state, value.length > 0 ? 2 * value.length : 2);
+  const parts = new Array<string>(value.length);
+  for (let i = 0; i < value.length; i++) {
+    state.path.push(i);
+    parts[i] = write(value[i], state, depth + 1);
+    state.path.pop();
+  }
+  return `[${parts.join(', ')}]`;
+}
+
+/** `bytes` wrapper for valid UTF-8, else `base64`; the size is checked before any text is built. */
+function writeBytes(value: Uint8Array, state: EncodeState): string {
+  const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  // Either form is at least one character per byte (base64: 4 per 3), so this bound never refuses a fit.
+  if (buf.length > state.max - state.used) throw tooLarge(state);
+  const text = validUtf8(buf);
+  if (text === null) {
+    const encoded = `{"__type__": "base64", "__value__": "${buf.toString('base64')}"}`;
+    spend(state, encoded.length);
+    return encoded;
+  }
+  const head = '{"__type__": "bytes", "__value__": ';
+  spend(state, head.length + 1);
+  const quoted = encodePythonJsonString(text, state.max - state.used);
+  if (quoted === null) throw tooLarge(state);
+  state.used += quoted.length;
+  return `${head}${quoted}}`;
 }
 
 function validUtf8(buf: Buffer): string | null {
@@ -144,8 +220,24 @@ function validUtf8(buf: Buffer): string | null {
   }
 }
 
-function encodeError(path: string, why: string): ProtocolError {
-  return new ProtocolError('CELERIAC_PROTOCOL_ENCODE', `cannot encode ${path}: ${why}`);
+function encodeError(state: EncodeState, why: string): JsonEncodeError {
+  return new JsonEncodeError('unserializable', `cannot encode ${pathText(state)}: ${why}`);
+}
+
+function tooDeep(state: EncodeState): JsonEncodeError {
+  return new JsonEncodeError('too-deep', `cannot encode ${pathText(state)}: nested deeper than ${MAX_JSON_DEPTH} levels`);
+}
+
+function tooLarge(state: EncodeState): JsonEncodeError {
+  return new JsonEncodeError('too-large', `cannot encode ${pathText(state)}: encoded text exceeds the ${state.max}-byte limit`);
+}
+
+/** `$.a[0].b`, shortened in the middle when deep (a path 3,000 levels long helps nobody). */
+function pathText(state: EncodeState): string {
+  const seg = (p: string | number): string => (typeof p === 'number' ? `[${p}]` : `.${p.length > 40 ? `${p.slice(0, 40)}...` : p}`);
+  const { path } = state;
+  if (path.length <= 12) return `$${path.map(seg).join('')}`;
+  return `$${path.slice(0, 6).map(seg).join('')}...(${path.length - 10} more)...${path.slice(-4).map(seg).join('')}`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ProtocolError } from '../errors/celeriac-error';
-import { decodeKombuJson, encodeKombuJson } from './kombu-json';
+import { decodeKombuJson, encodeKombuJson, type KombuJsonEncodeOptions } from './kombu-json';
 import { formatPythonDatetime, parsePythonDatetime } from './python-datetime';
 import { isRecord, WireFieldError, WireFieldReader } from './read-wire-field';
 import type { ExceptionInfo, ResultMeta } from './result-meta';
@@ -12,10 +12,10 @@ export const EXCEPTION_STATES: ReadonlySet<string> = new Set(['RETRY', 'FAILURE'
  * `Backend._get_result_meta` + `_store_result`: keys `status, result, traceback, children, date_done,
  * [group_id], [parent_id], [name, args, kwargs, worker, retries, queue], task_id`, values through
  * kombu JSON, `date_done` as aware-UTC isoformat. An ExceptionInfo result (camelCase) is written in
- * its wire shape `{exc_type, exc_message, exc_module}`. Throws ProtocolError `CELERIAC_PROTOCOL_ENCODE`
- * when the result cannot be serialized.
+ * its wire shape `{exc_type, exc_message, exc_module}`. Throws JsonEncodeError (`CELERIAC_PROTOCOL_ENCODE`,
+ * `_ENCODE_TOO_DEEP`, `_ENCODE_TOO_LARGE` past `options.maxBytes`) when the result cannot be serialized.
  */
-export function encodeResultMeta(meta: ResultMeta): string {
+export function encodeResultMeta(meta: ResultMeta, options: KombuJsonEncodeOptions = {}): string {
   const wire: Record<string, unknown> = {
     status: meta.status,
     result: isExceptionInfo(meta.result) ? encodeExceptionInfo(meta.result) : meta.result,
@@ -30,7 +30,7 @@ export function encodeResultMeta(meta: ResultMeta): string {
     Object.assign(wire, { name: e.name, args: e.args, kwargs: e.kwargs, worker: e.worker, retries: e.retries, queue: e.queue });
   }
   wire.task_id = meta.taskId;
-  return encodeKombuJson(wire);
+  return encodeKombuJson(wire, options);
 }
 
 /**

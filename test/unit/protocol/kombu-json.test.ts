@@ -101,3 +101,63 @@ describe('formatPythonNumber', () => {
     expect(formatPythonNumber(n)).toBe(text);
   });
 });
+
+describe('encodeKombuJson: depth and size limits', () => {
+  const nest = (levels: number, leaf: unknown = 0): unknown => {
+    let v = leaf;
+    for (let i = 0; i < levels; i++) v = [v];
+    return v;
+  };
+  const encodeFailure = (value: unknown, options = {}): { code?: string; message: string } => {
+    try {
+      encodeKombuJson(value, options);
+    } catch (err) {
+      return err as { code?: string; message: string };
+    }
+    throw new Error('encodeKombuJson did not throw');
+  };
+
+  it('writes 1,000 nested levels (what the tolerant parser still reads) and refuses 1,001 or 3,000 as too deep', () => {
+    const text = encodeKombuJson(nest(1000));
+    expect(text.length).toBe(2001);
+    expect(decodeKombuJson(`${text.slice(0, -1)}, NaN]`)).toEqual([nest(999), NaN]); // the slow parser reads it back
+    expect(encodeFailure(nest(1001)).code).toBe('CELERIAC_PROTOCOL_ENCODE_TOO_DEEP');
+    const deep = encodeFailure({ result: nest(3000) });
+    expect(deep.code).toBe('CELERIAC_PROTOCOL_ENCODE_TOO_DEEP');
+    expect(deep.message).toMatch(/^cannot encode \$\.result\[0\]\[0\]\[0\]\[0\]\[0\]\.\.\.\(990 more\)\.\.\.\[0\]\[0\]\[0\]\[0\]: nested deeper than 1000 levels$/);
+  });
+
+  it('refuses deep objects too, and an empty container at the limit is fine', () => {
+    let obj: Record<string, unknown> = {};
+    for (let i = 0; i < 1500; i++) obj = { k: obj };
+    expect(encodeFailure(obj).code).toBe('CELERIAC_PROTOCOL_ENCODE_TOO_DEEP');
+    expect(() => encodeKombuJson(nest(999, []))).not.toThrow();
+  });
+
+  it('counts exactly: maxBytes equal to the output passes, one byte less is refused', () => {
+    const values: unknown[] = [
+      'plain', 'é😀', [1, 'two', null, true, 2.5], { a: 1, b: [{}, []], 'ключ': 'значение' }, [],
+      { d: new Date('2024-01-02T03:04:05Z'), b: Buffer.from('text'), r: Buffer.from([0xff, 0]), n: 2n ** 64n, u: undefined, x: NaN },
+      'x'.repeat(200_000) + 'я'.repeat(70_000) + '😀'.repeat(40_000),
+    ];
+    for (const value of values) {
+      const text = encodeKombuJson(value);
+      expect(encodeKombuJson(value, { maxBytes: text.length })).toBe(text);
+      expect(encodeFailure(value, { maxBytes: text.length - 1 }).code).toBe('CELERIAC_PROTOCOL_ENCODE_TOO_LARGE');
+    }
+  });
+
+  it('refuses a 70-million-character string or a 100 MB Buffer above the limit without building it', () => {
+    const huge = encodeFailure({ result: 'я'.repeat(70e6) }, { maxBytes: 64 * 1024 * 1024 });
+    expect(huge).toMatchObject({ code: 'CELERIAC_PROTOCOL_ENCODE_TOO_LARGE', message: 'cannot encode $.result: encoded text exceeds the 67108864-byte limit' });
+    expect(encodeFailure([Buffer.alloc(100e6)], { maxBytes: 1e6 }).code).toBe('CELERIAC_PROTOCOL_ENCODE_TOO_LARGE');
+  });
+
+  it('escapes long strings chunk by chunk exactly as one pass would, surrogate pairs across chunk edges included', () => {
+    // 65,535 ASCII characters put the high half of the next emoji on the last position of a 65,536-unit chunk
+    const s = `${'a'.repeat(65_535)}😀${'é'.repeat(70_000)}"\\\n${'😀'.repeat(33_000)}`;
+    const oneByOne = JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    expect(encodeKombuJson(s)).toBe(oneByOne);
+    expect(decodeKombuJson(encodeKombuJson(s))).toBe(s);
+  });
+});

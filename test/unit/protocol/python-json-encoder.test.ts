@@ -35,3 +35,18 @@ describe('encodePythonJson (json.dumps with ensure_ascii and kombu spacing)', ()
     expect(encodePythonJson([shared, shared])).toBe('[{"x": 1}, {"x": 1}]');
   });
 });
+
+describe('encodePythonJson: limits', () => {
+  it('refuses nesting beyond 1,000 levels with CELERIAC_PROTOCOL_ENCODE_TOO_DEEP instead of overflowing the stack', () => {
+    let v: unknown = 1;
+    for (let i = 0; i < 1000; i++) v = [v];
+    expect(encodePythonJson(v)).toHaveLength(2001);
+    for (let i = 0; i < 5000; i++) v = { k: v };
+    expect(() => encodePythonJson(v)).toThrow(expect.objectContaining({ code: 'CELERIAC_PROTOCOL_ENCODE_TOO_DEEP' }));
+  });
+
+  it('escapes a long non-ASCII string as the one-pass replace would', () => {
+    const s = `${'😀'.repeat(40_000)}${'z'.repeat(1)}${'ж'.repeat(80_000)}`;
+    expect(encodePythonJson({ s })).toBe(`{"s": ${JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}}`);
+  });
+});
