@@ -143,6 +143,24 @@ function fromMapBody(body: Record<string, unknown>, headers: Record<string, unkn
   return build(1, reader, headers, args as unknown[], kwargs as Record<string, unknown>, embed, properties);
 }
 
+/** `inf` or `nan` (Python's json writes both bare): a limit that never fires. */
+function isUnbounded(x: unknown): boolean {
+  return typeof x === 'number' && (x === Infinity || Number.isNaN(x));
+}
+
+/**
+ * The `timelimit` header `[hard, soft]`. `time_limit=float('inf')` (or nan) reaches us as Infinity
+ * (NaN): a Python worker's timer compares against it and never fires, and a message value beats the
+ * task's own default, so it means "no limit" here too and is kept as Infinity (the clock never fires
+ * it). Negative values and -Infinity are refused as before.
+ */
+function readTimeLimit(h: WireFieldReader): { hard: number | null; soft: number | null } {
+  const v = h.raw('timelimit');
+  if (!Array.isArray(v) || v.length !== 2 || !v.some(isUnbounded)) return h.timeLimit('timelimit');
+  const finite = new WireFieldReader({ timelimit: v.map((x) => (isUnbounded(x) ? null : x)) }, 'header').timeLimit('timelimit');
+  return { hard: isUnbounded(v[0]) ? Infinity : finite.hard, soft: isUnbounded(v[1]) ? Infinity : finite.soft };
+}
+
 function build(protocol: 1 | 2, h: WireFieldReader, headers: Record<string, unknown>, args: unknown[],
   kwargs: Record<string, unknown>, embed: TaskEmbed, properties: Record<string, unknown>): TaskMessage {
   const id = h.string('id');
@@ -161,7 +179,7 @@ function build(protocol: 1 | 2, h: WireFieldReader, headers: Record<string, unkn
     group: h.optString('group'),
     groupIndex: h.int('group_index', null),
     retries: h.int('retries', 0),
-    timeLimitSec: h.timeLimit('timelimit'),
+    timeLimitSec: readTimeLimit(h),
     rootId: h.optString('root_id'),
     parentId: h.optString('parent_id'),
     argsRepr: h.optString('argsrepr'),

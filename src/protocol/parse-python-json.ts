@@ -1,3 +1,5 @@
+import { MAX_JSON_DEPTH } from './json-encode-error';
+
 /**
  * Parses JSON text as Python's `json.loads` does, with two differences from `JSON.parse` that matter
  * for Celery payloads: integers outside the safe range become `bigint` (Python ints are unbounded, so
@@ -17,6 +19,16 @@ export function parsePythonJson(text: string, objectHook?: (obj: Record<string, 
       if (!(err instanceof SyntaxError)) throw err;
     }
   }
+  return parsePythonJsonTolerant(text, objectHook);
+}
+
+/**
+ * The parser behind `parsePythonJson` without its JSON.parse fast path, for callers that tried
+ * JSON.parse themselves and only come here when it failed: accepts exactly what Python's `json.loads`
+ * accepts (`NaN`, `Infinity`, `-Infinity`, integers of any size as bigint), nesting up to
+ * MAX_JSON_DEPTH. Throws SyntaxError naming the character position.
+ */
+export function parsePythonJsonTolerant(text: string, objectHook?: (obj: Record<string, unknown>) => unknown): unknown {
   const parser = new Parser(text, objectHook);
   parser.skipWs();
   const value = parser.value(0);
@@ -27,7 +39,7 @@ export function parsePythonJson(text: string, objectHook?: (obj: Record<string, 
 
 const MAY_NEED_PRECISE = /\d{16}|NaN|Infinity/;
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-const MAX_DEPTH = 1000; // Python's default recursion limit is of the same order
+const MAX_DEPTH = MAX_JSON_DEPTH;
 
 class Parser {
   pos = 0;

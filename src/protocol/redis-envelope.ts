@@ -1,5 +1,6 @@
 import { ProtocolError } from '../errors/celeriac-error';
 import type { KombuMessage } from './kombu-message';
+import { parsePythonJsonTolerant } from './parse-python-json';
 import { encodePythonJson } from './python-json';
 
 /** The JSON object kombu's Redis transport stores in a list element (wire names). */
@@ -13,16 +14,16 @@ export interface RedisEnvelope {
 
 /**
  * Parses one Redis list element. The body is base64 unless `properties.body_encoding` is absent or
- * `utf-8` (newer kombu tolerates utf-8; kombu `Channel.decode_body`). Throws ProtocolError naming
- * what is wrong.
+ * `utf-8` (newer kombu tolerates utf-8; kombu `Channel.decode_body`). Accepts what Python's json
+ * accepts (bare NaN/Infinity, big integers as bigint). Throws ProtocolError naming what is wrong.
  */
 export function decodeRedisEnvelope(raw: string | Buffer): { envelope: RedisEnvelope; message: KombuMessage } {
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
-    throw new ProtocolError('CELERIAC_PROTOCOL_BAD_ENVELOPE', `envelope is not JSON: ${(err as Error).message}`, { cause: err });
+  } catch {
+    parsed = parseTolerantly(text);
   }
   if (!isRecord(parsed)) throw new ProtocolError('CELERIAC_PROTOCOL_BAD_ENVELOPE', 'envelope is not a JSON object');
   const { body } = parsed;
@@ -35,6 +36,19 @@ export function decodeRedisEnvelope(raw: string | Buffer): { envelope: RedisEnve
   const contentEncoding = typeof parsed['content-encoding'] === 'string' ? parsed['content-encoding'] : 'binary';
   const envelope: RedisEnvelope = { body, 'content-encoding': contentEncoding, 'content-type': contentType, headers, properties };
   return { envelope, message: { body: decodeBody(body, properties.body_encoding), contentType, contentEncoding, headers, properties } };
+}
+
+/**
+ * kombu writes `NaN`, `Infinity` and `-Infinity` bare (Python's json, allow_nan=True), e.g. for
+ * `headers={'x-score': float('nan')}` or `time_limit=float('inf')`: JSON.parse refuses them. Only
+ * then is the envelope parsed again with Python's rules, so valid JSON keeps the fast path.
+ */
+function parseTolerantly(text: string): unknown {
+  try {
+    return parsePythonJsonTolerant(text);
+  } catch (err) {
+    throw new ProtocolError('CELERIAC_PROTOCOL_BAD_ENVELOPE', `envelope is not JSON: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 function decodeBody(body: string, bodyEncoding: unknown): Buffer {

@@ -104,3 +104,21 @@ describe('decodeTaskMessage', () => {
     expect(err.message).toMatch(/only application\/json/);
   });
 });
+
+describe('decodeTaskMessage: time limits Python writes as inf/nan', () => {
+  it.each([
+    [[Infinity, null], { hard: Infinity, soft: null }],
+    [[null, NaN], { hard: null, soft: Infinity }],
+    [[Infinity, 30], { hard: Infinity, soft: 30 }],
+  ])('timelimit %p means no limit for that side: %p', (timelimit, expected) => {
+    expect(decodeTaskMessage(v2({ timelimit }), opts).timeLimitSec).toEqual(expected);
+  });
+
+  it.each([[[-Infinity, null]], [[Infinity, -1]], [[Infinity, 'x']]])('still refuses timelimit %p', (timelimit) => {
+    expect(decodeError(v2({ timelimit })).code).toBe('CELERIAC_PROTOCOL_INVALID_TASK');
+  });
+
+  it('accepts NaN and Infinity in the body, as Python json writes them', () => {
+    expect(decodeTaskMessage(v2({}, '[[NaN, Infinity, -Infinity], {"k": NaN}, null]'), opts)).toMatchObject({ args: [NaN, Infinity, -Infinity], kwargs: { k: NaN } });
+  });
+});
