@@ -174,7 +174,9 @@ it('GET /api/tasks/{id} and /progress read PROGRESS, SUCCESS, RETRY and FAILURE 
   expect((await api.request('GET', '/api/tasks/t-progress')).body)
     .toEqual({ task_id: 't-progress', state: 'PROGRESS', info: { current: 50, total: 200 } });
 
+  const finished = api.waitForTask('t-done', ['SUCCESS', 'FAILURE'], { timeoutMs: 20_000 });
   await store('t-done', 'SUCCESS', { sent: 200, failed: 0, total: 200 });
+  await expect(finished).resolves.toMatchObject({ state: 'SUCCESS', result: { sent: 200 } });
   expect((await api.request('GET', '/api/tasks/t-done/progress')).body)
     .toMatchObject({ state: 'SUCCESS', current: 200, total: 200, percentage: 100, result: { sent: 200, total: 200 } });
 

@@ -5,6 +5,7 @@ import { CeleriacError } from '../../src/errors/celeriac-error';
 import { freePort } from '../../test/helpers/free-port';
 import { ManagedProcess } from './managed-process';
 import { REPO_ROOT, venvBin } from './python';
+import { waitUntil, type WaitOptions } from './redis-probe';
 
 /** The LMS example's FastAPI app (the `lms_api` package lives here). */
 export const LMS_API_DIR = join(REPO_ROOT, 'examples', 'lms', 'api');
@@ -27,6 +28,16 @@ export interface LmsApiResponse<T = any> {
   body: T;
 }
 
+/** `GET /api/tasks/{id}`: the state and, by state, result / error / retry_reason / info. */
+export interface TaskStatus {
+  task_id: string;
+  state: string;
+  result?: unknown;
+  error?: { type: string; message: string };
+  retry_reason?: { type: string; message: string };
+  info?: Record<string, unknown>;
+}
+
 /** A course the seed command created. */
 export interface SeededCourse {
   courseId: string;
@@ -39,6 +50,11 @@ export interface LmsApi {
   process: ManagedProcess;
   /** Sends one JSON request (`body` as JSON) and returns the status and parsed answer. */
   request<T = any>(method: string, path: string, body?: unknown): Promise<LmsApiResponse<T>>;
+  /**
+   * Polls `GET /api/tasks/{id}` (as a client of the API would) until its state is one of `states`,
+   * and resolves with that answer; rejects at the deadline naming the last state seen.
+   */
+  waitForTask(taskId: string, states: string[], opts?: WaitOptions): Promise<TaskStatus>;
   /** Runs `python -m lms_api.seed --lessons N` against the same database. */
   seedCourse(lessons: number, title?: string): Promise<SeededCourse>;
   /** SIGTERM (uvicorn's graceful shutdown), SIGKILL after a grace period. Idempotent. */
@@ -85,9 +101,21 @@ export async function startLmsApi(opts: LmsApiOptions): Promise<LmsApi> {
 
 function buildLmsApi(baseUrl: string, proc: ManagedProcess, env: NodeJS.ProcessEnv): LmsApi {
   let stopping: Promise<void> | undefined;
-  return {
+  const api: LmsApi = {
     baseUrl,
     process: proc,
+    async waitForTask(taskId, states, opts) {
+      let last = 'no answer';
+      try {
+        return await waitUntil(async () => {
+          const res = await api.request<TaskStatus>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+          last = res.status === 200 ? res.body.state : `HTTP ${res.status}`;
+          return res.status === 200 && states.includes(res.body.state) ? res.body : undefined;
+        }, `task ${taskId} in ${states.join('|')}`, { maxIntervalMs: 200, ...opts });
+      } catch (err) {
+        throw new CeleriacError('CELERIAC_TEST_WAIT_TIMEOUT', `task ${taskId} never reached ${states.join('|')} (last: ${last})`, { cause: err });
+      }
+    },
     async request(method, path, body) {
       const res = await fetch(baseUrl + path, {
         method,
@@ -114,4 +142,5 @@ function buildLmsApi(baseUrl: string, proc: ManagedProcess, env: NodeJS.ProcessE
       return stopping;
     },
   };
+  return api;
 }
