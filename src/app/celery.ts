@@ -6,7 +6,7 @@ import type { SendTaskOptions } from '../producer/producer';
 import type { SettingsInput } from '../config/settings-schema';
 import { parseRate } from './parse-rate';
 import type { TaskContext } from './task-context';
-import type { TaskDefinition, TaskHandler, TaskOptions } from './task-definition';
+import type { ApplyArgs, ArgumentSchema, KwargsOf, SchemaArgs, TaskDefinition, TaskHandler, TaskOptions } from './task-definition';
 
 /** Options of `new Celery(name, options)`, as Python's `Celery(main, broker=..., backend=...)`. */
 export interface CeleryOptions {
@@ -20,13 +20,26 @@ export interface CeleryOptions {
   logger?: Logger;
 }
 
-/** A registered task, callable from Node as Python's task objects: `add.delay(2, 3)`. */
-export interface Task extends TaskDefinition {
+/**
+ * A registered task, callable from Node as Python's task objects: `add.delay(2, 3)`. `Args` are the
+ * handler's positional parameters (after the context, for bound tasks), `Result` what it resolves
+ * to, `Kwargs` the keyword arguments its `params` name. All inferred by `app.task(...)`.
+ */
+export interface Task<Args extends unknown[] = unknown[], Result = unknown, Kwargs extends Record<string, unknown> = Record<string, unknown>>
+  extends TaskDefinition {
   /** Sends the task with positional arguments (`task.delay(*args)`). */
-  delay(...args: unknown[]): Promise<AsyncResult>;
-  /** Sends the task with args, kwargs and options (`task.apply_async(args, kwargs, **options)`). */
-  applyAsync(args?: unknown[], kwargs?: Record<string, unknown>, options?: SendTaskOptions): Promise<AsyncResult>;
+  delay(...args: Args): Promise<AsyncResult<Result>>;
+  /**
+   * Sends the task with args, kwargs and options (`task.apply_async(args, kwargs, **options)`): the
+   * positional arguments given first, keyword arguments (by `params` name) for the rest.
+   */
+  applyAsync(args?: ApplyArgs<Args, Kwargs>, kwargs?: Kwargs, options?: SendTaskOptions): Promise<AsyncResult<Result>>;
 }
+
+/** Options of a task registered without `bind`; `params` is kept as a tuple of names (no `as const` needed). */
+type PlainOptions<P extends readonly string[]> = TaskOptions & { bind?: false; params?: P };
+/** Options of a bound task. */
+type BoundOptions<P extends readonly string[]> = TaskOptions & { bind: true; params?: P };
 
 /**
  * The application: a named registry of tasks plus settings, mirroring Python's `Celery` object.
@@ -54,13 +67,14 @@ export class Celery {
    * Sends a task by name, as Python's `app.send_task`: a Python or celeriac worker runs it. The broker
    * and result connections open on first use (settings from `CELERY_*` env over `conf`); `close()` ends them.
    */
-  sendTask(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult> {
-    return this.producer.sendTask(name, args, kwargs, options);
+  sendTask<Result = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult<Result>> {
+    // The id is all an AsyncResult holds; Result only types what `get()` will read back.
+    return this.producer.sendTask(name, args, kwargs, options) as Promise<AsyncResult<Result>>;
   }
 
   /** A handle on a task's result by id (Python's `app.AsyncResult(id)`). */
-  AsyncResult(taskId: string): Promise<AsyncResult> {
-    return this.producer.asyncResult(taskId);
+  AsyncResult<Result = unknown>(taskId: string): Promise<AsyncResult<Result>> {
+    return this.producer.asyncResult(taskId) as Promise<AsyncResult<Result>>;
   }
 
   /** Closes the connections `sendTask`/`delay` opened. Idempotent. */
@@ -68,10 +82,18 @@ export class Celery {
     return this.producer.close();
   }
 
+  /** Registers a bound task whose arguments a schema parses: the handler's parameter types come from the schema. */
+  task<S extends ArgumentSchema, R, const P extends readonly string[] = readonly []>(name: string,
+    handler: (task: TaskContext, ...args: SchemaArgs<S>) => R, options: BoundOptions<P> & { schema: S }): Task<SchemaArgs<S>, Awaited<R>, KwargsOf<P, SchemaArgs<S>>>;
   /** Registers a bound task: the handler receives the TaskContext (Celery's `self`) first. */
-  task<A extends unknown[]>(name: string, handler: (task: TaskContext, ...args: A) => unknown, options: TaskOptions & { bind: true }): Task;
+  task<A extends unknown[], R, const P extends readonly string[] = readonly []>(name: string,
+    handler: (task: TaskContext, ...args: A) => R, options: BoundOptions<P>): Task<A, Awaited<R>, KwargsOf<P, A>>;
+  /** Registers a task whose arguments a schema (`z.tuple([...])`) parses: the handler's parameter types come from the schema. */
+  task<S extends ArgumentSchema, R, const P extends readonly string[] = readonly []>(name: string,
+    handler: (...args: SchemaArgs<S>) => R, options: PlainOptions<P> & { schema: S }): Task<SchemaArgs<S>, Awaited<R>, KwargsOf<P, SchemaArgs<S>>>;
   /** Registers a task under the exact name Python producers use (`'app.tasks.email_tasks.send_welcome_email'`). */
-  task<A extends unknown[]>(name: string, handler: (...args: A) => unknown, options?: TaskOptions): Task;
+  task<A extends unknown[], R, const P extends readonly string[] = readonly []>(name: string,
+    handler: (...args: A) => R, options?: PlainOptions<P>): Task<A, Awaited<R>, KwargsOf<P, A>>;
   task(name: string, handler: TaskHandler, options: TaskOptions = {}): Task {
     if (typeof name !== 'string' || name.length === 0) throw new TaskError('CELERIAC_TASK_BAD_NAME', 'task name must be a non-empty string');
     if (typeof handler !== 'function') throw new TaskError('CELERIAC_TASK_BAD_HANDLER', `task ${name}: handler must be a function`);

@@ -1,9 +1,36 @@
 import type { TaskContext } from './task-context';
 
-/** Parses the final positional argument list; zod schemas (`z.tuple([...])`) fit this shape. */
-export interface ArgumentSchema {
-  safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+/**
+ * Parses the final positional argument list; zod schemas (`z.tuple([...])`) fit this shape. `Out` is
+ * what a successful parse yields: a task with a schema gets it as its handler's argument types.
+ */
+export interface ArgumentSchema<Out = unknown> {
+  safeParse(value: unknown): { success: true; data: Out } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
 }
+
+/** The argument list a schema yields (`z.tuple([z.number()])` → `[number]`); `unknown[]` when it is no list. */
+export type SchemaArgs<S> = S extends ArgumentSchema<infer Out> ? (Out extends unknown[] ? Out : unknown[]) : unknown[];
+
+/** Position of name `K` in `params` (`IndexOf<['a', 'b'], 'b'>` = 1). */
+type IndexOf<P extends readonly string[], K extends string, Seen extends unknown[] = []> =
+  P extends readonly [infer Head, ...infer Rest extends readonly string[]]
+    ? (Head extends K ? Seen['length'] : IndexOf<Rest, K, [...Seen, unknown]>)
+    : never;
+
+/**
+ * Keyword arguments a task accepts: each name in `params` with the type of the handler parameter at
+ * its position. A task without `params` takes none (the worker refuses kwargs it cannot place).
+ */
+export type KwargsOf<P extends readonly string[], A extends unknown[]> =
+  [P[number]] extends [never] ? Record<string, never>
+    : string extends P[number] ? Record<string, unknown> : { [K in P[number]]?: A[IndexOf<P, K>] };
+
+/**
+ * The `args` of `applyAsync`: every argument when the task takes no keyword arguments (the worker
+ * needs them all by position), else any leading ones, keyword arguments naming the rest.
+ */
+export type ApplyArgs<A extends unknown[], Kw> =
+  [Kw] extends [Record<string, never>] ? ([Record<string, never>] extends [Kw] ? A : Partial<A>) : Partial<A>;
 
 /** Per-task options, mirroring Celery's `@app.task(...)` keyword arguments. */
 export interface TaskOptions {

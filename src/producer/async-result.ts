@@ -20,7 +20,7 @@ export interface GetOptions {
  * A handle on a task's result (`celery.result.AsyncResult`), reading the ResultBackend only.
  * `get()` waits through the backend's pub/sub (`waitForResult`), as Python's Redis ResultConsumer.
  */
-export class AsyncResult {
+export class AsyncResult<Result = unknown> {
   /** The task id. */
   readonly id: string;
   private readonly backend: ResultBackend | null;
@@ -33,12 +33,18 @@ export class AsyncResult {
   /**
    * Waits for a ready state and returns the result. On FAILURE/REVOKED rejects with an Error whose
    * `name` is the stored `exc_type` and `message` its message (with `pythonType`, `pythonModule`,
-   * `pythonArgs`), or returns that Error when `propagate` is false.
+   * `pythonArgs`), or returns that Error when `propagate` is false. `Result` is the sending task's
+   * handler return type (`task.delay()`), `unknown` for `sendTask` by name unless given.
    */
-  async get(options: GetOptions = {}): Promise<unknown> {
+  get(options?: GetOptions & { propagate?: true }): Promise<Result>;
+  /** With `propagate: false` a failure resolves to its Error instead of rejecting. */
+  get(options: GetOptions & { propagate: false }): Promise<Result | Error>;
+  get(options?: GetOptions): Promise<Result | Error>;
+  async get(options: GetOptions = {}): Promise<Result | Error> {
     const timeoutMs = options.timeoutMs ?? (options.timeout !== undefined ? options.timeout * 1000 : FOREVER_MS);
     const meta = await this.requireBackend().waitForResult(this.id, timeoutMs);
-    if (meta.status === 'SUCCESS') return meta.result;
+    // The stored value is what the task returned, after the JSON round trip: typed by the task that sent it.
+    if (meta.status === 'SUCCESS') return meta.result as Result;
     const err = decodeException(toExceptionInfo(meta.result));
     if (options.propagate ?? true) throw err;
     return err;
