@@ -1,10 +1,12 @@
 """The shared database: a SQLite file (default) or PostgreSQL when DATABASE_URL says so.
 
-DATABASE_URL: `postgresql://user:pass@host/db`, `sqlite:////abs/path/lms.db`, or unset to use the
-SQLite file at LMS_SQLITE_PATH (default ./lms.db). One short-lived connection per unit of work;
+DATABASE_URL: `postgresql://user:pass@host/db`, `sqlite:///relative.db` or `sqlite:////abs/lms.db`
+(SQLAlchemy's forms), or unset to use the SQLite file at LMS_SQLITE_PATH (default ./lms.db); the
+workers read it the same way (src/tasks/store/parse-database-url.ts). One short-lived connection per unit of work;
 queries use `?` placeholders, rewritten to `%s` for psycopg.
 """
 import os
+import re
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -14,15 +16,18 @@ from .schema import POSTGRES_SCHEMA, SQLITE_SCHEMA
 
 
 def database_url() -> str:
-    """The configured database, as a URL (a bare SQLite path becomes `sqlite:///path`)."""
-    url = os.environ.get("DATABASE_URL")
+    """The configured database, as a URL (LMS_SQLITE_PATH becomes `sqlite:///path`).
+
+    A SQLAlchemy-style `postgresql+psycopg://` is read as `postgresql://`, as the workers read it.
+    """
+    url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        return url
+        return re.sub(r"^postgresql\+[a-z0-9]+:", "postgresql:", url, flags=re.IGNORECASE)
     return "sqlite:///" + os.path.abspath(os.environ.get("LMS_SQLITE_PATH", "lms.db"))
 
 
 def is_postgres(url: Optional[str] = None) -> bool:
-    return (url or database_url()).startswith(("postgres://", "postgresql://"))
+    return (url or database_url()).lower().startswith(("postgres://", "postgresql://"))
 
 
 def _sqlite_path(url: str) -> str:
