@@ -7,7 +7,8 @@ import type { Transport } from '../transport/transport';
 
 /** The broker transport for `broker_url`, chosen by URL scheme. */
 export function createTransportFor(settings: Settings, logger: Logger): Transport {
-  return createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }));
+  return createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }),
+    { poisonQueue: settings.worker_poison_queue, maxMessageBytes: settings.worker_max_message_bytes });
 }
 
 /** The result backend for `result_backend`, or null when it is `disabled`. */

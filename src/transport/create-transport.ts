@@ -8,19 +8,27 @@ import type { Transport } from './transport';
 
 const REDIS_SCHEMES = new Set(['redis', 'rediss', 'redis+socket', 'unix', 'sentinel']);
 
+/** What a consuming transport refuses before decoding, and where it keeps what it refused (worker settings). */
+export interface RefusalPolicy {
+  /** `worker_poison_queue` ('' = drop refused messages). */
+  poisonQueue: string;
+  /** `worker_max_message_bytes`: largest task body accepted. */
+  maxMessageBytes: number;
+}
+
 /**
  * The transport for a broker URL, chosen by scheme: redis/rediss/redis+socket/unix/sentinel → Redis
  * (kombu layout), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case).
  * Does not connect: call `connect()`.
  */
-export function createTransport(url: string, options: Record<string, unknown>, logger: Logger): Transport {
+export function createTransport(url: string, options: Record<string, unknown>, logger: Logger, refusals?: RefusalPolicy): Transport {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme !== undefined && REDIS_SCHEMES.has(scheme)) {
     const parsed = redisTransportOptionsSchema.safeParse(options);
     if (!parsed.success) {
       throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
     }
-    return createRedisTransport(url, parsed.data, logger);
+    return createRedisTransport(url, { ...parsed.data, ...(refusals ? redisRefusalOptions(refusals) : {}) }, logger);
   }
   if (scheme === 'memory') return new MemoryTransport();
   if (scheme === 'amqp' || scheme === 'amqps' || scheme === 'pyamqp') {
@@ -28,4 +36,12 @@ export function createTransport(url: string, options: Record<string, unknown>, l
   }
   throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED',
     `broker ${safeUrl(url)}: ${scheme ? `scheme "${scheme}" is not supported` : 'no scheme'} (expected redis://, rediss://, redis+socket://, sentinel:// or memory://)`);
+}
+
+/**
+ * The pop script checks the raw element, a base64 body inside a JSON envelope: allow the body limit
+ * at 4/3 (base64) plus 64 KiB of headers before refusing it unread.
+ */
+function redisRefusalOptions(refusals: RefusalPolicy): { poisonQueue: string; maxElementBytes: number } {
+  return { poisonQueue: refusals.poisonQueue, maxElementBytes: Math.ceil((refusals.maxMessageBytes * 4) / 3) + 65536 };
 }

@@ -1,5 +1,19 @@
 import type { KombuMessage, Route } from '../protocol/kombu-message';
 
+/** Why the transport could not turn what the broker gave it into a message (the worker refuses it). */
+export interface DeliveryRefusal {
+  /** Stable code, e.g. `CELERIAC_PROTOCOL_BAD_ENVELOPE`. */
+  code: string;
+  /** One-line human reason. */
+  reason: string;
+  /** Task id, when it could be read from the damaged message (a FAILURE is stored under it). */
+  taskId?: string;
+  /** Task name, when it could be read. */
+  taskName?: string;
+  /** Set when the transport already moved the message, whole, to this poison queue: do not copy it again. */
+  keptIn?: string;
+}
+
 /**
  * One message handed to a consumer. It stays unacknowledged (recoverable by any worker after a
  * crash) until `ack()` or `reject()` settles it. Settling twice is a no-op.
@@ -15,6 +29,12 @@ export interface Delivery {
   readonly route: Route;
   /** True when the broker gave it back after a restore/requeue. */
   readonly redelivered: boolean;
+  /**
+   * Present when the message could not be decoded at the broker level (envelope, size): `message`
+   * then holds the raw bytes as its body. The worker refuses it (FAILURE when an id is readable,
+   * poison queue unless `keptIn`, then `reject(false)`).
+   */
+  readonly refusal?: DeliveryRefusal;
   /** Done with it: remove it from the broker for good. */
   ack(): Promise<void>;
   /** Refuse it: `requeue` true puts it back in its queue, false drops it (as kombu's reject). */

@@ -19,6 +19,8 @@ export interface PoisonReport {
   exception: ExceptionInfo;
   /** The decoded message, when decoding worked (e.g. an unregistered task). */
   message?: TaskMessage;
+  /** The transport already moved the message, whole, to this poison queue: no copy to make. */
+  keptIn?: string;
 }
 
 /**
@@ -31,12 +33,12 @@ export async function handlePoison(
   delivery: Delivery, report: PoisonReport, deps: { transport: Transport; writer: ResultWriter; poisonQueue: string; hostname: string; log: Logger },
 ): Promise<void> {
   const { log } = deps;
-  log.warn({ deliveryTag: delivery.deliveryTag, queue: delivery.queue, taskId: report.taskId, taskName: report.taskName, code: report.code, reason: report.reason },
-    'message refused');
+  log.warn({ deliveryTag: delivery.deliveryTag, queue: delivery.queue, taskId: report.taskId, taskName: report.taskName, code: report.code, reason: report.reason,
+    poisonQueue: report.keptIn ?? (deps.poisonQueue || undefined) }, 'message refused');
   if (report.taskId) {
     await deps.writer.markFailedWith({ message: report.message ?? stubMessage(report), hostname: deps.hostname, queue: delivery.queue }, report.exception, null);
   }
-  if (deps.poisonQueue) {
+  if (deps.poisonQueue && !report.keptIn) {
     try {
       const { message } = delivery;
       await deps.transport.publish(

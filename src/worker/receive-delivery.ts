@@ -14,6 +14,19 @@ export type Received = { kind: 'task'; msg: TaskMessage } | { kind: 'refused'; r
  * task up. Pure apart from reading the app's registry; never throws.
  */
 export function receiveDelivery(delivery: Delivery, app: Celery, settings: Settings): Received {
+  const { refusal } = delivery;
+  if (refusal) {
+    return {
+      kind: 'refused',
+      report: {
+        code: refusal.code, reason: refusal.reason,
+        ...(refusal.taskId ? { taskId: refusal.taskId } : {}),
+        ...(refusal.taskName ? { taskName: refusal.taskName } : {}),
+        ...(refusal.keptIn ? { keptIn: refusal.keptIn } : {}),
+        exception: { excType: 'InvalidTaskError', excMessage: [refusal.reason], excModule: 'celery.exceptions' },
+      },
+    };
+  }
   let msg: TaskMessage;
   try {
     msg = decodeTaskMessage(delivery.message, { accept: settings.accept_content, maxBodyBytes: settings.worker_max_message_bytes });
@@ -21,13 +34,17 @@ export function receiveDelivery(delivery: Delivery, app: Celery, settings: Setti
     const err = coerceError(thrown);
     const decodeErr = err instanceof MessageDecodeError ? err : undefined;
     const disallowed = decodeErr?.code === 'CELERIAC_PROTOCOL_CONTENT_DISALLOWED';
+    // A message refused before its body was read (size, content type) still names itself in its headers.
+    const { headers } = delivery.message;
+    const taskId = decodeErr?.taskId ?? (typeof headers.id === 'string' && headers.id ? headers.id : undefined);
+    const taskName = decodeErr?.taskName ?? (typeof headers.task === 'string' && headers.task ? headers.task : undefined);
     return {
       kind: 'refused',
       report: {
         code: decodeErr?.code ?? 'CELERIAC_PROTOCOL_BAD_MESSAGE',
         reason: err.message,
-        ...(decodeErr?.taskId ? { taskId: decodeErr.taskId } : {}),
-        ...(decodeErr?.taskName ? { taskName: decodeErr.taskName } : {}),
+        ...(taskId ? { taskId } : {}),
+        ...(taskName ? { taskName } : {}),
         exception: disallowed
           ? { excType: 'ContentDisallowed', excMessage: [err.message], excModule: 'kombu.exceptions' }
           : { excType: 'InvalidTaskError', excMessage: [err.message], excModule: 'celery.exceptions' },

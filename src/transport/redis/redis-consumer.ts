@@ -9,10 +9,30 @@ import { popAndRecordScript, runScript } from './redis-scripts';
 /** At most this many messages are popped by one script call. */
 const MAX_BATCH = 64;
 
+/** One element the pop script returned. */
+export interface PoppedElement {
+  /** Queue it was popped from. */
+  queue: string;
+  /** The element as stored (when refused and long, its first and last 64 KiB). */
+  raw: string;
+  /** Its delivery tag (recorded in `unacked`), or the tag of its poison-queue copy when refused. */
+  tag: string;
+  /** Why the script refused it (moved it to the poison queue instead of recording it); null when recorded. */
+  refusal: string | null;
+}
+
 /** What the consumer hands popped elements to (the transport decodes and tracks them). */
 export interface RedisConsumerSink {
-  /** One popped element from `queue`; already recorded in `unacked` when it has a tag. */
-  receive(queue: string, raw: string, consumer: RedisConsumer): void;
+  /** One popped element; already recorded in `unacked`, or already moved to the poison queue when refused. */
+  receive(element: PoppedElement, consumer: RedisConsumer): void;
+}
+
+/** What the pop script refuses before recording (see popAndRecordScript). */
+export interface PopLimits {
+  /** Largest element accepted, in bytes; 0 = any. */
+  maxElementBytes: number;
+  /** Queue that refused elements move to; '' = drop them. */
+  poisonQueue: string;
 }
 
 /**
@@ -38,6 +58,7 @@ export class RedisConsumer implements Consumer {
     private readonly watchers: RedisKeyWatchers,
     private readonly keys: RedisKeys,
     private readonly steps: readonly number[],
+    private readonly limits: PopLimits,
     private readonly sink: RedisConsumerSink,
     private readonly logger: Logger,
     queues: readonly string[],
@@ -131,14 +152,18 @@ export class RedisConsumer implements Consumer {
   private async popBatch(max: number): Promise<number> {
     const snapshot = [...this.cycle];
     const listKeys = this.steps.flatMap((s) => snapshot.map((q) => this.keys.queueKey(q, s)));
-    const reply = (await runScript(this.client, popAndRecordScript, [this.keys.unacked, this.keys.unackedIndex, ...listKeys],
-      [String(Date.now() / 1000), max, snapshot.length, this.steps.length])) as Array<number | string>;
-    for (let i = 0; i < reply.length; i += 2) {
+    const { poisonQueue, maxElementBytes } = this.limits;
+    const poisonKey = this.keys.queueKey(poisonQueue || 'celeriac.poison', 0);
+    const reply = (await runScript(this.client, popAndRecordScript, [this.keys.unacked, this.keys.unackedIndex, poisonKey, ...listKeys],
+      [String(Date.now() / 1000), max, snapshot.length, this.steps.length, maxElementBytes, snapshot.indexOf(poisonQueue) + 1,
+        poisonQueue, ...snapshot])) as Array<number | string>;
+    for (let i = 0; i < reply.length; i += 4) {
       const queue = snapshot[Number(reply[i])] as string;
       this.rotate(queue);
-      this.sink.receive(queue, String(reply[i + 1]), this);
+      const refusal = String(reply[i + 1]);
+      this.sink.receive({ queue, raw: String(reply[i + 2]), tag: String(reply[i + 3]), refusal: refusal === '' ? null : refusal }, this);
     }
-    return reply.length / 2;
+    return reply.length / 4;
   }
 
   /** kombu's round-robin `rotate`: the queue that yielded goes last. */

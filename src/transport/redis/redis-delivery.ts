@@ -1,5 +1,5 @@
 import type { KombuMessage, Route } from '../../protocol/kombu-message';
-import type { Delivery } from '../transport';
+import type { Delivery, DeliveryRefusal } from '../transport';
 
 /** How a delivery was settled. */
 export type Settlement = 'ack' | 'drop' | 'requeue';
@@ -22,6 +22,8 @@ export class RedisDelivery implements Delivery {
     private readonly settle: (delivery: RedisDelivery, how: Settlement) => Promise<void>,
     /** Sets the tag's `unacked_index` score to now, only if it is still there (ZADD XX). */
     private readonly refresh: (delivery: RedisDelivery) => Promise<void> = async () => undefined,
+    /** Set when the element could not be decoded (see Delivery.refusal). */
+    readonly refusal?: DeliveryRefusal,
   ) {}
 
   /** True once acked, rejected or given back at close. */

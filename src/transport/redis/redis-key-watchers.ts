@@ -99,7 +99,8 @@ export class RedisKeyWatchers {
 
   private arm(w: Watcher): void {
     w.armed = true;
-    w.client.blmove(w.key, w.key, 'RIGHT', 'RIGHT', this.timeoutSec).then(
+    // Buffer reply: the element that woke us is not needed, so keep it off the V8 heap.
+    w.client.blmoveBuffer(w.key, w.key, 'RIGHT', 'RIGHT', this.timeoutSec).then(
       () => {
         w.armed = false;
         this.fire();

@@ -24,27 +24,58 @@ export async function runScript(client: Redis, s: RedisScript, keys: readonly st
 /**
  * Pops up to ARGV[2] messages and records each one as unacked in the same atomic step, so no crash
  * can lose a popped message (kombu BRPOPs, then ZADD+HSETs: a small loss window it accepts).
- * KEYS = unacked, unacked_index, then the queue keys in kombu's BRPOP order (for each priority step,
- * for each queue in cycle order). ARGV = now (float seconds), max, queue count, step count.
+ * KEYS = unacked, unacked_index, poison queue list, then the queue keys in kombu's BRPOP order (for
+ * each priority step, for each queue in cycle order). ARGV = now (float seconds), max, queue count,
+ * step count, largest element accepted in bytes (0 = any), cycle index of the poison queue (0 = none),
+ * poison queue name, then the queue names in cycle order.
  * After a pop from queue q, q moves to the end of the cycle, as kombu's round-robin `rotate` does.
  * The hash value is kombu's `[envelope, exchange, routing_key]`: the popped text embedded verbatim
  * (so the envelope stays an object, in its producer's spacing), then the two strings JSON-encoded.
- * Returns a flat array: cycle index of the queue, element, ...
+ *
+ * An element that cannot be recorded (larger than ARGV[5], not JSON or nested deeper than cjson
+ * reads, no string `properties.delivery_tag`) is refused inside the same call, never popped and
+ * forgotten: it moves byte for byte (no re-encoding, which would stall Redis on a big element) to
+ * the poison queue, where reading it back refuses it again with the same reason (from the poison
+ * queue itself it goes back to that queue's head, once per call; with no poison queue configured it
+ * is dropped, as the operator asked). An element whose
+ * tag is already unacked (a copied message) gets a fresh tag spliced in, so neither record
+ * overwrites the other.
+ * Returns a flat array of 4 per element: cycle index of the queue, '' or the refusal reason, the
+ * element (when refused and longer than 128 KiB, its first and last 64 KiB), its delivery tag.
  */
 export const popAndRecordScript = script(`
 local now, max, nq, ns = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local maxBytes, poisonAt = tonumber(ARGV[5]), tonumber(ARGV[6])
 local order = {}
 for i = 1, nq do order[i] = i end
 local function str(v)
   if type(v) ~= 'string' then v = '' end
   return (string.gsub(cjson.encode(v), '\\\\/', '/'))
 end
+local function why(item)
+  if maxBytes > 0 and #item > maxBytes then return 'message of ' .. #item .. ' bytes is larger than the limit of ' .. maxBytes .. ' bytes', nil end
+  local ok, env = pcall(cjson.decode, item)
+  if not ok then return 'envelope is not JSON (or nested too deep): ' .. tostring(env), nil end
+  if type(env) ~= 'table' then return 'envelope is not a JSON object', nil end
+  if type(env.properties) ~= 'table' then return 'envelope has no "properties" object', nil end
+  if type(env.properties.delivery_tag) ~= 'string' or env.properties.delivery_tag == '' then return 'envelope has no string properties.delivery_tag', nil end
+  return nil, env
+end
+local function retag(item, tag)
+  local fresh, n = tag, 0
+  repeat n = n + 1; fresh = tag .. '.' .. now .. '.' .. n until redis.call('HEXISTS', KEYS[1], fresh) == 0
+  local quoted = string.gsub(tag, '[%^%$%(%)%%%.%[%]%*%+%-%?]', '%%%0')
+  local s, e = string.find(item, '"delivery_tag"%s*:%s*"' .. quoted .. '"')
+  if not s then return nil, nil end
+  return string.sub(item, 1, s - 1) .. '"delivery_tag": "' .. fresh .. '"' .. string.sub(item, e + 1), fresh
+end
 local out = {}
-while #out < max * 2 do
-  local pos, qi, item = nil, nil, nil
+while #out < max * 4 do
+  local pos, qi, item, key = nil, nil, nil, nil
   for s = 0, ns - 1 do
-    for j = 1, nq do
-      local v = redis.call('RPOP', KEYS[2 + s * nq + order[j]])
+    for j = 1, #order do
+      key = KEYS[3 + s * nq + order[j]]
+      local v = redis.call('RPOP', key)
       if v then pos, qi, item = j, order[j], v; break end
     end
     if item then break end
@@ -52,16 +83,40 @@ while #out < max * 2 do
   if not item then break end
   table.remove(order, pos)
   table.insert(order, qi)
-  local ok, env = pcall(cjson.decode, item)
-  if ok and type(env) == 'table' and type(env.properties) == 'table' and type(env.properties.delivery_tag) == 'string' then
-    local tag, info = env.properties.delivery_tag, env.properties.delivery_info
+  local reason, env = why(item)
+  local tag = ''
+  if not reason then
+    tag = env.properties.delivery_tag
+    if redis.call('HEXISTS', KEYS[1], tag) == 1 then
+      local renamed, fresh = retag(item, tag)
+      if renamed then item, tag = renamed, fresh else reason = 'delivery_tag ' .. tag .. ' is already unacked and cannot be replaced' end
+    end
+  end
+  if reason then
+    tag = 'poison.' .. now .. '.' .. #out
+    if qi == poisonAt then
+      -- Read back from the poison queue itself: put it back at the head and stop popping there.
+      redis.call('LPUSH', key, item)
+      table.remove(order)
+    elseif ARGV[7] ~= '' then
+      redis.call('LPUSH', KEYS[3], item)
+    end
+    out[#out + 1] = qi - 1
+    out[#out + 1] = reason
+    -- Head and tail only: kombu writes the body first and headers/properties (id, correlation_id) last.
+    if #item > 131072 then out[#out + 1] = string.sub(item, 1, 65536) .. string.sub(item, -65536) else out[#out + 1] = item end
+    out[#out + 1] = tag
+  else
+    local info = env.properties.delivery_info
     local ex, rk = '', ''
     if type(info) == 'table' then ex, rk = info.exchange, info.routing_key end
     redis.call('ZADD', KEYS[2], now, tag)
     redis.call('HSET', KEYS[1], tag, '[' .. item .. ', ' .. str(ex) .. ', ' .. str(rk) .. ']')
+    out[#out + 1] = qi - 1
+    out[#out + 1] = ''
+    out[#out + 1] = item
+    out[#out + 1] = tag
   end
-  out[#out + 1] = qi - 1
-  out[#out + 1] = item
 end
 return out
 `);

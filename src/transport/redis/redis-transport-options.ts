@@ -28,6 +28,7 @@ export interface RedisTransportOptions {
   /**
    * Seconds between visibility sweeps. kombu calls restore_visible every `unacked_restore_interval`
    * (10 s) but scans only on every `unacked_restore_throttle`-th call (10), so 100 s is its real period.
+   * Unset, ours is min(100 s, visibility_timeout / 4): see defaultSweepIntervalSec.
    */
   unackedRestoreIntervalSec: number;
   /** At most this many tags restored per sweep; null = all (`unacked_restore_limit`). */
@@ -38,6 +39,14 @@ export interface RedisTransportOptions {
    * worker re-checks every key as a safety net. Default 1, as kombu.
    */
   pollingIntervalSec: number;
+  /**
+   * Largest list element the pop script records, in bytes (0 = any); bigger ones move to the poison
+   * queue without being decoded or even read into the worker. Not a kombu option: the worker sets it
+   * from `worker_max_message_bytes`.
+   */
+  maxElementBytes: number;
+  /** Queue that undecodable or oversized elements move to ('' = drop them); the worker's `worker_poison_queue`. */
+  poisonQueue: string;
   /** Sentinel master name (`master_name`). */
   masterName?: string;
   /** Socket connect timeout (`socket_connect_timeout`, seconds in Celery). */
@@ -59,10 +68,22 @@ export const defaultRedisTransportOptions: RedisTransportOptions = {
   unackedRestoreIntervalSec: 100,
   unackedRestoreLimit: null,
   pollingIntervalSec: 1,
+  maxElementBytes: 0,
+  poisonQueue: 'celeriac.poison',
   connectTimeoutMs: 10000,
 };
 
 const seconds = z.coerce.number().positive();
+
+/**
+ * Sweep period when none is configured: kombu's 100 s, but never longer than a quarter of the
+ * visibility timeout (at least 1 s), so a dead worker's messages are back within about the timeout.
+ * A sweep is one ZREVRANGEBYSCORE under a lock; our own workers refresh what they hold
+ * (VisibilityKeeper), so a short period restores nothing that is still being worked on.
+ */
+export function defaultSweepIntervalSec(visibilityTimeoutSec: number): number {
+  return Math.min(100, Math.max(1, visibilityTimeoutSec / 4));
+}
 
 /**
  * Celery's `broker_transport_options` (snake_case, seconds) to RedisTransportOptions. Unknown keys
@@ -105,9 +126,11 @@ export const redisTransportOptionsSchema = z
       unackedMutexExpireSec: o.unacked_mutex_expire ?? d.unackedMutexExpireSec,
       unackedRestoreIntervalSec: o.unacked_restore_interval !== undefined || o.unacked_restore_throttle !== undefined
         ? (o.unacked_restore_interval ?? 10) * throttle
-        : d.unackedRestoreIntervalSec,
+        : defaultSweepIntervalSec(o.visibility_timeout ?? d.visibilityTimeoutSec),
       unackedRestoreLimit: o.unacked_restore_limit ?? d.unackedRestoreLimit,
       pollingIntervalSec: o.polling_interval ?? d.pollingIntervalSec,
+      maxElementBytes: d.maxElementBytes,
+      poisonQueue: d.poisonQueue,
       ...(o.master_name ? { masterName: o.master_name } : {}),
       connectTimeoutMs: o.socket_connect_timeout !== undefined ? o.socket_connect_timeout * 1000 : d.connectTimeoutMs,
     };

@@ -6,10 +6,10 @@ import { coerceError } from '../../errors/coerce-error';
 import type { KombuMessage, Route } from '../../protocol/kombu-message';
 import { decodeRedisEnvelope, encodeRedisEnvelope } from '../../protocol/redis-envelope';
 import { safeUrl } from '../safe-url';
-import type { Consumer, Delivery, FanoutMessage, Transport } from '../transport';
+import type { Consumer, Delivery, DeliveryRefusal, FanoutMessage, Transport } from '../transport';
 import { connectRedisClient, quitRedisClient } from './connect-redis-client';
 import { parseRedisUrl, type RedisConnectionSpec } from './redis-connection';
-import { RedisConsumer } from './redis-consumer';
+import { RedisConsumer, type PoppedElement } from './redis-consumer';
 import { RedisDelivery, type Settlement } from './redis-delivery';
 import { RedisFanout } from './redis-fanout';
 import { RedisKeyWatchers } from './redis-key-watchers';
@@ -40,7 +40,10 @@ export class RedisTransport implements Transport {
   private conn: Connected | undefined;
   private connecting: Promise<Connected> | undefined;
   private readonly consumers = new Set<RedisConsumer>();
-  private readonly held = new Map<string, { delivery: RedisDelivery; consumer: RedisConsumer }>();
+  /** Deliveries handed out and not settled, by object: two deliveries may share a tag (restored while held). */
+  private readonly held = new Map<RedisDelivery, RedisConsumer>();
+  /** How many held deliveries carry each tag (the visibility sweep leaves these alone). */
+  private readonly heldTags = new Map<string, number>();
   private fanout: Promise<{ fanout: RedisFanout; client: Redis }> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
@@ -68,7 +71,8 @@ export class RedisTransport implements Transport {
     const watchers = new RedisKeyWatchers(() => connectRedisClient(conn.spec, this.url, 'watcher', quiet), conn.client,
       this.options.pollingIntervalSec, this.logger);
     const consumer: RedisConsumer = new RedisConsumer(blocking, watchers, conn.keys, this.options.prioritySteps,
-      { receive: (queue, raw, c) => this.receive(queue, raw, c, onDelivery) },
+      { maxElementBytes: this.options.maxElementBytes, poisonQueue: this.options.poisonQueue },
+      { receive: (element, c) => this.receive(element, c, onDelivery) },
       this.logger, queues, prefetch, async () => {
         this.consumers.delete(consumer);
         if (this.consumers.size === 0) this.stopSweep();
@@ -145,7 +149,7 @@ export class RedisTransport implements Transport {
   /** One visibility sweep now (kombu `restore_visible`); resolves to the number of tags restored. */
   async restoreVisible(): Promise<number> {
     const { unacked } = await this.ready();
-    return unacked.restoreVisible(Date.now(), new Set(this.held.keys()));
+    return unacked.restoreVisible(Date.now(), new Set(this.heldTags.keys()));
   }
 
   /** Stops consumers, gives every unsettled delivery back (RPUSH, redelivered), disconnects. Idempotent. */
@@ -160,10 +164,14 @@ export class RedisTransport implements Transport {
     await this.sweeping;
     const conn = this.conn ?? (await this.connecting?.catch(() => undefined));
     if (conn) {
-      for (const [tag, { delivery, consumer }] of [...this.held]) {
+      for (const [delivery, consumer] of [...this.held]) {
         if (!delivery.claim()) continue;
-        this.held.delete(tag);
+        const tag = delivery.deliveryTag;
+        this.held.delete(delivery);
+        this.heldTags.delete(tag);
         consumer.track(-1);
+        // A refused element the pop script already moved to the poison queue has nothing to give back.
+        if (delivery.refusal?.keptIn) continue;
         await conn.unacked.restoreByTag(tag, false).catch((err: unknown) => {
           this.logger.error({ err: coerceError(err), deliveryTag: tag }, 'could not give back an unsettled delivery');
         });
@@ -197,32 +205,36 @@ export class RedisTransport implements Transport {
     return this.conn;
   }
 
-  private receive(queue: string, raw: string, consumer: RedisConsumer, onDelivery: (d: Delivery) => void): void {
+  private receive(element: PoppedElement, consumer: RedisConsumer, onDelivery: (d: Delivery) => void): void {
     const conn = this.conn;
     if (!conn) return;
-    let decoded;
-    try {
-      decoded = decodeRedisEnvelope(raw);
-    } catch (err) {
-      this.dropPoison(conn, raw, queue, err);
-      return;
+    const { queue, raw, tag } = element;
+    let delivery: RedisDelivery;
+    if (element.refusal !== null) {
+      // The pop script already moved it, whole, to the poison queue (or dropped it, with none configured).
+      const keptIn = this.options.poisonQueue;
+      delivery = this.refusedDelivery(conn, element, { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: element.refusal,
+        ...readIds(raw), ...(keptIn ? { keptIn } : {}) });
+    } else {
+      try {
+        const { message } = decodeRedisEnvelope(raw);
+        const info = (message.properties.delivery_info ?? {}) as Record<string, unknown>;
+        const route: Route = {
+          exchange: typeof info.exchange === 'string' ? info.exchange : '',
+          routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
+        };
+        const redelivered = message.headers.redelivered === true || info.redelivered === true;
+        delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how),
+          // ZADD XX: refresh only a tag still unacked (never resurrect one a sweep or a settle removed).
+          async (d) => { await conn.client.zadd(conn.keys.unackedIndex, 'XX', Date.now() / 1000, d.deliveryTag); });
+      } catch (err) {
+        // Recorded in unacked but undecodable: the worker copies it to the poison queue, then drops it.
+        delivery = this.refusedDelivery(conn, element, { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: coerceError(err).message, ...readIds(raw) });
+      }
     }
-    const { message } = decoded;
-    const tag = message.properties.delivery_tag;
-    if (typeof tag !== 'string' || tag === '') {
-      this.dropPoison(conn, raw, queue, new Error('envelope has no properties.delivery_tag'));
-      return;
-    }
-    const info = (message.properties.delivery_info ?? {}) as Record<string, unknown>;
-    const route: Route = {
-      exchange: typeof info.exchange === 'string' ? info.exchange : '',
-      routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
-    };
-    const redelivered = message.headers.redelivered === true || info.redelivered === true;
-    const delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how),
-      // ZADD XX: refresh only a tag still unacked (never resurrect one a sweep or a settle removed).
-      async (d) => { await conn.client.zadd(conn.keys.unackedIndex, 'XX', Date.now() / 1000, d.deliveryTag); });
-    this.held.set(tag, { delivery, consumer });
+    if (this.heldTags.has(tag)) this.logger.warn({ deliveryTag: tag, queue }, 'delivered again while still held (restored by another worker?)');
+    this.held.set(delivery, consumer);
+    this.heldTags.set(tag, (this.heldTags.get(tag) ?? 0) + 1);
     consumer.track(1);
     try {
       onDelivery(delivery);
@@ -231,17 +243,26 @@ export class RedisTransport implements Transport {
     }
   }
 
-  private dropPoison(conn: Connected, raw: string, queue: string, err: unknown): void {
-    this.logger.error({ err: coerceError(err), queue, raw: raw.slice(0, 200) }, 'dropping undecodable message');
-    const tag = /"delivery_tag":\s*"([^"]+)"/.exec(raw)?.[1];
-    if (tag) void conn.unacked.remove(tag).catch(() => undefined);
+  /** A delivery whose message is the raw element (as its body), for the worker to refuse. */
+  private refusedDelivery(conn: Connected, element: PoppedElement, refusal: DeliveryRefusal): RedisDelivery {
+    const message: KombuMessage = {
+      body: Buffer.from(element.raw, 'utf8'), contentType: 'application/x-celeriac-undecodable', contentEncoding: 'utf-8',
+      headers: { ...(refusal.taskId ? { id: refusal.taskId } : {}), ...(refusal.taskName ? { task: refusal.taskName } : {}) },
+      properties: { delivery_tag: element.tag },
+    };
+    return new RedisDelivery(message, element.tag, element.queue, { exchange: '', routingKey: element.queue }, false,
+      (d, how) => this.settle(d, how), async (d) => { await conn.client.zadd(conn.keys.unackedIndex, 'XX', Date.now() / 1000, d.deliveryTag); },
+      refusal);
   }
 
   private async settle(delivery: RedisDelivery, how: Settlement): Promise<void> {
-    const entry = this.held.get(delivery.deliveryTag);
-    if (entry?.delivery === delivery) {
-      this.held.delete(delivery.deliveryTag);
-      entry.consumer.track(-1);
+    const consumer = this.held.get(delivery);
+    if (consumer) {
+      this.held.delete(delivery);
+      const left = (this.heldTags.get(delivery.deliveryTag) ?? 1) - 1;
+      if (left > 0) this.heldTags.set(delivery.deliveryTag, left);
+      else this.heldTags.delete(delivery.deliveryTag);
+      consumer.track(-1);
     }
     const { unacked } = await this.readyForSettle();
     try {
@@ -285,4 +306,12 @@ function buildOutgoing(message: KombuMessage, route: Route): KombuMessage {
   properties.body_encoding = 'base64';
   properties.delivery_tag = randomUUID();
   return { ...message, properties };
+}
+
+/** Task id and name read from a damaged element's text (kombu puts `id` and `task` in the headers). */
+function readIds(raw: string): { taskId?: string; taskName?: string } {
+  // Celery sets properties.correlation_id to the task id too: the fallback when headers are unreadable.
+  const id = /"id"\s*:\s*"([^"\\]{1,200})"/.exec(raw)?.[1] ?? /"correlation_id"\s*:\s*"([^"\\]{1,200})"/.exec(raw)?.[1];
+  const task = /"task"\s*:\s*"([^"\\]{1,300})"/.exec(raw)?.[1];
+  return { ...(id ? { taskId: id } : {}), ...(task ? { taskName: task } : {}) };
 }

@@ -16,13 +16,20 @@ describe('redisTransportOptionsSchema', () => {
       visibilityTimeoutSec: 43200, prioritySteps: [0, 5, 9], sep: ':', globalKeyprefix: 'app:', fanoutPrefix: false,
       fanoutPatterns: false, unackedKey: 'u', unackedIndexKey: 'ui', unackedMutexKey: 'um', unackedMutexExpireSec: 60,
       unackedRestoreIntervalSec: 50, unackedRestoreLimit: 100, pollingIntervalSec: 0.5, masterName: 'mymaster',
-      connectTimeoutMs: 2000,
+      connectTimeoutMs: 2000, maxElementBytes: 0, poisonQueue: 'celeriac.poison',
     });
   });
 
   it('turns kombu interval x throttle into the real sweep period', () => {
     expect(redisTransportOptionsSchema.parse({ unacked_restore_throttle: 1 }).unackedRestoreIntervalSec).toBe(10);
     expect(redisTransportOptionsSchema.parse({ unacked_restore_interval: 2, unacked_restore_throttle: 3 }).unackedRestoreIntervalSec).toBe(6);
+  });
+
+  it('sweeps at most every visibility_timeout / 4 (kombu: 100 s) when no interval is set, so a dead worker is recovered in about the timeout', () => {
+    expect(redisTransportOptionsSchema.parse({}).unackedRestoreIntervalSec).toBe(100);
+    expect(redisTransportOptionsSchema.parse({ visibility_timeout: 5 }).unackedRestoreIntervalSec).toBe(1.25);
+    expect(redisTransportOptionsSchema.parse({ visibility_timeout: 2 }).unackedRestoreIntervalSec).toBe(1);
+    expect(redisTransportOptionsSchema.parse({ visibility_timeout: 43200 }).unackedRestoreIntervalSec).toBe(100);
   });
 
   it('rejects values kombu could not use', () => {
