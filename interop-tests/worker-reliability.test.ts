@@ -208,3 +208,27 @@ it('a second SIGTERM is a cold shutdown: exit 1 at once, running acks-late messa
   expect(await probe.unackedCount()).toBe(0);
   expect(await probe.queueLength('rel.cold')).toBe(3);
 });
+
+it('kill -9 of a worker holding acks-late tasks: a running peer restores them within about the visibility timeout', async () => {
+  // kombu sweeps every 100 s whatever the timeout; ours sweeps every min(100 s, timeout / 4), so with a
+  // 3 s timeout a peer gets them back in seconds. The 30 s bound below is far under the old 100 s.
+  const start = (nodeName: string): Promise<CeleriacWorker> => startCeleriacWorker({ brokerUrl: redis.url(1), backendUrl: redis.url(2),
+    app: APP_JS, queues: ['rel.peer'], concurrency: 8, nodeName,
+    env: { REL_COUNTER_URL: redis.url(3), CELERY_BROKER_TRANSPORT_OPTIONS: JSON.stringify({ visibility_timeout: VISIBILITY_TIMEOUT_SEC }) } });
+  const victim = await start('victim@%h');
+  const ids = await send([{ name: 'rel.work', count: 8, args: [20_000], options: { queue: 'rel.peer' } }]);
+  await waitUntil(async () => ((await probe.unackedCount()) >= 8 ? true : undefined), 'the victim to hold all 8');
+  // The peer starts with the queue empty: whatever it runs, it got back from the dead victim.
+  const peer = await start('peer@%h');
+  await victim.kill();
+  const killedAt = Date.now();
+  try {
+    await waitUntil(async () => {
+      const started = await probe.mget(counter.results, ids.map((id) => `rel:runs:${id}`));
+      return started.every((n) => Number(n) >= 2) ? true : undefined;
+    }, 'every task running again on the peer', { timeoutMs: 30_000 });
+    process.stdout.write(`recovery after kill -9: ${Date.now() - killedAt} ms (visibility timeout ${VISIBILITY_TIMEOUT_SEC} s)\n`);
+  } finally {
+    await peer.kill();
+  }
+});
