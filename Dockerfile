@@ -21,9 +21,9 @@ COPY --from=build /opt/celeriac/bin ./bin
 COPY --from=build /opt/celeriac/src ./src
 COPY tsconfig.json ./
 COPY examples ./examples
-# Writable data for the task families (certificates, exports, temporary files), owned by the
-# unprivileged `node` user; named volumes mounted here start with this ownership.
-RUN mkdir -p /data/certificates /data/exports /data/tmp && chown -R node:node /data
+# Writable data for the task families (the file store: certificates/, exports/; temporary files),
+# owned by the unprivileged `node` user; named volumes mounted here start with this ownership.
+RUN mkdir -p /data/storage /data/tmp && chown -R node:node /data
 USER node
 EXPOSE 9540
 # Liveness from the worker's own /healthz (`celeriac beat` serves none: its service disables this).

@@ -3,7 +3,7 @@
 // back raw from Redis DB 1 (kombu's lists), as a celeriac worker will receive it. No worker runs here.
 import Database from 'better-sqlite3';
 import Redis from 'ioredis';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Pool } from 'pg';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   results = new Redis(redis.url(2));
   dir = mkdtempSync(join(tmpdir(), 'celeriac-lms-api-'));
   sqlitePath = join(dir, 'lms.db');
-  api = await startLmsApi({ brokerUrl: redis.url(1), backendUrl: redis.url(2), sqlitePath, certificateDir: join(dir, 'certificates') });
+  api = await startLmsApi({ brokerUrl: redis.url(1), backendUrl: redis.url(2), sqlitePath, storageDir: join(dir, 'storage') });
 });
 
 afterAll(async () => {
@@ -187,6 +187,47 @@ it('GET /api/tasks/{id} and /progress read PROGRESS, SUCCESS, RETRY and FAILURE 
   await store('t-failed', 'FAILURE', { exc_type: 'ValueError', exc_message: ['invalid arguments'], exc_module: 'builtins' });
   expect((await api.request('GET', '/api/tasks/t-failed')).body)
     .toEqual({ task_id: 't-failed', state: 'FAILURE', error: { type: 'ValueError', message: 'invalid arguments' } });
+});
+
+it('GET /certificates/{enrollment_id} shows what a worker recorded and serves its PDF from the file store', async () => {
+  const user = await register('barbara@example.com', 'Barbara Liskov');
+  const course = await api.seedCourse(1, 'Data Abstraction');
+  const enrolled = await api.request('POST', '/enrollments', { user_id: user.id, course_id: course.courseId });
+  await takeMessage('emails');
+  const pdf = Buffer.from('%PDF-1.7\n% a certificate as the worker stored it\n');
+  mkdirSync(join(dir, 'storage', 'certificates'), { recursive: true });
+  writeFileSync(join(dir, 'storage', 'certificates', 'CERT-2026-0001.pdf'), pdf);
+  const db = new Database(sqlitePath);
+  try {
+    db.prepare('INSERT INTO certificates (id, enrollment_id, certificate_number, file_key, issued_at) VALUES (?, ?, ?, ?, ?)')
+      .run('cert-1', enrolled.body.id, 'CERT-2026-0001', 'certificates/CERT-2026-0001.pdf', '2026-01-02T03:04:05.000Z');
+  } finally {
+    db.close();
+  }
+  expect((await api.request('GET', `/certificates/${enrolled.body.id}`)).body).toEqual({
+    id: 'cert-1', enrollment_id: enrolled.body.id, certificate_number: 'CERT-2026-0001', file_key: 'certificates/CERT-2026-0001.pdf',
+    issued_at: '2026-01-02T03:04:05.000Z', student_name: 'Barbara Liskov', course_title: 'Data Abstraction',
+    download_url: `/certificates/${enrolled.body.id}/download`,
+  });
+  const download = await fetch(`${api.baseUrl}/certificates/${enrolled.body.id}/download`);
+  expect(download.status).toBe(200);
+  expect(download.headers.get('content-type')).toBe('application/pdf');
+  expect(Buffer.from(await download.arrayBuffer())).toEqual(pdf);
+});
+
+it('a certificate file_key pointing outside the file store is not served', async () => {
+  const user = await register('frances@example.com', 'Frances Allen');
+  const course = await api.seedCourse(1, 'Compilers');
+  const enrolled = await api.request('POST', '/enrollments', { user_id: user.id, course_id: course.courseId });
+  await takeMessage('emails');
+  const db = new Database(sqlitePath);
+  try {
+    db.prepare('INSERT INTO certificates (id, enrollment_id, certificate_number, file_key, issued_at) VALUES (?, ?, ?, ?, ?)')
+      .run('cert-2', enrolled.body.id, 'CERT-2026-0002', '../lms.db', '2026-01-02T03:04:05.000Z');
+  } finally {
+    db.close();
+  }
+  expect((await fetch(`${api.baseUrl}/certificates/${enrolled.body.id}/download`)).status).toBe(404);
 });
 
 it('the API creates the same SQLite tables as the workers\' schema (src/tasks/store)', () => {

@@ -10,14 +10,15 @@ import { waitUntil, type WaitOptions } from './redis-probe';
 /** The LMS example's FastAPI app (the `lms_api` package lives here). */
 export const LMS_API_DIR = join(REPO_ROOT, 'examples', 'lms', 'api');
 
-/** Where the API finds its broker, result backend, database and certificate storage. */
+/** Where the API finds its broker, result backend, database and file store. */
 export interface LmsApiOptions {
   brokerUrl: string;
   backendUrl: string;
   /** `postgresql://...`; without it the API uses the SQLite file `sqlitePath`. */
   databaseUrl?: string;
   sqlitePath?: string;
-  certificateDir?: string;
+  /** Root of the file store shared with the workers (STORAGE_DIR; certificates under certificates/). */
+  storageDir?: string;
   /** More environment for the API process. */
   env?: Record<string, string>;
 }
@@ -70,7 +71,7 @@ export function lmsApiEnv(opts: LmsApiOptions): NodeJS.ProcessEnv {
   delete env.DATABASE_URL;
   if (opts.databaseUrl) env.DATABASE_URL = opts.databaseUrl;
   if (opts.sqlitePath) env.LMS_SQLITE_PATH = opts.sqlitePath;
-  if (opts.certificateDir) env.CERTIFICATE_STORAGE_DIR = opts.certificateDir;
+  if (opts.storageDir) env.STORAGE_DIR = opts.storageDir;
   return env;
 }
 

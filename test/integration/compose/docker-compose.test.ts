@@ -91,7 +91,7 @@ it('every long-running service has a health check (beat serves none and says so)
   }
 });
 
-it('the API and the workers share one PostgreSQL database and the certificate storage', () => {
+it('the API and the workers share one PostgreSQL database and the file store', () => {
   const url = service('api').environment?.DATABASE_URL;
   expect(url).toMatch(/^postgresql:\/\/[^@]+@postgres:5432\//);
   expect(service('api').depends_on?.postgres?.condition).toBe('service_healthy');
@@ -104,8 +104,10 @@ it('the API and the workers share one PostgreSQL database and the certificate st
     }
     return undefined;
   };
-  expect(volumeAt(service('worker-certificates'), '/data/certificates')).toBe('certificates');
-  expect(volumeAt(service('api'), '/data/certificates')).toBe('certificates');
+  for (const name of ['api', 'worker-certificates', 'worker-bulk']) {
+    const svc = service(name);
+    expect({ name, volume: volumeAt(svc, svc.environment?.STORAGE_DIR ?? '(no STORAGE_DIR)') }).toEqual({ name, volume: 'storage' });
+  }
   expect(service('api').build?.context).toBe(join(REPO, 'examples', 'lms', 'api'));
 });
 

@@ -1,4 +1,8 @@
-"""Certificates the workers issued: the record, and the PDF from the shared storage directory."""
+"""Certificates the workers issued: the record, and the PDF from the shared file store.
+
+The workers' FileStore keeps files by key under one root (`certificates/CERT-....pdf`,
+`exports/...`); STORAGE_DIR is that root, shared with them (a volume in docker-compose).
+"""
 import os
 
 from fastapi import APIRouter, HTTPException
@@ -31,7 +35,7 @@ def get_certificate(enrollment_id: str) -> dict:
 @router.get("/certificates/{enrollment_id}/download")
 def download_certificate(enrollment_id: str) -> FileResponse:
     row = _certificate(enrollment_id)
-    root = os.path.realpath(os.environ.get("CERTIFICATE_STORAGE_DIR", "certificates"))
+    root = os.path.realpath(os.environ.get("STORAGE_DIR", "storage"))
     path = os.path.realpath(os.path.join(root, row["file_key"]))
     # file_key comes from the database: never serve a file outside the storage directory.
     if os.path.commonpath([root, path]) != root or not os.path.isfile(path):

@@ -1,7 +1,7 @@
 """The LMS API: FastAPI endpoints that write the shared database and hand the slow work to Celery.
 
 Run: `uvicorn lms_api.main:app` from examples/lms/api (env: CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
-DATABASE_URL or LMS_SQLITE_PATH, CERTIFICATE_STORAGE_DIR).
+DATABASE_URL or LMS_SQLITE_PATH, STORAGE_DIR).
 """
 import uuid
 from contextlib import asynccontextmanager
