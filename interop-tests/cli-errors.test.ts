@@ -21,6 +21,8 @@ describe('celeriac CLI errors', () => {
     const port = await freePort();
     const r = await runCli(['worker', '-A', 'examples/app.js'], {
       CELERY_BROKER_URL: `redis://:s3cret@127.0.0.1:${port}/1`, CELERY_RESULT_BACKEND: `redis://127.0.0.1:${port}/2`,
+      // Startup retries are on by default, as Celery's (interop-tests/worker-startup.test.ts): off here for the one-shot failure.
+      CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP: 'false',
     });
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');

@@ -171,19 +171,23 @@ function explainConnectFailure(err: unknown, settings: Settings): unknown {
   const url = isBackend ? settings.result_backend : settings.broker_url;
   const envName = isBackend ? 'CELERY_RESULT_BACKEND' : 'CELERY_BROKER_URL';
   if (isAuthError(err)) {
-    const text = isBackend ? `cannot connect to the result backend at ${safeUrl(url)}: ${describeConnectError(findAuthCause(err))}` : message;
+    // The backend client reports the last error (the ready check's NOAUTH) even when AUTH itself was refused: tell them apart by the URL.
+    const why = urlHasPassword(url) ? describeConnectError(new Error('WRONGPASS')) : describeConnectError(new Error('NOAUTH'));
+    const text = isBackend ? `cannot connect to the result backend at ${safeUrl(url)}: ${why}` : message;
     return new CeleriacError('CELERIAC_CLI_AUTH', `${text}. Fix the password in ${envName}.`, { cause: err });
   }
-  const local = /^redis:\/\/(localhost|127\.0\.0\.1)(:6379)?\//.test(url);
+  const local = /^redis:\/\/(.*@)?(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(url);
   const hint = local
     ? ` Start Redis with \`sudo apt-get install -y redis-server && sudo service redis-server start\` (or \`docker compose up -d redis\`), or set ${envName}.`
     : ` Check that Redis runs there, or set ${envName}.`;
   return new CeleriacError('CELERIAC_CLI_CONNECT', `${message}.${hint}`, { cause: err });
 }
 
-/** The innermost error of a chain that carries Redis' own auth reply. */
-function findAuthCause(err: unknown): unknown {
-  let found = err;
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) found = e;
-  return found;
+/** True when the URL carries a password (userinfo after the first ':'), whichever Redis dialect it is. */
+function urlHasPassword(url: string): boolean {
+  try {
+    return new URL(url.split(';')[0]?.replace(/^[a-z][a-z0-9+.-]*:/i, 'http:') ?? '').password !== '';
+  } catch {
+    return false;
+  }
 }

@@ -24,7 +24,12 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
     // for the command connection: blocking and pub/sub connections keep one command at a time.
     enableAutoPipelining: role === 'command',
   });
-  client.on('error', (err: unknown) => { lastError = err; });
+  let authError: unknown;
+  client.on('error', (err: unknown) => {
+    lastError = err;
+    // The AUTH reply (WRONGPASS) comes first; the ready check's NOAUTH that follows must not hide it.
+    if (authError === undefined && isAuthError(err)) authError = err;
+  });
   client.on('reconnecting', () => {
     if (down) return;
     down = true;
@@ -40,7 +45,7 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
     return client;
   } catch (err) {
     client.disconnect();
-    const cause = lastError ?? err;
+    const cause = authError ?? lastError ?? err;
     // A refused password does not heal by retrying: its own code, so startup retries stop at once.
     const code = isAuthError(cause) ? 'CELERIAC_TRANSPORT_AUTH' : 'CELERIAC_TRANSPORT_UNREACHABLE';
     throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
