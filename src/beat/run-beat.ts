@@ -53,7 +53,8 @@ export interface BeatLoopParts {
  */
 export async function runBeat(options: RunBeatOptions): Promise<void> {
   const leaseMs = options.leaseMs ?? 6000;
-  const spec = parseRedisUrl(options.brokerUrl, { clientName: 'celeriac-beat' });
+  const masterName = options.transportOptions?.masterName;
+  const spec = parseRedisUrl(options.brokerUrl, { clientName: 'celeriac-beat', ...(masterName ? { masterName } : {}) });
   // A command that hangs longer than a third of the lease is treated as failed: the loop must keep its beat.
   const client = createRedisClient({ ...spec, options: { ...spec.options, commandTimeout: Math.max(500, Math.floor(leaseMs / 3)) } });
   client.on('error', () => undefined); // failures surface on the commands; ioredis reconnects by itself

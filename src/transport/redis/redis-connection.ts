@@ -48,7 +48,11 @@ export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): 
     const first = new URL((parts[0] ?? url).replace(/^sentinel:/i, 'http:'));
     if (!extra.masterName) throw bad(url, 'sentinel:// needs the transport option master_name');
     const db = parseDb(url, first.pathname);
-    return { db, options: { ...base, sentinels, name: extra.masterName, db, ...auth(first), ...(first.password ? { sentinelPassword: decodeURIComponent(first.password) } : {}) } };
+    return { db, options: { ...base, sentinels, name: extra.masterName, db, ...auth(first), ...(first.password ? { sentinelPassword: decodeURIComponent(first.password) } : {}),
+      // Follow a failover at once: watch the sentinels' +switch-master, and reconnect (resending the
+      // command, which a replica refused unexecuted) when a demoted master answers READONLY.
+      failoverDetector: true,
+      reconnectOnError: (err: Error) => (/^READONLY\b/.test(err.message) ? 2 : false) } };
   }
   if (scheme !== 'redis' && scheme !== 'rediss') throw bad(url, `scheme "${scheme}" is not a Redis scheme`);
   const u = new URL(url.replace(/^rediss?:/i, 'http:'));
