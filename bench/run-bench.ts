@@ -1,137 +1,537 @@
-// `npm run bench`: drains 20,000 Python-produced no-op tasks with celeriac, Python Celery and celery-node
-// in turn on one private Redis, and prints throughput, peak RSS and round-trip latency as Markdown; then
-// compares celeriac with task events off and on (-E) over 50,000 tasks each, a drain long enough to
-// tell a 20% difference from noise (20,000 drain in ~1.5 s, where JIT warm-up and polling dominate).
-import Redis from 'ioredis';
-import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
+// `npm run bench`: celeriac beside Python Celery 5.6.2 (prefork) and celery-node 0.5.9 on one private
+// redis-server this process starts, printed as Markdown tables with ratios and the issue-8 targets.
+// Sections (BENCH_ONLY=throughput,latency,seeds,proxy,memory): throughput, latency, seeds, proxy, memory.
+// BENCH_QUICK=1 shrinks every count for a smoke run of the harness; see METHOD below for the rest.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedisServer } from '../test/helpers/redis-server';
 import { killAllChildren } from '../interop-tests/helpers/child-registry';
-import { runPythonJson } from '../interop-tests/helpers/python';
-import { waitUntil } from '../interop-tests/helpers/redis-probe';
-import { BENCH_PYTHON_DIR, celeriacEventsLeg, celeriacLeg, celeryNodeLeg, pythonLeg, type BenchLeg } from './bench-legs';
-import { treePeakRssMiB } from './process-memory';
+import { REPO_ROOT, venvBin } from '../interop-tests/helpers/python';
+import { celeriacEventsImpl, celeriacImpl, celeryNodeImpl, pythonImpl, type BenchWorker, type Impl, type WorkerSpec } from './bench-legs';
+import {
+  BenchRedis, BROKER_DB, drain, firstLine, latency, log, pushCopies, RESULT_DB, type DrainRun, type LatencyCase, type LatencyRun, type MessageSpec,
+} from './bench-core';
+import { startDelayProxy } from './delay-proxy';
+import { rssKiB, descendants, treePeakRssMiB } from './process-memory';
+import { CommandDelta } from './redis-stats';
+import { readDoneTimes, steadyRate } from './result-scan';
 
-const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
-const LATENCY_CALLS = Number(process.env.BENCH_LATENCY_CALLS ?? 500);
-const EVENTS_TASKS = Number(process.env.BENCH_EVENTS_TASKS ?? 50_000);
-const DRAIN_TIMEOUT_MS = 150_000;
-
-/** What one leg measured, or why it could not. */
-interface LegResult {
-  leg: BenchLeg;
-  tasksPerSec?: number;
-  drainSec?: number;
-  completed?: number;
-  peakRssMiB?: number;
-  /** Messages still in kombu's unacked hash after the drain (should be 0 for workers that ack). */
-  unackedAfter?: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  error?: string;
-}
-
-async function runLeg(leg: BenchLeg, tasks: number, redis: RedisServer, broker: Redis, results: Redis, latency = true): Promise<LegResult> {
-  await broker.flushall(); // our private server only
-  const env = { CELERY_BROKER_URL: redis.url(1), CELERY_RESULT_BACKEND: redis.url(2) };
-  const py = (script: string, args: string[]) => runPythonJson<Record<string, number>>(`${BENCH_PYTHON_DIR}/${script}`,
-    { args, env: { ...env, PYTHONPATH: BENCH_PYTHON_DIR }, timeoutMs: 120_000 });
-  const produced = await py('bench_produce.py', [String(tasks)]);
-  process.stderr.write(`[${leg.name}] enqueued ${produced.sent} in ${produced.seconds?.toFixed(1)} s\n`);
-  const started = Date.now();
-  let worker;
-  try {
-    worker = await leg.start(redis.url(1), redis.url(2));
-  } catch (err) {
-    return { leg, error: firstLine(err) };
+const QUICK = process.env.BENCH_QUICK === '1';
+function num(name: string, full: number, quick: number): number {
+  const v = process.env[name];
+  if (v !== undefined && v !== '') {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v} is not a positive number`);
+    return n;
   }
-  const out: LegResult = { leg };
+  return QUICK ? quick : full;
+}
+
+const CFG = {
+  nodeTasks: num('BENCH_TASKS', 100_000, 5_000),
+  pyTasks: num('BENCH_PY_TASKS', 20_000, 1_000),
+  repeats: num('BENCH_REPEATS', 3, 1),
+  latencyCalls: num('BENCH_LATENCY_CALLS', 500, 50),
+  latencyWarmup: num('BENCH_LATENCY_WARMUP', 50, 10),
+  seedsNoopNode: num('BENCH_SEEDS_TASKS', 20_000, 2_000),
+  seedsNoopPy: num('BENCH_SEEDS_PY_TASKS', 5_000, 500),
+  seedsIoTasks: num('BENCH_SEEDS_IO_TASKS', 800, 160),
+  io100Tasks: num('BENCH_IO_TASKS', 10_000, 2_000),
+  proxyNodeTasks: num('BENCH_PROXY_TASKS', 50_000, 3_000),
+  proxyPyTasks: num('BENCH_PROXY_PY_TASKS', 5_000, 500),
+  proxyDelayMs: num('BENCH_PROXY_DELAY_MS', 1, 1),
+  memoryMessages: num('BENCH_MEMORY_MESSAGES', 1_000_000, 50_000),
+  memorySeconds: num('BENCH_MEMORY_SECONDS', 20, 5),
+};
+const SECTIONS = ['throughput', 'latency', 'seeds', 'proxy', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const s of ONLY) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (one of ${SECTIONS.join(', ')})`);
+const wanted = (s: Section): boolean => ONLY.length === 0 || ONLY.includes(s);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+
+const TARGETS = { vsCeleryNode: 2, vsPython: 20, ioCeiling: 0.95, proxySteady: 10_000, memoryMiB: 150 };
+
+const METHOD = `## Method
+
+- One private \`redis-server\` started by the bench (no persistence, loopback), DB 1 broker, DB 2 results; every leg of a comparison runs in this one process on this one server, one leg at a time.
+- Messages: produced by **Python's own producer** (\`bench/python/bench_produce.py\`: one \`app.send_task\` per message through one producer), once per message kind, kept in a spare Redis DB and \`COPY\`ed back into DB 1 before each leg (trimmed with \`LTRIM\` to the leg's count), so every leg drains the same Python-made bytes. Exception, the memory leg: one envelope captured from Python, copied ${CFG.memoryMessages.toLocaleString('en-US')} times in Node with a fresh task id (id, root_id, correlation_id) and delivery_tag each, \`LPUSH\`ed 1,000 per command, 8 commands pipelined.
+- Every worker: results stored (Redis backend), acks late (celeriac \`--acks-late\`; Python \`task_acks_late=True\`; celery-node 0.5.9 never acks, it BRPOPs), log level INFO (celeriac and Python log one line per task, celery-node none).
+- **Steady state** = (n − 1) / (last \`date_done\` − first \`date_done\`), read from every stored result meta after the drain (SCAN + MGET of DB 2); for sleep tasks (n − c) / (last − first), c = concurrency, since the first c complete together at "first". Start-up, connection set-up and the tail wait are outside it.
+- **End-to-end** = n / (last \`date_done\` − worker process spawn): includes process start-up (the Node/Python runtime, imports, connecting), labelled separately.
+- Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork once, with fewer tasks (it is ~20× slower; its per-task rate is stable over a 20,000 drain).
+- Worker CPU = user+sys of the worker's process tree from its ready line to the last result, per task. Redis calls / CPU per task = INFO commandstats / INFO cpu deltas over the leg (spawn to last ack), the bench's own progress polling (DBSIZE, INFO) left out.
+- Peak RSS = VmHWM of the worker process plus all its descendants (prefork children) from /proc, read before stopping it.
+- Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout.
+- Proxy: a Node \`net\` proxy (bench/delay-proxy.ts, its own process) on loopback holding every chunk ≥ ${CFG.proxyDelayMs} ms in each direction (one FIFO and timer per direction, order kept; Node timer granularity makes it 1–2 ms); broker and results both go through it.
+- Targets (issue 8) are printed as met / not met; the bench exits 0 when every leg ran, 1 when a leg errored.`;
+
+// ---------------------------------------------------------------- formatting
+
+const fmt = (n: number | undefined, digits = 0): string =>
+  (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function spread(xs: number[]): string {
+  if (xs.length === 0) return 'n/a';
+  if (xs.length === 1) return '(1 run)';
+  const m = median(xs) as number;
+  return `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} (±${fmt(((Math.max(...xs) - Math.min(...xs)) / 2 / m) * 100, 1)}%)`;
+}
+
+function verdict(value: number | undefined, goal: number, higherIsBetter = true): string {
+  if (value === undefined || !Number.isFinite(value)) return 'n/a';
+  return (higherIsBetter ? value >= goal : value <= goal) ? '**met**' : '**not met**';
+}
+
+const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b ? a / b : undefined);
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+const errors: string[] = [];
+function noteError(where: string, err: string | undefined): string {
+  if (err) errors.push(`${where}: ${err}`);
+  return err ?? '';
+}
+
+// ---------------------------------------------------------------- header
+
+function sh(cmd: string, args: string[]): string {
   try {
-    const t0 = Date.now();
-    try {
-      await waitUntil(async () => ((await results.dbsize()) >= tasks ? true : undefined), `${tasks} results`,
-        { timeoutMs: DRAIN_TIMEOUT_MS, initialIntervalMs: 20, maxIntervalMs: 50 });
-    } catch (err) {
-      out.error = `${firstLine(err)} (${await results.dbsize()} done)`;
-    }
-    const seconds = (Date.now() - t0) / 1000;
-    out.completed = await results.dbsize();
-    out.drainSec = seconds;
-    // acks-late workers ack just after storing the result: give the last acks a moment before sampling.
-    await waitUntil(async () => ((await broker.hlen('unacked')) === 0 ? true : undefined), 'acks', { timeoutMs: 2000, initialIntervalMs: 10, maxIntervalMs: 50 })
-      .catch(() => undefined);
-    out.unackedAfter = await broker.hlen('unacked');
-    out.tasksPerSec = out.completed / seconds;
-    process.stderr.write(`[${leg.name}] ${out.completed} results in ${seconds.toFixed(1)} s (startup ${(t0 - started) / 1000} s)\n`);
-    if (!out.error && latency) {
-      const lat = await py('bench_latency.py', [String(LATENCY_CALLS)]);
-      out.p50Ms = lat.p50;
-      out.p99Ms = lat.p99;
-    }
-    out.peakRssMiB = treePeakRssMiB(worker.pid);
-  } catch (err) {
-    out.error = firstLine(err);
-  } finally {
-    await worker.stop();
+    return execFileSync(cmd, args, { encoding: 'utf8', cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 }).trim();
+  } catch {
+    return 'unknown';
   }
-  return out;
 }
 
-function firstLine(err: unknown): string {
-  return String((err as Error)?.message ?? err).split('\n')[0] ?? 'unknown error';
-}
-
-const fmt = (n: number | undefined, digits = 0): string => (n === undefined ? 'n/a' : n.toFixed(digits));
-
-function table(rows: LegResult[], eventRows: LegResult[]): string {
-  const lines = [
-    `Benchmark: ${TASKS} no-op tasks (results stored) from a Python producer; latency = ${LATENCY_CALLS} sequential .delay().get() from Python.`,
+async function header(r: BenchRedis): Promise<string> {
+  const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  const redisVersion = /redis_version:(\S+)/.exec(await r.admin.info('server'))?.[1] ?? 'unknown';
+  const dirty = sh('git', ['status', '--porcelain', '--', 'src']) ? ' + uncommitted changes in src/' : '';
+  const celeryNode = (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', 'celery-node', 'package.json'), 'utf8')) as { version: string }).version;
+  return [
+    `# celeriac benchmark${QUICK ? ' (BENCH_QUICK=1: smoke-run counts, figures not meaningful)' : ''}`,
     '',
-    '| worker | command | tasks/s | drain (s) | unacked left | peak RSS (MiB) | p50 (ms) | p99 (ms) | note |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.leg.name} | \`${r.leg.description}\` | ${fmt(r.tasksPerSec)} | ${fmt(r.drainSec, 1)} | ${fmt(r.unackedAfter)} | ${fmt(r.peakRssMiB, 1)} `
-      + `| ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ${r.error ?? ''} |`),
-  ];
-  const ts = rows.find((r) => r.leg === celeriacLeg)?.tasksPerSec;
-  for (const other of rows.filter((r) => r.leg !== celeriacLeg)) {
-    const ratio = ts !== undefined && other.tasksPerSec ? (ts / other.tasksPerSec).toFixed(2) : 'n/a';
-    lines.push('', `throughput celeriac/${other.leg.name}: ${ratio}`);
+    `- date: ${new Date().toISOString()}`,
+    `- machine: nproc ${sh('nproc', [])}, ${cpuModel}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `- Node ${process.version}; ${sh(venvBin('python'), ['--version'])}, Celery ${sh(venvBin('python'), ['-c', 'import celery; print(celery.__version__)'])}; Redis ${redisVersion}; celery-node ${celeryNode}`,
+    `- celeriac ${sh('git', ['rev-parse', '--short', 'HEAD'])}${dirty} (bin/celeriac.js on dist/)`,
+    `- counts: Node legs ${CFG.nodeTasks.toLocaleString('en-US')} tasks × ${CFG.repeats} runs, Python ${CFG.pyTasks.toLocaleString('en-US')} × 1; sections: ${(ONLY.length ? ONLY : SECTIONS).join(', ')}`,
+    '',
+    METHOD,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- throughput (item 2)
+
+const NOOP: MessageSpec = { task: 'bench.noop' };
+
+interface LegRuns {
+  impl: Impl;
+  command: string;
+  tasks: number;
+  runs: DrainRun[];
+  note?: string;
+}
+
+function summarise(leg: LegRuns): {
+  steady?: number; e2e?: number; steadies: number[]; e2es: number[]; rss?: number; cpu?: number; redis: CommandDelta; startup?: number;
+} {
+  const ok = leg.runs.filter((r) => !r.error);
+  const redis = new CommandDelta();
+  for (const r of ok) {
+    for (const [k, v] of r.redis.commands) {
+      const acc = redis.commands.get(k) ?? { calls: 0, usec: 0 };
+      acc.calls += v.calls;
+      acc.usec += v.usec;
+      redis.commands.set(k, acc);
+    }
+    redis.cpuSec += r.redis.cpuSec;
+    redis.tasks += r.redis.tasks;
   }
-  const off = eventRows.find((r) => r.leg === celeriacLeg)?.tasksPerSec;
-  const on = eventRows.find((r) => r.leg === celeriacEventsLeg)?.tasksPerSec;
-  if (eventRows.length > 0) {
-    lines.push('', `Task events overhead: ${EVENTS_TASKS} tasks each, celeriac events off then on (-E):`, '',
-      '| worker | tasks/s | drain (s) | peak RSS (MiB) | note |', '|---|---:|---:|---:|---|',
-      ...eventRows.map((r) => `| ${r.leg.name} | ${fmt(r.tasksPerSec)} | ${fmt(r.drainSec, 1)} | ${fmt(r.peakRssMiB, 1)} | ${r.error ?? ''} |`));
-    if (off !== undefined && on !== undefined) {
-      const ratio = on / off;
-      lines.push('', `throughput celeriac -E / celeriac: ${ratio.toFixed(2)} (${ratio >= 0.8 ? 'within' : 'NOT within'} 20% of the events-off figure)`);
+  const steadies = ok.flatMap((r) => (r.steady === undefined ? [] : [r.steady]));
+  const e2es = ok.flatMap((r) => (r.e2e === undefined ? [] : [r.e2e]));
+  const rssAll = leg.runs.flatMap((r) => (r.peakRssMiB ? [r.peakRssMiB] : []));
+  return {
+    steady: median(steadies), e2e: median(e2es), steadies, e2es, redis,
+    rss: rssAll.length ? Math.max(...rssAll) : undefined,
+    cpu: median(ok.flatMap((r) => (r.workerCpuUs === undefined ? [] : [r.workerCpuUs]))),
+    startup: median(ok.flatMap((r) => (r.startupSec === undefined ? [] : [r.startupSec]))),
+  };
+}
+
+function drainTable(legs: LegRuns[]): string[] {
+  const lines = [
+    '| worker | command | tasks × runs | **steady** tasks/s (median) | steady min–max | end-to-end tasks/s (median) | end-to-end min–max | start-up (s) | peak RSS (MiB) | worker CPU µs/task | Redis calls/task | Redis CPU µs/task | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const leg of legs) {
+    const s = summarise(leg);
+    const errs = leg.runs.flatMap((r, i) => (r.error ? [`run ${i + 1}: ${r.error}`] : []));
+    const unacked = leg.runs.reduce((n, r) => n + (r.unackedLeft ?? 0), 0);
+    const note = [leg.note, unacked ? `${unacked} left in unacked` : '', ...errs].filter(Boolean).join('; ');
+    lines.push(`| ${leg.impl.name} | \`${leg.command}\` | ${leg.tasks.toLocaleString('en-US')} × ${leg.runs.length} | **${fmt(s.steady)}** | ${spread(s.steadies)} `
+      + `| ${fmt(s.e2e)} | ${spread(s.e2es)} | ${fmt(s.startup, 2)} | ${fmt(s.rss, 1)} | ${fmt(s.cpu, 1)} | ${fmt(s.redis.callsPerTask(), 2)} `
+      + `| ${fmt(s.redis.cpuUsPerTask(), 1)} | ${note} |`);
+  }
+  return lines;
+}
+
+function commandStatsTable(legs: LegRuns[]): string[] {
+  const sums = legs.map((l) => summarise(l).redis);
+  const names = new Set<string>();
+  for (const s of sums) for (const k of s.commands.keys()) names.add(k);
+  const order = [...names].sort((a, b) => (sums[0]?.commands.get(b)?.calls ?? 0) - (sums[0]?.commands.get(a)?.calls ?? 0));
+  const lines = [
+    `Redis INFO commandstats deltas per task (summed over the runs; ${legs.map((l) => l.impl.name).join(' / ')}); usec = Redis's own time executing the command:`,
+    '',
+    `| command | ${legs.map((l) => `${l.impl.name} calls/task | ${l.impl.name} usec/task`).join(' | ')} |`,
+    `|---|${legs.map(() => '---:|---:').join('|')}|`,
+  ];
+  for (const name of order) {
+    const cells = sums.map((s) => {
+      const c = s.commands.get(name);
+      return c && s.tasks ? `${fmt(c.calls / s.tasks, 3)} | ${fmt(c.usec / s.tasks, 2)}` : '– | –';
+    });
+    lines.push(`| ${name}${CommandDelta.BENCH_OWN.has(name) ? ' (bench polling)' : ''} | ${cells.join(' | ')} |`);
+  }
+  lines.push(`| **total (worker)** | ${sums.map((s) => {
+    let calls = 0;
+    let usec = 0;
+    for (const [k, c] of s.commands) if (!CommandDelta.BENCH_OWN.has(k)) { calls += c.calls; usec += c.usec; }
+    return s.tasks ? `**${fmt(calls / s.tasks, 3)}** | **${fmt(usec / s.tasks, 2)}**` : '– | –';
+  }).join(' | ')} |`);
+  return lines;
+}
+
+async function throughput(r: BenchRedis): Promise<void> {
+  log(`throughput: producing ${Math.max(CFG.nodeTasks, CFG.pyTasks)} no-op tasks with Python`);
+  await r.ensureProduced(NOOP, Math.max(CFG.nodeTasks, CFG.pyTasks));
+  const spec: WorkerSpec = { concurrency: 100 };
+  const nodeImpls = [celeriacImpl, celeriacEventsImpl, celeryNodeImpl];
+  const legs: LegRuns[] = nodeImpls.map((impl) => ({ impl, command: impl.describe(spec), tasks: CFG.nodeTasks, runs: [] }));
+  const celeryNodeLeg = legs[2] as LegRuns;
+  celeryNodeLeg.note = 'no acks, unbounded concurrency (its defaults)';
+  for (let rep = 1; rep <= CFG.repeats; rep++) {
+    for (const leg of legs) {
+      log(`throughput: ${leg.impl.name} run ${rep}/${CFG.repeats}, ${CFG.nodeTasks} tasks`);
+      const run = await drain(r, { impl: leg.impl, spec, messages: NOOP, tasks: CFG.nodeTasks });
+      log(`  steady ${fmt(run.steady)}/s, end-to-end ${fmt(run.e2e)}/s${run.error ? `, ERROR ${run.error}` : ''}`);
+      noteError(`throughput ${leg.impl.name} run ${rep}`, run.error);
+      leg.runs.push(run);
     }
   }
-  return lines.join('\n');
+  const pySpec: WorkerSpec = { concurrency: 2 };
+  const pyLeg: LegRuns = { impl: pythonImpl, command: pythonImpl.describe(pySpec), tasks: CFG.pyTasks, runs: [], note: 'fewer tasks (≈20× slower)' };
+  log(`throughput: Python prefork -c 2, ${CFG.pyTasks} tasks`);
+  const pyRun = await drain(r, { impl: pythonImpl, spec: pySpec, messages: NOOP, tasks: CFG.pyTasks });
+  log(`  steady ${fmt(pyRun.steady)}/s, end-to-end ${fmt(pyRun.e2e)}/s${pyRun.error ? `, ERROR ${pyRun.error}` : ''}`);
+  noteError('throughput python', pyRun.error);
+  pyLeg.runs.push(pyRun);
+
+  let profileLeg: LegRuns | undefined;
+  let profileDir: string | undefined;
+  if (PROFILE) {
+    profileDir = mkdtempSync(join(tmpdir(), 'celeriac-bench-cpuprof-'));
+    const pspec: WorkerSpec = { ...spec, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] };
+    log(`throughput: celeriac under --cpu-prof (${profileDir})`);
+    const run = await drain(r, { impl: celeriacImpl, spec: pspec, messages: NOOP, tasks: CFG.nodeTasks });
+    noteError('throughput celeriac --cpu-prof', run.error);
+    profileLeg = { impl: { ...celeriacImpl, name: 'celeriac (--cpu-prof)' }, command: `node --cpu-prof --cpu-prof-dir=${profileDir} bin/${celeriacImpl.describe(spec).replace('celeriac ', 'celeriac.js ')}`, tasks: CFG.nodeTasks, runs: [run], note: 'profiled: not in the medians or ratios' };
+  }
+
+  const [cel, celE, cn] = legs.map((l) => summarise(l));
+  const py = summarise(pyLeg);
+  const lines = [
+    '## Throughput: drain of Python-produced no-op tasks, results stored, acks late (issue 8 item 2)',
+    '',
+    ...drainTable([...legs, pyLeg, ...(profileLeg ? [profileLeg] : [])]),
+    '',
+    '| comparison | steady state | end-to-end (incl. start-up) | target (steady) | |',
+    '|---|---:|---:|---:|---|',
+  ];
+  for (const [name, a] of [['celeriac', cel], ['celeriac -E', celE]] as const) {
+    const rs = ratio(a?.steady, cn?.steady);
+    const rp = ratio(a?.steady, py.steady);
+    lines.push(`| ${name} / celery-node | ${fmt(rs, 2)}× | ${fmt(ratio(a?.e2e, cn?.e2e), 2)}× | ≥ ${TARGETS.vsCeleryNode}× | ${verdict(rs, TARGETS.vsCeleryNode)} |`);
+    lines.push(`| ${name} / Python prefork -c 2 | ${fmt(rp, 1)}× | ${fmt(ratio(a?.e2e, py.e2e), 1)}× | ≥ ${TARGETS.vsPython}× | ${verdict(rp, TARGETS.vsPython)} |`);
+  }
+  lines.push(`| celeriac -E / celeriac (events cost) | ${fmt(ratio(celE?.steady, cel?.steady), 2)}× | ${fmt(ratio(celE?.e2e, cel?.e2e), 2)}× | – | |`);
+  lines.push('', ...commandStatsTable([legs[0] as LegRuns, legs[1] as LegRuns]));
+  if (profileDir) {
+    let files: string[] = [];
+    try { files = readdirSync(profileDir); } catch { /* none */ }
+    lines.push('', `CPU profile (BENCH_PROFILE=1) of the celeriac leg: ${profileDir} (${files.length ? files.join(', ') : 'no .cpuprofile written'}); open in Chrome DevTools › Performance or speedscope.`);
+  }
+  out(`\n${lines.join('\n')}`);
 }
+
+// ---------------------------------------------------------------- latency (item 3)
+
+async function latencySection(r: BenchRedis): Promise<void> {
+  const one: LatencyCase[] = [{}, { priority: 6 }];
+  const two: LatencyCase[] = [{ queue: 'b' }];
+  const rows: { impl: Impl; one: LatencyRun[]; two: LatencyRun[]; rssOne?: number; rssTwo?: number; commands: string[] }[] = [];
+  for (const [impl, spec] of [[celeriacImpl, { concurrency: 100 }], [pythonImpl, { concurrency: 2 }], [celeryNodeImpl, {}]] as const) {
+    log(`latency: ${impl.name} on one queue (no priority, then priority 6)`);
+    const specOne: WorkerSpec = { ...spec };
+    const specTwo: WorkerSpec = { ...spec, queues: ['a', 'b'] };
+    const cn = impl === celeryNodeImpl;
+    const na = 'n/a: celery-node 0.5.9 BRPOPs the bare queue key only, never kombu\'s priority keys (queue\\x06\\x16N)';
+    const a = await latency(r, impl, specOne, cn ? [{}] : one, CFG.latencyCalls, CFG.latencyWarmup);
+    if (cn) a.runs.push({ error: na });
+    let b: { runs: LatencyRun[]; peakRssMiB?: number };
+    if (cn) {
+      b = { runs: [{ error: 'n/a: celery-node 0.5.9 createWorker takes one queue name' }] };
+    } else {
+      log(`latency: ${impl.name} on -Q a,b, message on b`);
+      b = await latency(r, impl, specTwo, two, CFG.latencyCalls, CFG.latencyWarmup);
+    }
+    for (const run of [...a.runs, ...b.runs]) if (run.error && !run.error.startsWith('n/a')) noteError(`latency ${impl.name}`, run.error);
+    rows.push({ impl, one: a.runs, two: b.runs, rssOne: a.peakRssMiB, rssTwo: b.peakRssMiB,
+      commands: [impl.describe(specOne), ...(cn ? [] : [impl.describe(specTwo)])] });
+  }
+  const cases = [
+    { name: 'one queue', get: (x: (typeof rows)[number]) => x.one[0] },
+    { name: '`-Q a,b`, message on `b`', get: (x: (typeof rows)[number]) => x.two[0] },
+    { name: 'one queue, `priority=6`', get: (x: (typeof rows)[number]) => x.one[1] },
+  ];
+  const cell = (run: LatencyRun | undefined, k: 'p50' | 'p99'): string => (run?.error ? (run.error.startsWith('n/a') ? 'n/a' : 'error') : fmt(run?.[k], 2));
+  const lines = [
+    `## Latency: sequential Python \`.delay().get()\`, ${CFG.latencyCalls} calls after ${CFG.latencyWarmup} warm-up (issue 8 item 3)`,
+    '',
+    `| case | ${rows.map((x) => `${x.impl.name} p50 (ms) | ${x.impl.name} p99 (ms)`).join(' | ')} | celeriac p50 ≤ both | celeriac p99 ≤ both |`,
+    `|---|${rows.map(() => '---:|---:').join('|')}|---|---|`,
+  ];
+  for (const c of cases) {
+    const mine = c.get(rows[0] as (typeof rows)[number]);
+    const others = rows.slice(1).map((x) => c.get(x)).filter((x) => x && !x.error);
+    const ok = (k: 'p50' | 'p99'): string => (mine?.error || mine?.[k] === undefined ? 'n/a'
+      : others.every((o) => (mine[k] as number) <= (o?.[k] as number)) ? `**met** (vs ${others.length})` : '**not met**');
+    lines.push(`| ${c.name} | ${rows.map((x) => `${cell(c.get(x), 'p50')} | ${cell(c.get(x), 'p99')}`).join(' | ')} | ${ok('p50')} | ${ok('p99')} |`);
+  }
+  lines.push('', '| worker | commands | peak RSS (MiB), one queue / two queues | notes |', '|---|---|---:|---|');
+  for (const x of rows) {
+    const notes = [...x.one, ...x.two].flatMap((run) => (run.error ? [run.error] : []));
+    lines.push(`| ${x.impl.name} | ${x.commands.map((c) => `\`${c}\``).join('<br>')} | ${fmt(x.rssOne, 1)} / ${fmt(x.rssTwo, 1)} | ${[...new Set(notes)].join('; ')} |`);
+  }
+  out(`\n${lines.join('\n')}`);
+}
+
+// ---------------------------------------------------------------- the seeds' settings (item 4)
+
+async function seedsSection(r: BenchRedis): Promise<void> {
+  const spec: WorkerSpec = { queues: ['a', 'b'], concurrency: 4, prefetchMultiplier: 1 };
+  const noop: MessageSpec = { task: 'bench.noop', queues: ['a', 'b'] };
+  const io50: MessageSpec = { task: 'bench.sleep', args: [50], queues: ['a', 'b'] };
+  const io100: MessageSpec = { task: 'bench.sleep', args: [100] };
+  const legs: { label: string; impl: Impl; spec: WorkerSpec; m: MessageSpec; tasks: number; burst: number; run?: DrainRun }[] = [
+    { label: 'no-op', impl: celeriacImpl, spec, m: noop, tasks: CFG.seedsNoopNode, burst: 1 },
+    { label: 'no-op', impl: pythonImpl, spec, m: noop, tasks: CFG.seedsNoopPy, burst: 1 },
+    { label: '50 ms I/O', impl: celeriacImpl, spec, m: io50, tasks: CFG.seedsIoTasks, burst: 4 },
+    { label: '50 ms I/O', impl: pythonImpl, spec, m: io50, tasks: CFG.seedsIoTasks, burst: 4 },
+  ];
+  for (const leg of legs) {
+    log(`seeds: ${leg.impl.name} ${leg.label}, ${leg.tasks} tasks`);
+    leg.run = await drain(r, { impl: leg.impl, spec: leg.spec, messages: leg.m, tasks: leg.tasks, burst: leg.burst });
+    log(`  steady ${fmt(leg.run.steady)}/s${leg.run.error ? `, ERROR ${leg.run.error}` : ''}`);
+    noteError(`seeds ${leg.impl.name} ${leg.label}`, leg.run.error);
+  }
+  log(`seeds: celeriac -c 100, 100 ms sleep, ${CFG.io100Tasks} tasks`);
+  const ioSpec: WorkerSpec = { concurrency: 100 };
+  const io = await drain(r, { impl: celeriacImpl, spec: ioSpec, messages: io100, tasks: CFG.io100Tasks, burst: 100 });
+  noteError('seeds celeriac io100', io.error);
+
+  const row = (label: string, impl: Impl, s: WorkerSpec, tasks: number, run: DrainRun | undefined, ceiling?: number): string =>
+    `| ${label} | ${impl.name} | \`${impl.describe(s)}\` | ${tasks.toLocaleString('en-US')} | **${fmt(run?.steady)}** | ${fmt(run?.e2e)} | ${ceiling ? fmt(ceiling) : '–'} `
+    + `| ${fmt(run?.peakRssMiB, 1)} | ${fmt(run?.workerCpuUs, 1)} | ${run?.error ?? ''} |`;
+  const pair = (label: string): string => {
+    const c = legs.find((l) => l.label === label && l.impl === celeriacImpl)?.run?.steady;
+    const p = legs.find((l) => l.label === label && l.impl === pythonImpl)?.run?.steady;
+    return `${fmt(ratio(c, p), 2)}×`;
+  };
+  const pct = io.steady !== undefined ? io.steady / 1000 : undefined;
+  const lines = [
+    '## The seeds\' settings: `worker_prefetch_multiplier=1`, `task_acks_late=True`, `-c 4`, two queues (issue 8 item 4)',
+    '',
+    'Messages alternate between queues `a` and `b`; I/O tasks are `bench.sleep(50)`: `await sleep(50)` in celeriac, blocking `time.sleep(0.05)` in Python (no asyncio).',
+    '',
+    '| tasks | worker | command | tasks | **steady** tasks/s | end-to-end tasks/s | ceiling (c / sleep) | peak RSS (MiB) | worker CPU µs/task | note |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|',
+    ...legs.map((l) => row(l.label, l.impl, l.spec, l.tasks, l.run, l.label === 'no-op' ? undefined : 4 / 0.05)),
+    '',
+    `celeriac / Python, same settings: no-op ${pair('no-op')}, 50 ms I/O ${pair('50 ms I/O')} (the I/O pair is bounded by 4 / 0.05 s = 80/s for both).`,
+    '',
+    'I/O-bound at high concurrency: `bench.sleep(100)`, celeriac `-c 100` (default prefetch), ceiling 100 / 0.1 s = 1,000 tasks/s:',
+    '',
+    '| worker | command | tasks | **steady** tasks/s | end-to-end tasks/s | ceiling | % of ceiling | target | | peak RSS (MiB) | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|',
+    `| celeriac | \`${celeriacImpl.describe(ioSpec)}\` | ${CFG.io100Tasks.toLocaleString('en-US')} | **${fmt(io.steady)}** | ${fmt(io.e2e)} | 1,000 | ${fmt(pct !== undefined ? pct * 100 : undefined, 1)}% `
+    + `| ≥ ${TARGETS.ioCeiling * 100}% | ${verdict(pct, TARGETS.ioCeiling)} | ${fmt(io.peakRssMiB, 1)} | ${io.error ?? ''} |`,
+  ];
+  out(`\n${lines.join('\n')}`);
+}
+
+// ---------------------------------------------------------------- slower network (item 5)
+
+async function proxySection(r: BenchRedis): Promise<void> {
+  await r.ensureProduced(NOOP, Math.max(CFG.proxyNodeTasks, CFG.proxyPyTasks));
+  const proxy = await startDelayProxy(r.server.port, CFG.proxyDelayMs);
+  const urls = { brokerUrl: proxy.url(BROKER_DB), backendUrl: proxy.url(RESULT_DB) };
+  const runs: DrainRun[] = [];
+  let py: DrainRun | undefined;
+  let rtt: number | undefined;
+  try {
+    rtt = await proxyRoundTrip(proxy.port);
+    for (let rep = 1; rep <= CFG.repeats; rep++) {
+      log(`proxy: celeriac run ${rep}/${CFG.repeats}, ${CFG.proxyNodeTasks} tasks through the ${CFG.proxyDelayMs} ms proxy`);
+      const run = await drain(r, { impl: celeriacImpl, spec: { concurrency: 100 }, messages: NOOP, tasks: CFG.proxyNodeTasks, ...urls });
+      log(`  steady ${fmt(run.steady)}/s${run.error ? `, ERROR ${run.error}` : ''}`);
+      noteError(`proxy celeriac run ${rep}`, run.error);
+      runs.push(run);
+    }
+    log(`proxy: Python prefork -c 2, ${CFG.proxyPyTasks} tasks through the proxy`);
+    py = await drain(r, { impl: pythonImpl, spec: { concurrency: 2 }, messages: NOOP, tasks: CFG.proxyPyTasks, ...urls });
+    noteError('proxy python', py.error);
+  } finally {
+    await proxy.stop();
+  }
+  const legs: LegRuns[] = [
+    { impl: celeriacImpl, command: celeriacImpl.describe({ concurrency: 100 }), tasks: CFG.proxyNodeTasks, runs },
+    { impl: pythonImpl, command: pythonImpl.describe({ concurrency: 2 }), tasks: CFG.proxyPyTasks, runs: py ? [py] : [] },
+  ];
+  const c = summarise(legs[0] as LegRuns).steady;
+  const p = summarise(legs[1] as LegRuns).steady;
+  const lines = [
+    `## A slower network: Redis behind a ${CFG.proxyDelayMs} ms-each-way TCP delay proxy (issue 8 item 5)`,
+    '',
+    `Measured PING round trip through the proxy: ${fmt(rtt, 2)} ms (median of 50; direct loopback is ~0.05 ms).`,
+    '',
+    ...drainTable(legs),
+    '',
+    `celeriac steady state through the proxy: ${fmt(c)} tasks/s, target ≥ ${TARGETS.proxySteady.toLocaleString('en-US')}: ${verdict(c, TARGETS.proxySteady)}; celeriac / Python: ${fmt(ratio(c, p), 1)}×.`,
+  ];
+  out(`\n${lines.join('\n')}`);
+}
+
+async function proxyRoundTrip(port: number): Promise<number | undefined> {
+  const { default: Redis } = await import('ioredis');
+  const client = new Redis(`redis://127.0.0.1:${port}/0`);
+  try {
+    await client.ping();
+    const samples: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = performance.now();
+      await client.ping();
+      samples.push(performance.now() - t);
+    }
+    return median(samples);
+  } finally {
+    client.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------- memory (item 6)
+
+async function memorySection(r: BenchRedis): Promise<void> {
+  const n = CFG.memoryMessages;
+  const template = await r.capturedEnvelope(NOOP);
+  await r.flushLegDbs();
+  await r.copyBindings(NOOP);
+  log(`memory: pushing ${n} copies of a Python-produced envelope`);
+  const pushSec = await pushCopies(r.broker, template, 'celery', n);
+  const queued = await r.broker.llen('celery');
+  const usedMemory = /used_memory_human:(\S+)/.exec(await r.admin.info('memory'))?.[1];
+  log(`memory: ${queued} queued in ${pushSec.toFixed(1)} s; Redis used_memory ${usedMemory}`);
+  const spec: WorkerSpec = { concurrency: 100 };
+  let worker: BenchWorker | undefined;
+  let error: string | undefined;
+  let maxRssKiB = 0;
+  let drained = 0;
+  let windowSec = 0;
+  let peak: number | undefined;
+  try {
+    worker = await celeriacImpl.start(r.server.url(BROKER_DB), r.server.url(RESULT_DB), spec);
+    const readyAt = Date.now();
+    while (Date.now() - readyAt < CFG.memorySeconds * 1000) {
+      const pids = [worker.pid, ...descendants(worker.pid)];
+      maxRssKiB = Math.max(maxRssKiB, pids.reduce((s, p) => s + rssKiB(p), 0));
+      drained = await r.results.dbsize();
+      if (drained >= n) break;
+      if (worker.exited) throw new Error(`worker exited: ${worker.tail().split('\n').slice(-3).join(' | ')}`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    windowSec = (Date.now() - readyAt) / 1000;
+    drained = await r.results.dbsize();
+    peak = treePeakRssMiB(worker.pid);
+  } catch (err) {
+    error = firstLine(err);
+    noteError('memory', error);
+  } finally {
+    await worker?.stop().catch(() => undefined);
+  }
+  const done = await readDoneTimes(r.results);
+  const steady = steadyRate(done.times);
+  const lines = [
+    `## Memory: ${n.toLocaleString('en-US')} messages queued (issue 8 item 6)`,
+    '',
+    `Queued: one envelope captured from Python's producer, copied ${queued.toLocaleString('en-US')} times in Node with a fresh task id and delivery_tag each, LPUSHed in pipelined batches of 1,000 (${pushSec.toFixed(1)} s; Redis used_memory ${usedMemory}). The worker then drains for up to ${CFG.memorySeconds} s after its ready line.`,
+    '',
+    '| worker | command | drained in window | window (s) | steady tasks/s | **peak RSS (MiB, VmHWM)** | max sampled RSS (MiB) | target | | note |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
+    `| celeriac | \`${celeriacImpl.describe(spec)}\` | ${drained.toLocaleString('en-US')} | ${fmt(windowSec, 1)} | ${fmt(steady)} | **${fmt(peak, 1)}** | ${fmt(maxRssKiB / 1024, 1)} | ≤ ${TARGETS.memoryMiB} MB | ${verdict(peak, TARGETS.memoryMiB, false)} | ${error ?? ''} |`,
+  ];
+  await r.flushLegDbs();
+  out(`\n${lines.join('\n')}`);
+}
+
+// ---------------------------------------------------------------- main
 
 async function main(): Promise<number> {
-  const redis = await startRedisServer();
-  const admin = new Redis(redis.url(1));
-  const results = new Redis(redis.url(2));
-  const rows: LegResult[] = [];
-  const eventRows: LegResult[] = [];
+  const server = await startRedisServer();
+  const r = new BenchRedis(server);
+  const cleanup = async (): Promise<void> => {
+    r.disconnect();
+    await killAllChildren();
+    await server.stop();
+  };
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`${sig}: stopping workers, proxy and redis`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    const only = process.env.BENCH_ONLY?.split(',');
-    for (const leg of [celeriacLeg, pythonLeg, celeryNodeLeg]) {
-      if (only && !only.includes(leg.name)) continue;
-      rows.push(await runLeg(leg, TASKS, redis, admin, results));
-    }
-    if (!only || only.includes('celeriac-events')) {
-      for (const leg of [celeriacLeg, celeriacEventsLeg]) eventRows.push(await runLeg(leg, EVENTS_TASKS, redis, admin, results, false));
+    out(await header(r));
+    const sections: [Section, (b: BenchRedis) => Promise<void>][] = [
+      ['throughput', throughput], ['latency', latencySection], ['seeds', seedsSection], ['proxy', proxySection], ['memory', memorySection],
+    ];
+    for (const [name, fn] of sections) {
+      if (!wanted(name)) continue;
+      try {
+        await fn(r);
+      } catch (err) {
+        noteError(name, firstLine(err));
+        out(`\n## ${name}: ERROR ${firstLine(err)}`);
+        log(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
+        await killAllChildren();
+      }
     }
   } finally {
-    admin.disconnect();
-    results.disconnect();
-    await killAllChildren();
-    await redis.stop();
+    await cleanup();
   }
-  process.stdout.write(`${table(rows, eventRows)}\n`);
-  return [...rows, ...eventRows].every((r) => !r.error) ? 0 : 1;
+  if (errors.length) out(`\n## Errors\n\n${errors.map((e) => `- ${e}`).join('\n')}`);
+  return errors.length ? 1 : 0;
 }
 
 main().then((code) => { process.exitCode = code; }, (err: unknown) => {
