@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import type { MessageSender } from '../bulk/message-sender';
+import type { CertificateStore } from '../certificate/certificate-store';
 import type { NotificationStore } from '../bulk/notification-store';
 import type { HealthProbe } from '../cleanup/health-probe';
 import type { SessionStore } from '../cleanup/session-store';
@@ -13,6 +14,7 @@ import { PostgresEnrollmentStore } from './postgres-enrollment-store';
 import { PostgresExecutor } from './postgres-executor';
 import { createSqlDatabaseProbe } from './sql-database-probe';
 import type { SqlExecutor } from './sql-executor';
+import { SqlCertificateStore } from './sql-certificate-store';
 import { SqlMessageOutbox } from './sql-message-outbox';
 import { SqlNotificationStore } from './sql-notification-store';
 import { SqlSessionStore } from './sql-session-store';
@@ -39,6 +41,8 @@ export interface LmsStore {
   readonly dialect: 'sqlite' | 'postgres';
   readonly sql: SqlExecutor;
   readonly enrollments: EnrollmentStore;
+  /** The certificate family's store. */
+  readonly certificates: CertificateStore;
   readonly notifications: NotificationStore;
   /** MessageSender that queues into `outbound_messages`. */
   readonly messageOutbox: MessageSender;
@@ -55,7 +59,7 @@ function buildStores(sql: SqlExecutor, enrollments: EnrollmentStore, close: () =
   const queries = new SqlStudentQueries(sql);
   let closed: Promise<void> | undefined;
   return {
-    dialect: sql.dialect, sql, enrollments,
+    dialect: sql.dialect, sql, enrollments, certificates: new SqlCertificateStore(sql),
     notifications: new SqlNotificationStore(sql), messageOutbox: new SqlMessageOutbox(sql),
     studentReports: queries, studentExport: queries, sessions: new SqlSessionStore(sql),
     databaseProbe: createSqlDatabaseProbe(sql),

@@ -11,7 +11,8 @@
  * - `enrollments.progress_percentage` is 0..100, recomputed from `lesson_completions` on each
  *   completion; `completed_at` is set once, by the completion that reached 100 %;
  * - `completion_dispatch_claimed_at` / `completion_dispatched_at` record who sends the certificate
- *   chain and whether it went out (at most one sender at a time, re-sent only after a crash).
+ *   chain and whether it went out (at most one sender at a time, re-sent only after a crash);
+ * - `certificates.notified_at`: when the certificate's email and webhook follow-ups were sent.
  */
 
 const TABLES = ['users', 'courses', 'lessons', 'enrollments', 'lesson_completions', 'certificates',
@@ -67,7 +68,8 @@ function schema(ts: string, real: string): string[] {
       enrollment_id TEXT NOT NULL UNIQUE REFERENCES enrollments(id) ON DELETE CASCADE,
       certificate_number TEXT NOT NULL UNIQUE,
       file_key TEXT NOT NULL,
-      issued_at ${ts} NOT NULL
+      issued_at ${ts} NOT NULL,
+      notified_at ${ts}
     )`,
     `CREATE TABLE IF NOT EXISTS sessions (
       id TEXT PRIMARY KEY,
