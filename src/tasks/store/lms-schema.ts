@@ -15,11 +15,9 @@
  * - `certificates.notified_at`: when the certificate's email and webhook follow-ups were sent.
  */
 
-const TABLES = ['users', 'courses', 'lessons', 'enrollments', 'lesson_completions', 'certificates',
-  'sessions', 'notifications', 'outbound_messages'] as const;
-
-/** The tables the schema creates, in dependency order. */
-export const LMS_TABLES: readonly string[] = TABLES;
+/** The tables the schema creates, in dependency order (interop-tests/lms-api.test.ts checks the Python copy against it). */
+export const LMS_TABLES: readonly string[] = ['users', 'courses', 'lessons', 'enrollments', 'lesson_completions', 'certificates',
+  'sessions', 'notifications', 'outbound_messages'];
 
 function schema(ts: string, real: string): string[] {
   return [
