@@ -206,7 +206,7 @@ it('GET /certificates/{enrollment_id} shows what a worker recorded and serves it
   }
   expect((await api.request('GET', `/certificates/${enrolled.body.id}`)).body).toEqual({
     id: 'cert-1', enrollment_id: enrolled.body.id, certificate_number: 'CERT-2026-0001', file_key: 'certificates/CERT-2026-0001.pdf',
-    issued_at: '2026-01-02T03:04:05.000Z', student_name: 'Barbara Liskov', course_title: 'Data Abstraction',
+    issued_at: '2026-01-02T03:04:05.000Z', notified_at: null, student_name: 'Barbara Liskov', course_title: 'Data Abstraction',
     download_url: `/certificates/${enrolled.body.id}/download`,
   });
   const download = await fetch(`${api.baseUrl}/certificates/${enrolled.body.id}/download`);

@@ -16,7 +16,7 @@ router = APIRouter()
 def _certificate(enrollment_id: str) -> dict:
     with db.connect() as conn:
         row = conn.one(
-            "SELECT c.id, c.enrollment_id, c.certificate_number, c.file_key, c.issued_at,"
+            "SELECT c.id, c.enrollment_id, c.certificate_number, c.file_key, c.issued_at, c.notified_at,"
             " u.full_name AS student_name, co.title AS course_title"
             " FROM certificates c JOIN enrollments e ON e.id = c.enrollment_id"
             " JOIN users u ON u.id = e.user_id JOIN courses co ON co.id = e.course_id"

@@ -53,7 +53,8 @@ def _statements(ts: str, real: str) -> list[str]:
       enrollment_id TEXT NOT NULL UNIQUE REFERENCES enrollments(id) ON DELETE CASCADE,
       certificate_number TEXT NOT NULL UNIQUE,
       file_key TEXT NOT NULL,
-      issued_at {ts} NOT NULL
+      issued_at {ts} NOT NULL,
+      notified_at {ts}
     )""",
         f"""CREATE TABLE IF NOT EXISTS sessions (
       id TEXT PRIMARY KEY,
