@@ -266,7 +266,11 @@ async function throughput(r: BenchRedis): Promise<void> {
     lines.push(`| ${name} / celery-node | ${fmt(rs, 2)}× | ${fmt(ratio(a?.e2e, cn?.e2e), 2)}× | ≥ ${TARGETS.vsCeleryNode}× | ${verdict(rs, TARGETS.vsCeleryNode)} |`);
     lines.push(`| ${name} / Python prefork -c 2 | ${fmt(rp, 1)}× | ${fmt(ratio(a?.e2e, py.e2e), 1)}× | ≥ ${TARGETS.vsPython}× | ${verdict(rp, TARGETS.vsPython)} |`);
   }
+  const noise = [cel, celE, cn].flatMap((x) => (x && x.steadies.length > 1 ? [(Math.max(...x.steadies) - Math.min(...x.steadies)) / 2 / (x.steady as number)] : []));
+  const worst = noise.length ? Math.max(...noise) * 100 : undefined;
   lines.push(`| celeriac -E / celeriac (events cost) | ${fmt(ratio(celE?.steady, cel?.steady), 2)}× | ${fmt(ratio(celE?.e2e, cel?.e2e), 2)}× | – | |`);
+  lines.push('', worst === undefined ? 'Noise: one run per leg, no spread (BENCH_REPEATS ≥ 2 to see it).'
+    : `Noise: the widest run-to-run spread of the Node legs' steady state is ±${fmt(worst, 1)}% of its median, so a 10% difference is ${worst < 5 ? '' : '**not** '}clearly above noise in this run.`);
   lines.push('', ...commandStatsTable([legs[0] as LegRuns, legs[1] as LegRuns]));
   if (profileDir) {
     let files: string[] = [];
@@ -341,6 +345,9 @@ async function seedsSection(r: BenchRedis): Promise<void> {
     { label: '50 ms I/O', impl: celeriacImpl, spec, m: io50, tasks: CFG.seedsIoTasks, burst: 4 },
     { label: '50 ms I/O', impl: pythonImpl, spec, m: io50, tasks: CFG.seedsIoTasks, burst: 4 },
   ];
+  for (const [m, count] of [[noop, Math.max(CFG.seedsNoopNode, CFG.seedsNoopPy)], [io50, CFG.seedsIoTasks], [io100, CFG.io100Tasks]] as const) {
+    await r.ensureProduced(m, count);
+  }
   for (const leg of legs) {
     log(`seeds: ${leg.impl.name} ${leg.label}, ${leg.tasks} tasks`);
     leg.run = await drain(r, { impl: leg.impl, spec: leg.spec, messages: leg.m, tasks: leg.tasks, burst: leg.burst });
@@ -391,8 +398,10 @@ async function proxySection(r: BenchRedis): Promise<void> {
   const runs: DrainRun[] = [];
   let py: DrainRun | undefined;
   let rtt: number | undefined;
+  let direct: number | undefined;
   try {
     rtt = await proxyRoundTrip(proxy.port);
+    direct = await proxyRoundTrip(r.server.port);
     for (let rep = 1; rep <= CFG.repeats; rep++) {
       log(`proxy: celeriac run ${rep}/${CFG.repeats}, ${CFG.proxyNodeTasks} tasks through the ${CFG.proxyDelayMs} ms proxy`);
       const run = await drain(r, { impl: celeriacImpl, spec: { concurrency: 100 }, messages: NOOP, tasks: CFG.proxyNodeTasks, ...urls });
@@ -415,7 +424,7 @@ async function proxySection(r: BenchRedis): Promise<void> {
   const lines = [
     `## A slower network: Redis behind a ${CFG.proxyDelayMs} ms-each-way TCP delay proxy (issue 8 item 5)`,
     '',
-    `Measured PING round trip through the proxy: ${fmt(rtt, 2)} ms (median of 50; direct loopback is ~0.05 ms).`,
+    `Measured PING round trip through the proxy: ${fmt(rtt, 2)} ms (median of 50; straight to Redis ${fmt(direct, 3)} ms).`,
     '',
     ...drainTable(legs),
     '',
