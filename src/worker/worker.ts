@@ -19,6 +19,7 @@ import { RequestTracker, type TrackedRequest } from './request-tracker';
 import { waitWithSoftShutdown } from './soft-shutdown';
 import { closeWithin } from './close-within';
 import { ResultWriter } from './result-writer';
+import { createTaskLogger } from './task-logger';
 import { TaskLimits } from './task-limits';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
 import { ThreadPool } from './pool/thread-pool';
@@ -95,6 +96,11 @@ export class Worker implements WorkerInspector, WorkerController {
       extended: deps.settings.result_extended,
       expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,
       now: () => this.clock.now(),
+      maxResultBytes: deps.settings.result_max_bytes,
+      retry: { maxRetries: deps.settings.result_backend_max_retries, baseDelayMs: deps.settings.result_backend_base_sleep_between_retries_ms,
+        maxDelayMs: deps.settings.result_backend_max_sleep_between_retries_ms },
+      isStopping: () => this.stopping,
+      clock: this.clock,
     }, this.log);
     if (deps.appPath) {
       // Threads start on demand, so a worker whose tasks all run on the event loop pays nothing.
@@ -359,6 +365,6 @@ export class Worker implements WorkerInspector, WorkerController {
   }
 
   private taskLog(msg: TaskMessage): Logger {
-    return this.log.child({ taskId: msg.id, taskName: msg.shadow ?? msg.task, retries: msg.retries });
+    return createTaskLogger(this.log, { taskId: msg.id, taskName: msg.shadow ?? msg.task, retries: msg.retries });
   }
 }

@@ -8,6 +8,8 @@ import { popAndRecordScript, runScript } from './redis-scripts';
 
 /** At most this many messages are popped by one script call. */
 const MAX_BATCH = 64;
+/** How long stop() waits for a pop in flight before dropping the connection. */
+const STOP_GRACE_MS = 2000;
 
 /** One element the pop script returned. */
 export interface PoppedElement {
@@ -52,6 +54,7 @@ export class RedisConsumer implements Consumer {
   private stopped = false;
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  private waitingForCredit = false;
 
   constructor(
     private readonly client: Redis,
@@ -114,7 +117,8 @@ export class RedisConsumer implements Consumer {
   /** Called by the transport when a delivery is handed out / settled. */
   track(delta: 1 | -1): void {
     this.unsettled += delta;
-    if (delta < 0) this.signal();
+    // Only a loop waiting for credit cares; an idle loop waits for its watchers, not for acks.
+    if (delta < 0 && this.waitingForCredit && this.freeCredit() >= this.lowWater()) this.signal();
   }
 
   /** Stops fetching and closes the consumer's connection. Idempotent. */
@@ -123,7 +127,18 @@ export class RedisConsumer implements Consumer {
       this.stopped = true;
       this.signal();
     }
-    await this.loop;
+    // A pop queued for a reconnect that never comes (Redis gone) would hold stop() for ever: after a
+    // short wait drop the connection, which fails the queued pop. Nothing is lost: a pop that Redis
+    // never ran popped nothing, and one that ran recorded its messages in `unacked`.
+    let timer: NodeJS.Timeout | undefined;
+    const dropped = new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS); timer.unref(); });
+    const finished = await Promise.race([this.loop?.then(() => true), dropped.then(() => false)]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.logger.warn({ graceMs: STOP_GRACE_MS }, 'consumer did not stop in time (broker unreachable?); dropping its connection');
+      this.client.disconnect();
+      await this.loop;
+    }
     await this.watchers.close();
     await this.onStopped();
   }
@@ -131,9 +146,13 @@ export class RedisConsumer implements Consumer {
   private async run(): Promise<void> {
     let failing = false;
     while (!this.stopped) {
-      const credit = this.prefetch === 0 ? MAX_BATCH : Math.min(MAX_BATCH, this.prefetch - this.unsettled);
-      if (credit <= 0 || this.cycle.length === 0) {
+      const credit = this.freeCredit();
+      // Refill in batches: with deliveries in flight, wait until a low-water mark of credit is free, so
+      // a saturated worker pops many messages per script call instead of one per settled message.
+      if (credit <= 0 || this.cycle.length === 0 || (this.unsettled > 0 && credit < this.lowWater())) {
+        this.waitingForCredit = true;
         await new Promise<void>((resolve) => { this.wake = resolve; });
+        this.waitingForCredit = false;
         continue;
       }
       try {
@@ -164,6 +183,16 @@ export class RedisConsumer implements Consumer {
       this.sink.receive({ queue, raw: String(reply[i + 2]), tag: String(reply[i + 3]), refusal: refusal === '' ? null : refusal }, this);
     }
     return reply.length / 4;
+  }
+
+  /** Messages that may be popped now (at most MAX_BATCH per call). */
+  private freeCredit(): number {
+    return this.prefetch === 0 ? MAX_BATCH : Math.min(MAX_BATCH, this.prefetch - this.unsettled);
+  }
+
+  /** Credit worth a script call while others are in flight: a quarter of the prefetch, 1 to MAX_BATCH. */
+  private lowWater(): number {
+    return this.prefetch === 0 ? 1 : Math.max(1, Math.min(MAX_BATCH, Math.floor(this.prefetch / 4)));
   }
 
   /** kombu's round-robin `rotate`: the queue that yielded goes last. */

@@ -27,10 +27,34 @@ export class RedisUnacked {
     private readonly logger: Logger,
   ) {}
 
-  /** Forget a delivery for good (kombu `QoS.ack`: ZREM + HDEL in one MULTI). */
-  async remove(tag: string): Promise<void> {
-    await this.client.multi().zrem(this.keys.unackedIndex, tag).hdel(this.keys.unacked, tag).exec();
+  /**
+   * Forget a delivery for good (kombu `QoS.ack`: ZREM + HDEL in one MULTI). Acks that arrive in the
+   * same turn of the event loop share one MULTI with variadic ZREM/HDEL: the same two effects, far
+   * fewer commands when many tasks finish together. Resolves once Redis confirmed this tag's removal.
+   */
+  remove(tag: string): Promise<void> {
+    let batch = this.removing;
+    if (!batch) {
+      const tags: string[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        setImmediate(() => {
+          this.removing = undefined;
+          this.client.multi().zrem(this.keys.unackedIndex, ...tags).hdel(this.keys.unacked, ...tags).exec()
+            .then((replies) => {
+              const failed = replies?.find(([err]) => err)?.[0];
+              if (failed) reject(failed);
+              else resolve();
+            }, reject);
+        });
+      });
+      batch = { tags, done };
+      this.removing = batch;
+    }
+    batch.tags.push(tag);
+    return batch.done;
   }
+
+  private removing: { tags: string[]; done: Promise<void> } | undefined;
 
   /**
    * Put a delivery back in its queue with `redelivered` flags, keeping its tag (kombu

@@ -3,6 +3,7 @@
 // the normalised model it prints is checked against the issue's requirements.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { findUnknownEnvSettings, loadConfig } from '../../../src/config/load-config';
 import { loadSmtpSettings } from '../../../src/tasks/email/smtp-settings';
 import { commandOption as option, loadComposeModel, REPO_ROOT, type ComposeService } from './compose-model';
 
@@ -79,6 +80,16 @@ it('workers are built from the repo Dockerfile and probe /healthz on their metri
     expect(svc.depends_on?.redis?.condition).toBe('service_healthy');
     expect(svc.environment?.CELERY_BROKER_URL).toBe('redis://redis:6379/1');
     expect(svc.environment?.CELERY_RESULT_BACKEND).toBe('redis://redis:6379/2');
+  }
+});
+
+it('the workers\' CELERY_* environment is what celeriac\'s config loader accepts', () => {
+  for (const name of workerNames()) {
+    const env = service(name).environment ?? {};
+    expect({ name, unknown: findUnknownEnvSettings(env) }).toEqual({ name, unknown: [] });
+    const settings = loadConfig(env, {});
+    expect({ name, port: settings.worker_metrics_port, host: settings.worker_metrics_host, dlq: settings.task_dead_letter_queue })
+      .toEqual({ name, port: 9540, host: '0.0.0.0', dlq: 'dead_letter' });
   }
 });
 
