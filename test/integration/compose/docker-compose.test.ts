@@ -3,6 +3,7 @@
 // the normalised model it prints is checked against the issue's requirements.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readBeatScheduleFile } from '../../../src/beat/schedule-file';
 import { findUnknownEnvSettings, loadConfig } from '../../../src/config/load-config';
 import { loadSmtpSettings } from '../../../src/tasks/email/smtp-settings';
 import { commandOption as option, loadComposeModel, REPO_ROOT, type ComposeService } from './compose-model';
@@ -136,6 +137,17 @@ it('beat runs the LMS schedule file; Flower takes its basic auth from the enviro
   expect(service('beat').command?.[0]).toBe('beat');
   expect(option(service('beat').command!, '--schedule')).toBe('/opt/celeriac/examples/lms/beat-schedule.yaml');
   expect(service('flower').environment?.FLOWER_BASIC_AUTH).toBe(FLOWER_AUTH);
+});
+
+it('every task beat sends goes to a queue a worker consumes', async () => {
+  const schedule = option(service('beat').command ?? [], '--schedule') ?? '';
+  const { entries } = await readBeatScheduleFile(join(REPO, schedule.replace(/^\/opt\/celeriac\//, '')));
+  const consumed = workerNames().flatMap((name) => (option(service(name).command ?? [], '-Q', '--queues') ?? '').split(','));
+  expect(entries.length).toBeGreaterThan(0);
+  for (const entry of entries) {
+    expect({ task: entry.task, queue: entry.options.queue, consumed: consumed.includes(entry.options.queue ?? 'celery') })
+      .toEqual({ task: entry.task, queue: 'low_priority', consumed: true });
+  }
 });
 
 it('the images it builds run as non-root users', () => {
