@@ -46,7 +46,7 @@ export class MemoryResultBackend implements ResultBackend {
   /** Stores and publishes `meta` unless SUCCESS is already stored (then returns false). */
   async storeResult(meta: ResultMeta, options: StoreOptions = {}): Promise<boolean> {
     this.assertOpen();
-    const text = encodeResultMeta(meta);
+    const text = encodeResultMeta(meta, options.maxEncodedBytes !== undefined ? { maxBytes: options.maxEncodedBytes } : {});
     const key = buildTaskKey('', meta.taskId);
     const current = this.read(key);
     if (current?.status === 'SUCCESS') return false;

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
@@ -56,10 +57,15 @@ export class RedisResultBackend implements ResultBackend {
     await this.connection();
   }
 
-  /** Stores and publishes `meta` atomically unless SUCCESS is already stored (then returns false). */
+  /**
+   * Stores and publishes `meta` atomically unless SUCCESS is already stored (then returns false).
+   * Throws JsonEncodeError when the meta cannot be encoded (or exceeds `maxEncodedBytes`),
+   * BackendError `CELERIAC_BACKEND_REFUSED` when the server refuses this write for good (e.g. above
+   * its `proto-max-bulk-len`), and `CELERIAC_BACKEND_IO`/`_CONNECT` for failures worth retrying.
+   */
   async storeResult(meta: ResultMeta, options: StoreOptions = {}): Promise<boolean> {
-    // Encoding errors (unserializable results) propagate as they are: the worker turns them into EncodeError.
-    const encoded = encodeResultMeta(meta);
+    // Encoding errors propagate as they are: the worker stores kombu's EncodeError instead.
+    const encoded = encodeResultMeta(meta, options.maxEncodedBytes !== undefined ? { maxBytes: options.maxEncodedBytes } : {});
     const expires = options.expiresSec !== undefined ? options.expiresSec : this.options.resultExpiresSec;
     const client = await this.connection();
     try {
@@ -67,7 +73,7 @@ export class RedisResultBackend implements ResultBackend {
       const written = await client.celeriacStoreResult(this.keyFor(meta.taskId), encoded, Math.trunc(expires ?? 0));
       return written === 1;
     } catch (thrown) {
-      throw backendIoError(`store of task ${meta.taskId}`, thrown);
+      throw storeError(meta.taskId, encoded.length, thrown);
     }
   }
 
@@ -164,10 +170,27 @@ export function createRedisResultBackend(url: string, options: unknown, logger: 
     const err = coerceError(thrown);
     throw new BackendError('CELERIAC_BACKEND_BAD_URL', `result_backend: ${err.message}`, { cause: err });
   }
-  // Fail a command after a bounded number of reconnect attempts instead of queueing it forever
-  // (Celery's backend gives up after its retry policy too).
+  // Fail a command after a bounded number of reconnect attempts (~10 s of outage) instead of queueing
+  // it forever (Celery's backend gives up after its retry policy too). The worker's ResultWriter
+  // retries a failed store above this, then gives an acks-late message back rather than lose it.
   const bounded: RedisConnectionSpec = { ...spec, options: { ...spec.options, maxRetriesPerRequest: 20 } };
   return new RedisResultBackend(bounded, url, parsed, logger);
+}
+
+/**
+ * Error replies that clear up by themselves: loading after a restart, a replica during failover, a
+ * busy script, memory or persistence trouble, a missing script (ioredis reloads it). Any other
+ * error reply (`ERR Protocol error: invalid bulk length`, `WRONGTYPE`, `NOPERM`) refuses this write
+ * whatever we do, so retrying it is pointless.
+ */
+const TRANSIENT_REPLY = /^(LOADING|READONLY|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|NOREPLICAS|MISCONF|OOM|NOSCRIPT|UNBLOCKED)\b/;
+
+function storeError(taskId: string, bytes: number, thrown: unknown): BackendError {
+  const reply = thrown instanceof ReplyError ? (thrown as Error) : null;
+  if (reply && !TRANSIENT_REPLY.test(reply.message)) {
+    return new BackendError('CELERIAC_BACKEND_REFUSED', `result backend refused the result of task ${taskId} (${bytes} bytes): ${reply.message}`, { cause: reply });
+  }
+  return backendIoError(`store of task ${taskId}`, thrown);
 }
 
 function closedError(): BackendError {

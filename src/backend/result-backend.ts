@@ -5,6 +5,11 @@ import type { ChordPart, ChordPartOutcome } from './chord/redis-chord-store';
 export interface StoreOptions {
   /** Seconds until the key expires; null/0 = never (`result_expires`). Default: the backend's. */
   expiresSec?: number | null;
+  /**
+   * Largest encoded meta in bytes (`result_max_bytes`); a bigger one is refused with JsonEncodeError
+   * `CELERIAC_PROTOCOL_ENCODE_TOO_LARGE` before anything is sent. Default: no limit of our own.
+   */
+  maxEncodedBytes?: number;
 }
 
 /**

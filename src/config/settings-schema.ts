@@ -40,6 +40,14 @@ export const settingsSchema = z.object({
   result_expires: z.coerce.number().int().nonnegative().default(86400),
   /** Add name/args/kwargs/worker/retries/queue to stored results. */
   result_extended: bool.default(false),
+  /** celeriac: largest stored result meta in bytes (encoded JSON); a bigger result is stored as FAILURE kombu.exceptions.EncodeError. Max 512 MiB (Redis's proto-max-bulk-len default). */
+  result_max_bytes: positiveInt.max(512 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** Retries of a failed result store before an acks-late message is given back to its queue (Celery's name; Celery: unlimited, only with result_backend_always_retry). */
+  result_backend_max_retries: z.coerce.number().int().nonnegative().default(5),
+  /** Backoff factor in ms between result store retries, full jitter (Celery's name; Celery's default is 10). */
+  result_backend_base_sleep_between_retries_ms: z.coerce.number().int().nonnegative().default(100),
+  /** Cap in ms of one wait between result store retries (Celery's name and default). */
+  result_backend_max_sleep_between_retries_ms: z.coerce.number().int().nonnegative().default(10_000),
   /** Ack after the task finished (tasks may override). */
   task_acks_late: bool.default(false),
   /** Store STARTED when a task starts. */

@@ -6,12 +6,15 @@ import { coerceError } from '../errors/coerce-error';
 import { encodeException, formatTraceback } from '../protocol/encode-exception';
 import { buildTaskContext } from './build-task-context';
 import type { RequestTracker, TrackedRequest } from './request-tracker';
-import type { ResultContext } from './result-writer';
+import type { ResultContext, StoreOutcome } from './result-writer';
+import { giveBack, rejectQuietly, settle } from './settle-delivery';
+import { isStored } from './store-outcome';
 import { publishSuccessFollowUps, reportChordPart, runFailureFollowUps, type FollowUpDeps } from './run-follow-ups';
 import type { TaskEventSink } from './worker-state';
 import type { Clock } from './clock';
 import { runWithTimeLimits } from './run-with-time-limits';
 import type { TimeLimits } from './task-limits';
+import type { ExceptionInfo } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/task-message';
 import { applyAutoretry, CELERY_RETRY_DEFAULTS, isRetriesExhausted, resolveRetryLimits, type RetryDefaults } from './autoretry';
 import { sendToDeadLetter } from './dead-letter';
@@ -72,7 +75,11 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   const expired = msg.expires !== null && msg.expires.getTime() < policy.now();
   if (expired || deps.isRevoked(msg.id)) {
     log.info({ expired }, expired ? 'task expired; not run' : 'task revoked; not run');
-    await writer.markRevoked(rctx, expired ? 'expired' : 'revoked');
+    // Not acked yet in either mode: without a stored REVOKED the message goes back rather than vanish.
+    if (!isStored(await writer.markRevoked(rctx, expired ? 'expired' : 'revoked'))) {
+      await giveBack(req, log);
+      return 'rejected';
+    }
     events.taskEvent('task-revoked', { uuid: msg.id, terminated: false, expired, signum: null });
     await reportChordPart(msg, revokedOutcome(expired ? 'expired' : 'revoked'), deps, rctx, log);
     await settle(req, log);
@@ -84,7 +91,7 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   if (def.options.trackStarted ?? policy.trackStarted) await writer.markStarted(rctx);
   const started = performance.now();
   const runtimeSec = (): number => (performance.now() - started) / 1000;
-  let outcome: ExecutionOutcome;
+  let outcome: RunEnd;
   try {
     const args = bindArguments(def, msg.args, msg.kwargs);
     const limits = resolveRetryLimits(def, policy.retryDefaults ?? CELERY_RETRY_DEFAULTS);
@@ -100,22 +107,60 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
     } else {
       const children = await publishSuccessFollowUps(msg, value, deps);
       log.info({ runtimeMs: Math.round(runtimeSec() * 1e6) / 1e3 }, 'task succeeded');
-      if (storeResult) await writer.markSucceeded(rctx, value, children);
-      events.taskEvent('task-succeeded', { uuid: msg.id, result: value, runtimeSec: runtimeSec() });
-      await reportChordPart(msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
-      outcome = 'succeeded';
+      const stored = storeResult ? await writer.markSucceeded(rctx, value, children) : NOTHING_TO_STORE;
+      outcome = stored.kind === 'replaced' ? await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log)
+        : !isStored(stored) && acksLate ? GIVE_BACK
+          : await succeed(value, stored, req, deps, rctx, runtimeSec(), log);
     }
   } catch (thrown) {
-    outcome = await handleThrown(thrown, def, req, deps, rctx, storeResult, runtimeSec(), log);
+    outcome = await handleThrown(thrown, def, req, deps, { rctx, storeResult, acksLate }, runtimeSec(), log);
+  }
+  if (outcome === GIVE_BACK) {
+    await giveBack(req, log);
+    return 'rejected';
   }
   // Reject settles the message itself; everything else is acked late here (acks_on_failure_or_timeout).
   if (acksLate && outcome !== 'rejected') await settle(req, log);
   return outcome;
 }
 
-async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
-  storeResult: boolean, runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+/**
+ * Marks an acks-late run whose outcome could not be stored: its message is given back instead of
+ * acked. An early-acked message (acks_late off) was acked before the task ran, as Celery does: its
+ * outcome is then lost and the task stays PENDING, which is what acks_late exists to prevent.
+ */
+const GIVE_BACK = 'give-back' as const;
+type RunEnd = ExecutionOutcome | typeof GIVE_BACK;
+const NOTHING_TO_STORE: StoreOutcome = { kind: 'disabled' };
+
+async function succeed(value: unknown, stored: StoreOutcome, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
+  runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+  if (!isStored(stored)) log.error('task result could not be stored and its message was acked before the task ran (task_acks_late off): the task stays PENDING');
+  deps.events.taskEvent('task-succeeded', { uuid: req.msg.id, result: value, runtimeSec });
+  await reportChordPart(req.msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
+  return 'succeeded';
+}
+
+/**
+ * The return value could not be stored (too deep, above result_max_bytes, not serializable, refused
+ * by the server): FAILURE EncodeError is stored, and from here the run is a failure, as Python's
+ * trace.py turns the serializer's EncodeError into one (task-failed, chord part and errbacks get it).
+ */
+async function failWithEncodeError(info: ExceptionInfo, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
+  runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+  const error = new Error(String(info.excMessage[0]));
+  error.name = info.excType;
+  log.error({ err: error }, 'task failed: its result cannot be stored');
+  deps.events.taskEvent('task-failed', { uuid: req.msg.id, error, runtimeSec });
+  await reportChordPart(req.msg, { state: 'FAILURE', exception: info }, deps, rctx, log);
+  await runFailureFollowUps(req.msg, info, formatTraceback(error), deps, rctx, log);
+  return 'failed';
+}
+
+async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRequest, deps: ExecutionDeps,
+  run: { rctx: ResultContext; storeResult: boolean; acksLate: boolean }, runtimeSec: number, log: Logger): Promise<RunEnd> {
   const { msg } = req;
+  const { rctx, storeResult } = run;
   if (isDiscarded(req)) return req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
   const ctx = deps.context();
   const decision = applyAutoretry(def, deps.policy.retryDefaults ?? CELERY_RETRY_DEFAULTS, thrown, msg,
@@ -133,6 +178,8 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
     log.info({ when: err.when instanceof Date ? err.when.toISOString() : err.when }, 'task retry scheduled');
     // Python stores `Retry.exc` as the RETRY result: None when retry() was called without exc.
     const info = err.exc ? encodeException(err.exc) : null;
+    // The retry message is out: even when RETRY cannot be stored the original is acked (giving it back
+    // would run the task twice), and the retry's own outcome is stored when it runs.
     if (storeResult) await deps.writer.markRetry(rctx, info, formatTraceback(err.exc ?? err));
     deps.events.taskEvent('task-retried', { uuid: msg.id, error: err });
     return 'retried';
@@ -148,10 +195,13 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
     return 'ignored';
   }
   log.error({ err, runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task failed');
-  const info = encodeException(err);
-  const traceback = formatTraceback(err);
   // With ignore_result Python stores nothing on failure either (store_errors_even_if_ignored is off).
-  if (storeResult) await deps.writer.markFailed(rctx, err);
+  const stored = storeResult ? await deps.writer.markFailed(rctx, err) : NOTHING_TO_STORE;
+  if (!isStored(stored) && run.acksLate) return GIVE_BACK;
+  if (!isStored(stored)) log.error('task failure could not be stored and its message was acked before the task ran (task_acks_late off): the task stays PENDING');
+  // An exception that cannot be stored as it is was replaced by EncodeError: the follow-ups get what is stored.
+  const info = stored.kind === 'replaced' ? stored.exception : encodeException(err);
+  const traceback = formatTraceback(err);
   deps.events.taskEvent('task-failed', { uuid: msg.id, error: err, runtimeSec });
   await reportChordPart(msg, { state: 'FAILURE', exception: info }, deps, rctx, log);
   await runFailureFollowUps(msg, info, traceback, deps, rctx, log);
@@ -166,25 +216,4 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
 
 function revokedOutcome(reason: string): { state: 'REVOKED'; exception: { excType: string; excMessage: unknown[]; excModule: string } } {
   return { state: 'REVOKED', exception: { excType: 'TaskRevokedError', excMessage: [reason], excModule: 'celery.exceptions' } };
-}
-
-async function settle(req: TrackedRequest, log: Logger): Promise<void> {
-  if (req.acknowledged) return;
-  try {
-    await req.delivery.ack();
-    req.acknowledged = true;
-  } catch (thrown) {
-    // The message stays in `unacked`; the visibility sweep will redeliver it. Nothing is lost.
-    log.error({ err: coerceError(thrown) }, 'cannot ack message; it will be redelivered after the visibility timeout');
-  }
-}
-
-async function rejectQuietly(req: TrackedRequest, requeue: boolean, log: Logger): Promise<void> {
-  if (req.acknowledged) return;
-  try {
-    await req.delivery.reject(requeue);
-    req.acknowledged = true;
-  } catch (thrown) {
-    log.error({ err: coerceError(thrown) }, 'cannot reject message; it will be redelivered after the visibility timeout');
-  }
 }

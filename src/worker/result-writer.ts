@@ -1,9 +1,15 @@
 import type { Logger } from 'pino';
-import type { ResultBackend } from '../backend/result-backend';
+import type { ResultBackend, StoreOptions } from '../backend/result-backend';
 import { coerceError } from '../errors/coerce-error';
 import { encodeException, formatTraceback } from '../protocol/encode-exception';
-import type { ExceptionInfo, ResultMeta, TaskState } from '../protocol/result-meta';
+import { READY_STATES, type ExceptionInfo, type ResultMeta, type TaskState } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/task-message';
+import { systemClock, type Clock } from './clock';
+import {
+  classifyStoreFailure, DEFAULT_STORE_RETRY, encodeErrorInfo, storeRetryDelayMs, type StoreFailure, type StoreOutcome, type StoreRetryPolicy,
+} from './store-outcome';
+
+export type { StoreOutcome } from './store-outcome';
 
 /** What the writer needs to know about the run besides the message. */
 export interface ResultContext {
@@ -14,34 +20,64 @@ export interface ResultContext {
   queue: string | null;
 }
 
+/** How the writer builds and stores metas. */
+export interface ResultWriterOptions {
+  extended: boolean;
+  expiresSec: number | null;
+  now: () => number;
+  /** `result_max_bytes`: largest encoded meta; a bigger result is stored as EncodeError. Null = no limit of our own. */
+  maxResultBytes?: number | null;
+  /** Retries of a transient failure storing SUCCESS/FAILURE/REVOKED/RETRY. Default DEFAULT_STORE_RETRY. */
+  retry?: StoreRetryPolicy;
+  /** True once the worker is shutting down: no more retries (the message goes back instead). */
+  isStopping?: () => boolean;
+  /** Timer for the waits between retries. */
+  clock?: Clock;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+}
+
+const DISABLED: StoreOutcome = { kind: 'disabled' };
+
 /**
  * Builds Celery result metas and stores them (Celery's `Backend.mark_as_*`). A null backend
- * (`result_backend = disabled`) stores nothing.
+ * (`result_backend = disabled`) stores nothing. Every `mark*` resolves to a StoreOutcome and never
+ * throws. A state that cannot be encoded (too deep, above `result_max_bytes`, not serializable) or
+ * that the server refuses for good is replaced by the FAILURE Python stores (kombu's EncodeError);
+ * a final state (SUCCESS, FAILURE, REVOKED, RETRY) whose store fails for a reason that may clear up is
+ * retried with Celery's full-jitter backoff, bounded, and not once the worker is stopping. STARTED
+ * and custom states (PROGRESS) are written once: they are advisory, and must not hold a task up.
  */
 export class ResultWriter {
+  private readonly retry: StoreRetryPolicy;
+  private readonly clock: Clock;
+
   constructor(
     private readonly backend: ResultBackend | null,
-    private readonly options: { extended: boolean; expiresSec: number | null; now: () => number },
+    private readonly options: ResultWriterOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.retry = options.retry ?? DEFAULT_STORE_RETRY;
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** STARTED with `{pid, hostname}` (`task_track_started`). */
-  markStarted(ctx: ResultContext): Promise<boolean> {
+  markStarted(ctx: ResultContext): Promise<StoreOutcome> {
     return this.store(ctx, 'STARTED', { pid: process.pid, hostname: ctx.hostname }, null);
   }
 
   /** SUCCESS with the return value and the result tuples of the follow-ups it published. */
-  markSucceeded(ctx: ResultContext, value: unknown, children: unknown[] = []): Promise<boolean> {
+  markSucceeded(ctx: ResultContext, value: unknown, children: unknown[] = []): Promise<StoreOutcome> {
     return this.store(ctx, 'SUCCESS', value === undefined ? null : value, null, children);
   }
 
   /** FAILURE with the error as a Python exception and a Python-looking traceback. */
-  markFailed(ctx: ResultContext, error: unknown): Promise<boolean> {
+  markFailed(ctx: ResultContext, error: unknown): Promise<StoreOutcome> {
     return this.store(ctx, 'FAILURE', encodeException(error), formatTraceback(error));
   }
 
   /** RETRY with the retry's reason (null when retry() had no `exc`, as Python) and the retry itself in `children`. */
-  markRetry(ctx: ResultContext, info: ExceptionInfo | null, traceback: string): Promise<boolean> {
+  markRetry(ctx: ResultContext, info: ExceptionInfo | null, traceback: string): Promise<StoreOutcome> {
     return this.store(ctx, 'RETRY', info, traceback, [[[ctx.message.id, null], null]]);
   }
 
@@ -49,57 +85,116 @@ export class ResultWriter {
    * The same failure stored under another task id (a remaining chain step, or a chord body), as
    * Python's `mark_as_failure` does so `chain.get()` raises: no parent, empty children.
    */
-  markOtherFailed(ctx: ResultContext, taskId: string, groupId: string | null, info: ExceptionInfo, traceback: string | null): Promise<boolean> {
+  markOtherFailed(ctx: ResultContext, taskId: string, groupId: string | null, info: ExceptionInfo, traceback: string | null): Promise<StoreOutcome> {
     const message: TaskMessage = { ...ctx.message, id: taskId, group: groupId, parentId: null };
     return this.store({ ...ctx, message }, 'FAILURE', info, traceback);
   }
 
   /** FAILURE with an explicit Python exception (NotRegistered, InvalidTaskError, ...). */
-  markFailedWith(ctx: ResultContext, info: ExceptionInfo, traceback: string | null): Promise<boolean> {
+  markFailedWith(ctx: ResultContext, info: ExceptionInfo, traceback: string | null): Promise<StoreOutcome> {
     return this.store(ctx, 'FAILURE', info, traceback);
   }
 
   /** REVOKED with `TaskRevokedError(reason)` (`revoked`, `expired`, `terminated`). */
-  markRevoked(ctx: ResultContext, reason: string): Promise<boolean> {
+  markRevoked(ctx: ResultContext, reason: string): Promise<StoreOutcome> {
     return this.store(ctx, 'REVOKED', { excType: 'TaskRevokedError', excMessage: [reason], excModule: 'celery.exceptions' }, null);
   }
 
   /** Any custom state (e.g. PROGRESS) with its meta. */
-  markState(ctx: ResultContext, state: TaskState, meta: unknown): Promise<boolean> {
+  markState(ctx: ResultContext, state: TaskState, meta: unknown): Promise<StoreOutcome> {
     return this.store(ctx, state, meta, null);
   }
 
-  private async store(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[] = []): Promise<boolean> {
-    if (!this.backend) return false;
+  private async store(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[] = []): Promise<StoreOutcome> {
+    if (!this.backend) return DISABLED;
+    const meta = this.buildMeta(ctx, status, result, traceback, children, true);
+    try {
+      // The common case costs one await, as before retries existed (callers' microtask order is unchanged).
+      return { kind: 'stored', written: await this.backend.storeResult(meta, this.storeOptions) };
+    } catch (thrown) {
+      return this.recover(ctx, meta, coerceError(thrown));
+    }
+  }
+
+  /** After a failed first attempt: retry (final states), or store EncodeError in place of an unencodable ready state. */
+  private async recover(ctx: ResultContext, meta: ResultMeta, firstError: Error): Promise<StoreOutcome> {
+    const { status } = meta;
+    const final = READY_STATES.has(status) || status === 'RETRY';
+    const first = await this.retryWrite(meta, firstError, final);
+    if (first.ok) return { kind: 'stored', written: first.written };
+    const { error, failure } = first;
+    const log = { taskId: ctx.message.id, status };
+    if ((failure === 'encode' || failure === 'refused') && READY_STATES.has(status)) {
+      // Python: the serializer raises EncodeError, trace.py's on_error stores it as the task's FAILURE.
+      const exception = encodeErrorInfo(error, failure, this.options.maxResultBytes ?? null);
+      const replaced = await this.storeEncodeError(ctx, exception);
+      if (replaced.ok) {
+        this.logger.error({ ...log, err: error }, 'task result cannot be stored as it is; stored FAILURE EncodeError instead');
+        return { kind: 'replaced', exception, cause: error };
+      }
+      this.logger.error({ ...log, err: replaced.error, attempts: replaced.attempts }, 'cannot store task result');
+      return { kind: 'unstored', error: replaced.error };
+    }
+    this.logger.error({ ...log, err: error, failure, attempts: first.attempts }, 'cannot store task result');
+    return { kind: 'unstored', error };
+  }
+
+  /** The EncodeError FAILURE: no traceback or children; the extended fields only when they encode. */
+  private async storeEncodeError(ctx: ResultContext, exception: ExceptionInfo): Promise<WriteResult> {
+    const attempt = await this.write(this.buildMeta(ctx, 'FAILURE', exception, null, [], true), true);
+    if (attempt.ok || !this.options.extended || attempt.failure !== 'encode') return attempt;
+    // The task's own arguments (result_extended) are what cannot be encoded: store without them.
+    return this.write(this.buildMeta(ctx, 'FAILURE', exception, null, [], false), true);
+  }
+
+  private buildMeta(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[], withExtended: boolean): ResultMeta {
     const msg = ctx.message;
-    const ready = status === 'SUCCESS' || status === 'FAILURE' || status === 'REVOKED';
-    const meta: ResultMeta = {
+    return {
       taskId: msg.id,
       status,
       result,
       traceback,
       children,
-      dateDone: ready ? new Date(this.options.now()) : null,
+      dateDone: READY_STATES.has(status) ? new Date(this.options.now()) : null,
       ...(msg.group ? { groupId: msg.group } : {}),
       ...(msg.parentId ? { parentId: msg.parentId } : {}),
-      ...(this.options.extended ? {
+      ...(this.options.extended && withExtended ? {
         extended: { name: msg.task, args: msg.args, kwargs: msg.kwargs, worker: ctx.hostname, retries: msg.retries, queue: ctx.queue },
       } : {}),
     };
+  }
+
+  private get storeOptions(): StoreOptions {
+    const maxBytes = this.options.maxResultBytes;
+    return { expiresSec: this.options.expiresSec, ...(maxBytes ? { maxEncodedBytes: maxBytes } : {}) };
+  }
+
+  private async write(meta: ResultMeta, retry: boolean): Promise<WriteResult> {
     try {
-      return await this.backend.storeResult(meta, { expiresSec: this.options.expiresSec });
+      return { ok: true, written: await (this.backend as ResultBackend).storeResult(meta, this.storeOptions) };
     } catch (thrown) {
-      const err = coerceError(thrown);
-      if (status === 'SUCCESS' && isEncodeFailure(err)) {
-        // Python fails the task with kombu's EncodeError when the return value cannot be serialized.
-        return this.markFailedWith(ctx, { excType: 'EncodeError', excMessage: [`result is not JSON-serializable: ${err.message}`], excModule: 'kombu.exceptions' }, null);
+      return this.retryWrite(meta, coerceError(thrown), retry);
+    }
+  }
+
+  /** After a failed attempt: retried while the failure may clear up, `retry` allows, and the worker is not stopping. */
+  private async retryWrite(meta: ResultMeta, firstError: Error, retry: boolean): Promise<WriteResult> {
+    let error = firstError;
+    for (let attempt = 1; ; attempt++) {
+      const failure = classifyStoreFailure(error);
+      if (failure !== 'transient' || !retry || attempt > this.retry.maxRetries || this.options.isStopping?.()) {
+        return { ok: false, error, failure, attempts: attempt };
       }
-      this.logger.error({ err, taskId: msg.id, status }, 'cannot store task result');
-      return false;
+      const delayMs = storeRetryDelayMs(this.retry, attempt, this.options.random ?? Math.random);
+      this.logger.warn({ err: error, taskId: meta.taskId, status: meta.status, attempt, delayMs }, 'cannot store task result; retrying');
+      await new Promise<void>((resolve) => this.clock.setTimer(resolve, delayMs));
+      try {
+        return { ok: true, written: await (this.backend as ResultBackend).storeResult(meta, this.storeOptions) };
+      } catch (thrown) {
+        error = coerceError(thrown);
+      }
     }
   }
 }
 
-function isEncodeFailure(err: Error): boolean {
-  return err instanceof TypeError || (err as { code?: string }).code === 'CELERIAC_PROTOCOL_ENCODE';
-}
+type WriteResult = { ok: true; written: boolean; attempts?: undefined } | { ok: false; error: Error; failure: StoreFailure; attempts: number };

@@ -148,3 +148,29 @@ describe('RedisResultBackend on a real redis-server', () => {
     await expect(backend.waitForResult('x', 100)).rejects.toMatchObject({ code: 'CELERIAC_BACKEND_CLOSED' });
   });
 });
+
+describe('RedisResultBackend: results it cannot store', () => {
+  it('refuses a meta above maxEncodedBytes with CELERIAC_PROTOCOL_ENCODE_TOO_LARGE before sending anything', async () => {
+    const backend = await backendWith();
+    const id = newTaskId();
+    await expect(backend.storeResult(buildMeta(id, 'SUCCESS', 'x'.repeat(5000)), { maxEncodedBytes: 4096 }))
+      .rejects.toMatchObject({ code: 'CELERIAC_PROTOCOL_ENCODE_TOO_LARGE' });
+    expect(await raw.get(backend.keyFor(id))).toBeNull();
+    expect(await backend.storeResult(buildMeta(id, 'SUCCESS', 'x'.repeat(100)), { maxEncodedBytes: 4096 })).toBe(true);
+  });
+
+  it("reports a write above the server's proto-max-bulk-len as CELERIAC_BACKEND_REFUSED (not worth retrying), and keeps working", async () => {
+    const backend = await backendWith();
+    await raw.config('SET', 'proto-max-bulk-len', '1mb');
+    try {
+      const id = newTaskId();
+      const refused = await backend.storeResult(buildMeta(id, 'SUCCESS', 'x'.repeat(2 * 1024 * 1024))).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(BackendError);
+      expect(refused).toMatchObject({ code: 'CELERIAC_BACKEND_REFUSED', message: expect.stringMatching(/invalid bulk length/) as unknown });
+      expect(await backend.storeResult(buildMeta(id, 'FAILURE', { excType: 'EncodeError', excMessage: ['too big'], excModule: 'kombu.exceptions' }))).toBe(true);
+      expect((await backend.getTaskMeta(id))?.status).toBe('FAILURE');
+    } finally {
+      await raw.config('SET', 'proto-max-bulk-len', '512mb');
+    }
+  });
+});
