@@ -52,7 +52,7 @@ for (const s of ONLY) if (!(SECTIONS as readonly string[]).includes(s)) throw ne
 const wanted = (s: Section): boolean => ONLY.length === 0 || ONLY.includes(s);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 
-const TARGETS = { vsCeleryNode: 2, vsPython: 20, ioCeiling: 0.95, proxySteady: 10_000, memoryMiB: 150 };
+const TARGETS = { vsCeleryNode: 2, vsPython: 20, ioCeiling: 0.95, proxySteady: 10_000, memoryMB: 150 };
 
 const METHOD = `## Method
 
@@ -94,8 +94,9 @@ function verdict(value: number | undefined, goal: number, higherIsBetter = true)
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b ? a / b : undefined);
 
+let aborting = false;
 function out(text: string): void {
-  process.stdout.write(`${text}\n`);
+  if (!aborting) process.stdout.write(`${text}\n`);
 }
 
 const errors: string[] = [];
@@ -496,9 +497,9 @@ async function memorySection(r: BenchRedis): Promise<void> {
     '',
     `Queued: one envelope captured from Python's producer, copied ${queued.toLocaleString('en-US')} times in Node with a fresh task id and delivery_tag each, LPUSHed in pipelined batches of 1,000 (${pushSec.toFixed(1)} s; Redis used_memory ${usedMemory}). The worker then drains for up to ${CFG.memorySeconds} s after its ready line.`,
     '',
-    '| worker | command | drained in window | window (s) | steady tasks/s | **peak RSS (MiB, VmHWM)** | max sampled RSS (MiB) | target | | note |',
+    '| worker | command | drained in window | window (s) | steady tasks/s | **peak RSS (VmHWM)** | max sampled RSS | target | | note |',
     '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
-    `| celeriac | \`${celeriacImpl.describe(spec)}\` | ${drained.toLocaleString('en-US')} | ${fmt(windowSec, 1)} | ${fmt(steady)} | **${fmt(peak, 1)}** | ${fmt(maxRssKiB / 1024, 1)} | ≤ ${TARGETS.memoryMiB} MB | ${verdict(peak, TARGETS.memoryMiB, false)} | ${error ?? ''} |`,
+    `| celeriac | \`${celeriacImpl.describe(spec)}\` | ${drained.toLocaleString('en-US')} | ${fmt(windowSec, 1)} | ${fmt(steady)} | **${fmt(peak, 1)} MiB = ${fmt(peak !== undefined ? peak * 1.048576 : undefined, 1)} MB** | ${fmt(maxRssKiB / 1024, 1)} MiB | ≤ ${TARGETS.memoryMB} MB | ${verdict(peak !== undefined ? peak * 1.048576 : undefined, TARGETS.memoryMB, false)} | ${error ?? ''} |`,
   ];
   await r.flushLegDbs();
   out(`\n${lines.join('\n')}`);
@@ -515,7 +516,8 @@ async function main(): Promise<number> {
     await server.stop();
   };
   const onSignal = (sig: NodeJS.Signals): void => {
-    log(`${sig}: stopping workers, proxy and redis`);
+    aborting = true;
+    log(`${sig}: stopping workers, proxy and redis; no tables`);
     void cleanup().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
@@ -532,7 +534,7 @@ async function main(): Promise<number> {
       } catch (err) {
         noteError(name, firstLine(err));
         out(`\n## ${name}: ERROR ${firstLine(err)}`);
-        log(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
+        if (!aborting) log(`${name} failed: ${(err as Error)?.stack ?? String(err)}`);
         await killAllChildren();
       }
     }
