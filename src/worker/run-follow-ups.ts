@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChordPart, ChordPartOutcome } from '../backend/chord/redis-chord-store';
-import { chordErrorMessage } from '../backend/chord/redis-chord-store';
+import { chordErrorMessage, type ChordPart, type ChordPartOutcome } from '../backend/chord/chord-part';
 import { applySignature } from '../canvas/apply-signature';
 import type { PlannedMessage } from '../canvas/build-signature-message';
 import { planFailureFollowUps, planSuccessFollowUps, type FollowUpContext } from '../canvas/plan-follow-ups';

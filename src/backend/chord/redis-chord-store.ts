@@ -4,6 +4,10 @@ import { coerceError } from '../../errors/coerce-error';
 import { encodePythonJson } from '../../protocol/python-json';
 import type { ExceptionInfo } from '../../protocol/result-meta';
 import { DEFAULT_RESULT_EXPIRES_SEC } from '../result-backend-options';
+import type { ChordPart, ChordPartOutcome } from './chord-part';
+
+// The broker-neutral chord types live in chord-part.ts; re-exported for existing importers.
+export { chordErrorMessage, type ChordPart, type ChordPartOutcome } from './chord-part';
 
 /** Key prefix of group/chord bookkeeping (`BaseKeyValueStoreBackend.group_keyprefix`). */
 export const GROUP_KEY_PREFIX = 'celery-taskset-meta-';
@@ -20,17 +24,6 @@ export function buildChordKeys(keyPrefix: string, groupId: string): ChordKeys {
   const base = `${keyPrefix}${GROUP_KEY_PREFIX}${groupId}`;
   return { results: `${base}.j`, extra: `${base}.t`, size: `${base}.s` };
 }
-
-/** One finished header member. `exception` for FAILURE/REVOKED, `result` otherwise. */
-export type ChordPart =
-  | { group: string; groupIndex: number | null; taskId: string; state: 'FAILURE' | 'REVOKED'; exception: ExceptionInfo }
-  | { group: string; groupIndex: number | null; taskId: string; state: 'SUCCESS'; result: unknown };
-
-/** After one member: not complete yet, complete with results in `group_index` order, or complete with a failed member. */
-export type ChordPartOutcome =
-  | { complete: false }
-  | { complete: true; results: unknown[] }
-  | { complete: true; error: { taskId: string; state: string; exception: ExceptionInfo } };
 
 /**
  * Spec §3.7 steps 1-5 and 7 in ONE script (Python runs a MULTI pipeline, then ZRANGE, then DEL;
@@ -117,12 +110,6 @@ export function encodeChordMember(part: ChordPart): string {
   const result = part.state === 'SUCCESS' ? part.result
     : { exc_type: part.exception.excType, exc_message: part.exception.excMessage, exc_module: part.exception.excModule };
   return encodePythonJson([1, part.taskId, part.state, result]);
-}
-
-/** Python's `ChordError` text for a failed member: `Dependency <id> raised KeyError('m')`. */
-export function chordErrorMessage(error: { taskId: string; exception: ExceptionInfo }): string {
-  const args = error.exception.excMessage.map((a) => (typeof a === 'string' ? `'${a.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(a)));
-  return `Dependency ${error.taskId} raised ${error.exception.excType}(${args.join(', ')})`;
 }
 
 interface ChordRecord {
