@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { readBeatScheduleFile } from '../../../src/beat/schedule-file';
 import { findUnknownEnvSettings, loadConfig } from '../../../src/config/load-config';
 import { loadSmtpSettings } from '../../../src/tasks/email/smtp-settings';
+import { loadLmsConfig } from '../../../examples/lms/lms-config';
 import { commandOption as option, loadComposeModel, REPO_ROOT, type ComposeService } from './compose-model';
 
 const REPO = REPO_ROOT;
@@ -107,7 +108,13 @@ it('the API and the workers share one PostgreSQL database and the file store', (
   const url = service('api').environment?.DATABASE_URL;
   expect(url).toMatch(/^postgresql:\/\/[^@]+@postgres:5432\//);
   expect(service('api').depends_on?.postgres?.condition).toBe('service_healthy');
-  for (const name of workerNames()) expect(service(name).environment?.DATABASE_URL).toBe(url);
+  for (const name of workerNames()) {
+    expect(service(name).environment?.DATABASE_URL).toBe(url);
+    // as the LMS worker app reads its environment
+    const lms = loadLmsConfig(service(name).environment ?? {});
+    expect({ name, db: lms.databaseUrl, storage: lms.storageDir, publicUrl: lms.publicUrl })
+      .toEqual({ name, db: url, storage: service('api').environment?.STORAGE_DIR, publicUrl: 'http://localhost:8000' });
+  }
   // compose v1 prints volumes as `source:target:mode` strings, the spec's long form as objects
   const volumeAt = (svc: ComposeService, target: string): string | undefined => {
     for (const v of svc.volumes ?? []) {
