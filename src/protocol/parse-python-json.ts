@@ -9,14 +9,15 @@ import { MAX_JSON_DEPTH } from './json-encode-error';
  */
 export function parsePythonJson(text: string, objectHook?: (obj: Record<string, unknown>) => unknown): unknown {
   // Fast path: without long digit runs or NaN/Infinity anywhere, JSON.parse gives the same result, ~4x faster.
-  // On a syntax error fall through so the error comes from the parser below, with Python's acceptance rules.
+  // On a syntax error fall through so the error comes from the parser below, with Python's acceptance rules;
+  // on a stack overflow (JSON.parse's reviver recurses per level) too, so deep nesting is refused by position.
   if (!MAY_NEED_PRECISE.test(text)) {
     try {
       return objectHook
         ? JSON.parse(text, (_key, v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? objectHook(v as Record<string, unknown>) : v))
         : JSON.parse(text);
     } catch (err) {
-      if (!(err instanceof SyntaxError)) throw err;
+      if (!(err instanceof SyntaxError) && !(err instanceof RangeError)) throw err;
     }
   }
   return parsePythonJsonTolerant(text, objectHook);

@@ -161,3 +161,12 @@ describe('encodeKombuJson: depth and size limits', () => {
     expect(decodeKombuJson(encodeKombuJson(s))).toBe(s);
   });
 });
+
+describe('decodeKombuJson: deep nesting', () => {
+  it.each([3000, 1_000_000])('refuses %i nested lists by position (never a stack overflow), with or without NaN in them', (levels) => {
+    for (const inner of ['', 'NaN']) {
+      expect(() => decodeKombuJson(`${'['.repeat(levels)}${inner}${']'.repeat(levels)}`))
+        .toThrow(expect.objectContaining({ code: 'CELERIAC_PROTOCOL_BAD_BODY', message: 'body is not valid JSON: nesting too deep at position 1001' }));
+    }
+  });
+});
