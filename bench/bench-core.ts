@@ -248,7 +248,10 @@ export async function drain(r: BenchRedis, o: DrainOptions): Promise<DrainRun> {
       const n = await r.results.dbsize();
       if (n >= o.tasks) break;
       if (n !== last) { last = n; lastChange = Date.now(); }
-      if (worker.exited) throw new Error(`worker exited after ${n} results: ${worker.tail().split('\n').slice(-3).join(' | ')}`);
+      if (worker.exited) {
+        log(`worker exited early; its last output:\n${worker.tail()}`);
+        throw new Error(`worker exited after ${n} results: ${worker.tail().split('\n').slice(-3).map((l) => (/"msg":"([^"]*)"/.exec(l)?.[1] ?? l).slice(0, 120)).join(' | ')}`);
+      }
       if (Date.now() - lastChange > STALL_MS) throw new Error(`stalled at ${n}/${o.tasks} results for ${STALL_MS / 1000} s`);
       if (Date.now() - spawnedAt > DRAIN_CAP_MS) throw new Error(`not done after ${DRAIN_CAP_MS / 1000} s (${n}/${o.tasks})`);
       await sleep(100);
@@ -262,7 +265,7 @@ export async function drain(r: BenchRedis, o: DrainOptions): Promise<DrainRun> {
     run.workerCpuUs = ((cpuAtDone - cpuAtReady) * 1e6) / o.tasks;
   } catch (err) {
     run.error = firstLine(err);
-    run.peakRssMiB = treePeakRssMiB(worker.pid);
+    run.peakRssMiB = treePeakRssMiB(worker.pid) || undefined; // 0 once the process has gone
   } finally {
     await worker.stop().catch(() => undefined);
   }
