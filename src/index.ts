@@ -12,6 +12,9 @@ export { Retry, Reject, Ignore, MaxRetriesExceededError } from './canvas/task-si
 export { SoftTimeLimitExceeded, TimeLimitExceeded } from './worker/time-limit-errors';
 export type { RetryCall } from './app/task-context';
 export { createProducer, type Producer, type ProducerOptions, type SendTaskOptions } from './producer/producer';
-export { AsyncResult } from './producer/async-result';
+export { AsyncResult, type GetOptions } from './producer/async-result';
+export { EagerResult, type EagerOutcome } from './app/eager-result';
+export { NotRegisteredError } from './app/apply-eager';
+export { currentRequest, type RequestScope } from './app/request-context';
 export { createTransport } from './transport/create-transport';
 export { createRedisResultBackend } from './backend/redis-result-backend';

@@ -4,6 +4,8 @@ import { AppProducer } from '../producer/app-producer';
 import type { AsyncResult } from '../producer/async-result';
 import type { SendTaskOptions } from '../producer/producer';
 import type { SettingsInput } from '../config/settings-schema';
+import { retryDefaultsOf } from '../worker/autoretry';
+import { applyEager, NotRegisteredError } from './apply-eager';
 import { parseRate } from './parse-rate';
 import type { TaskContext } from './task-context';
 import type { ApplyArgs, ArgumentSchema, KwargsOf, SchemaArgs, TaskDefinition, TaskHandler, TaskOptions } from './task-definition';
@@ -66,8 +68,17 @@ export class Celery {
   /**
    * Sends a task by name, as Python's `app.send_task`: a Python or celeriac worker runs it. The broker
    * and result connections open on first use (settings from `CELERY_*` env over `conf`); `close()` ends them.
+   * With `task_always_eager` the registered handler runs in process instead and the result is an
+   * EagerResult (nothing is sent or opened); a name registered in no task rejects with NotRegisteredError.
    */
-  sendTask<Result = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult<Result>> {
+  async sendTask<Result = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult<Result>> {
+    const settings = this.producer.settings();
+    if (settings.task_always_eager) {
+      const def = this.registry.get(name);
+      if (!def) throw new NotRegisteredError(name, this.taskNames());
+      return applyEager<Result>(def, args, kwargs, options, { propagates: settings.task_eager_propagates, retryDefaults: retryDefaultsOf(settings),
+        contextFields: settings.worker_log_context_fields, log: this.producer.log });
+    }
     // The id is all an AsyncResult holds; Result only types what `get()` will read back.
     return this.producer.sendTask(name, args, kwargs, options) as Promise<AsyncResult<Result>>;
   }

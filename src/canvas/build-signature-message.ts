@@ -21,7 +21,12 @@ export interface PlannedMessage {
 /** What the publisher knows when it applies a signature. */
 export interface SignatureApplyContext {
   /** The running task that publishes it (sets `parent_id`/`root_id`); null for a client. */
-  parent: TaskMessage | null;
+  parent: Pick<TaskMessage, 'id' | 'rootId'> | null;
+  /**
+   * Headers the publishing task passes on (its request's correlation fields, `worker_log_context_fields`):
+   * written under the signature's own `headers`, which win.
+   */
+  inheritHeaders?: Readonly<Record<string, unknown>>;
   /** Prepended to the signature's args unless it is immutable (the parent's result, a chord's results...). */
   prependArgs?: unknown[];
   /** Call options (Celery names) merged over the signature's own, e.g. `chain`, `group_id`, `group_index`. */
@@ -79,7 +84,7 @@ export function buildSignatureMessage(sig: Signature, ctx: SignatureApplyContext
     replacedTaskNesting: int(o.replaced_task_nesting, 'replaced_task_nesting') ?? 0,
     stampedHeaders,
     stamps,
-    customHeaders: record(o.headers, 'headers'),
+    customHeaders: { ...ctx.inheritHeaders, ...record(o.headers, 'headers') },
     embed: {
       callbacks: toSignatureList(o.link, 'options.link'),
       errbacks: toSignatureList(o.link_error, 'options.link_error'),

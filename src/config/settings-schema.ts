@@ -119,6 +119,12 @@ export const settingsSchema = z.object({
   task_default_queue: z.string().min(1).default('celery'),
   /** Routing for follow-up messages by task name (Celery's `task_routes`: exact, glob or /regex/ keys). */
   task_routes: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).optional(),
+  /** Run tasks in process instead of sending them: `delay`/`applyAsync`/`sendTask` call the registered handler and return an EagerResult (Celery's name). */
+  task_always_eager: bool.default(false),
+  /** In eager mode, a failing task rejects the `delay()` itself instead of resolving to a FAILURE result (Celery's name). */
+  task_eager_propagates: bool.default(false),
+  /** celeriac: header (else kwarg) names logged on every line of a task and copied to the headers of the tasks it sends, e.g. `request_id,organization_id`. */
+  worker_log_context_fields: list.default([]),
   /** Periodic tasks for `celeriac beat` (Celery's `beat_schedule` shape; validated by beat). */
   beat_schedule: z.record(z.string(), z.unknown()).default({}),
   /** App time zone, for naive ETA/expiry values and crontab schedules. */

@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import type { ResultBackend } from '../backend/result-backend';
 import { createRedisResultBackend } from '../backend/redis-result-backend';
 import { loadConfig } from '../config/load-config';
-import type { SettingsInput } from '../config/settings-schema';
+import type { Settings, SettingsInput } from '../config/settings-schema';
 import { createTransport } from '../transport/create-transport';
 import type { Transport } from '../transport/transport';
 import { AsyncResult } from './async-result';
@@ -15,7 +15,23 @@ import type { TaskRoutes } from './task-router';
  */
 export class AppProducer {
   private opened: Promise<{ producer: Producer; transport: Transport; backend: ResultBackend | null }> | null = null;
+  private loaded: Settings | null = null;
   constructor(private readonly conf: SettingsInput, private logger?: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /**
+   * The app's settings (environment `CELERY_*` over `app.conf`), read on first use and kept: set
+   * `conf` or the environment before the first send. Throws ConfigError for invalid settings.
+   */
+  settings(): Settings {
+    this.loaded ??= loadConfig(this.env, {}, this.conf);
+    return this.loaded;
+  }
+
+  /** The logger of sends and eager runs (default: warnings only). */
+  get log(): Logger {
+    this.logger ??= pino({ level: 'warn' });
+    return this.logger;
+  }
 
   /** Publishes a task by name, as Python's `app.send_task`. */
   async sendTask(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult> {
@@ -42,12 +58,12 @@ export class AppProducer {
   private open(): Promise<{ producer: Producer; transport: Transport; backend: ResultBackend | null }> {
     this.opened ??= (async () => {
       // Created on first use: an app that only runs tasks (worker, threads) opens nothing.
-      this.logger ??= pino({ level: 'warn' });
-      const settings = loadConfig(this.env, {}, this.conf);
-      const transport = createTransport(settings.broker_url, settings.broker_transport_options, this.logger.child({ component: 'transport' }));
+      const settings = this.settings();
+      const logger = this.log;
+      const transport = createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }));
       const backend = settings.result_backend === 'disabled' ? null
         : createRedisResultBackend(settings.result_backend, { ...settings.result_backend_transport_options, result_expires: settings.result_expires },
-          this.logger.child({ component: 'backend' }));
+          logger.child({ component: 'backend' }));
       try {
         await transport.connect();
         await backend?.connect();
@@ -56,7 +72,7 @@ export class AppProducer {
         await transport.close().catch(() => undefined);
         throw err;
       }
-      const producer = createProducer({ transport, backend, logger: this.logger,
+      const producer = createProducer({ transport, backend, logger,
         conf: { task_routes: settings.task_routes as TaskRoutes | undefined, task_default_queue: settings.task_default_queue } });
       return { producer, transport, backend };
     })();

@@ -71,6 +71,21 @@ export class AsyncResult<Result = unknown> {
     return (await this.state()) === 'SUCCESS';
   }
 
+  /** True when the task failed (FAILURE), as Python's `AsyncResult.failed()`. */
+  async failed(): Promise<boolean> {
+    return (await this.state()) === 'FAILURE';
+  }
+
+  /** The stored result (Python's `AsyncResult.result`, an alias of `info`): return value, state meta or ExceptionInfo; null when pending. */
+  result(): Promise<unknown> {
+    return this.info();
+  }
+
+  /** The stored traceback text of a failed or retried task, else null (Python's `AsyncResult.traceback`). */
+  async traceback(): Promise<string | null> {
+    return (await this.meta())?.traceback ?? null;
+  }
+
   /** Deletes the stored result (`AsyncResult.forget`). */
   async forget(): Promise<void> {
     await this.requireBackend().forget(this.id);

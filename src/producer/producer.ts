@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
+import { currentRequest } from '../app/request-context';
 import type { ResultBackend } from '../backend/result-backend';
 import { buildSignatureMessage } from '../canvas/build-signature-message';
 import type { Signature } from '../canvas/signature';
@@ -81,7 +82,10 @@ export function createProducer(opts: ProducerOptions): Producer {
   return {
     async sendTask(name, args = [], kwargs = {}, options = {}) {
       const sig: Signature = { task: name, args, kwargs, options: toCeleryOptions(options), subtaskType: null, immutable: false };
-      const planned = buildSignatureMessage(sig, { parent: null, now: now(), hostname: origin, replyTo, router });
+      // Sent from inside a task: parent/root ids as Celery's send_task fills them, and the task's correlation fields.
+      const scope = currentRequest();
+      const planned = buildSignatureMessage(sig, { parent: scope ? { id: scope.id, rootId: scope.rootId } : null,
+        ...(scope ? { inheritHeaders: scope.fields } : {}), now: now(), hostname: origin, replyTo, router });
       await opts.transport.publish(planned.message, planned.route);
       log.debug({ taskId: planned.taskId, taskName: name, exchange: planned.route.exchange, routingKey: planned.route.routingKey }, 'task sent');
       return new AsyncResult(planned.taskId, opts.backend);
