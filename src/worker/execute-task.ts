@@ -106,7 +106,6 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
     } else {
       const children = await publishSuccessFollowUps(msg, value, deps);
-      log.info({ runtimeMs: Math.round(runtimeSec() * 1e6) / 1e3 }, 'task succeeded');
       const stored = storeResult ? await writer.markSucceeded(rctx, value, children) : NOTHING_TO_STORE;
       outcome = stored.kind === 'replaced' ? await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log)
         : !isStored(stored) && acksLate ? GIVE_BACK
@@ -135,6 +134,7 @@ const NOTHING_TO_STORE: StoreOutcome = { kind: 'disabled' };
 
 async function succeed(value: unknown, stored: StoreOutcome, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
   runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+  log.info({ runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task succeeded');
   if (!isStored(stored)) log.error('task result could not be stored and its message was acked before the task ran (task_acks_late off): the task stays PENDING');
   deps.events.taskEvent('task-succeeded', { uuid: req.msg.id, result: value, runtimeSec });
   await reportChordPart(req.msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
