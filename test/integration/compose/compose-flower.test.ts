@@ -6,6 +6,7 @@ import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
 import { killAllChildren } from '../../../interop-tests/helpers/child-registry';
 import { ManagedProcess } from '../../../interop-tests/helpers/managed-process';
 import { venvBin } from '../../../interop-tests/helpers/python';
+import { waitUntil } from '../../../interop-tests/helpers/redis-probe';
 import { commandOption, loadComposeModel } from './compose-model';
 
 const CREDENTIALS = 'ops:flower-test-secret';
@@ -31,6 +32,8 @@ beforeAll(async () => {
     env: { ...process.env, PYTHONUNBUFFERED: '1', ...svc.environment },
   });
   await flower.waitForLine((l) => l.includes('Visit me at'), 30_000, '"Visit me at" line');
+  // Flower logs that line just before it binds: wait until it answers at all (any status)
+  await waitUntil(async () => fetch(`${baseUrl}/healthcheck`).then(() => true, () => false), 'Flower to accept connections', { timeoutMs: 30_000 });
 }, 90_000);
 
 afterAll(async () => {
