@@ -64,7 +64,8 @@ function isDiscarded(req: TrackedRequest): boolean {
 /**
  * Runs one accepted task in Celery's order: revoked/expired check, early ack (unless acks_late),
  * STARTED, bind arguments, run, publish follow-ups, store SUCCESS/FAILURE/RETRY, late ack. Never
- * throws: every failure becomes a stored FAILURE, and the message is always settled.
+ * throws: every failure becomes a stored FAILURE (an unencodable result: EncodeError), and the
+ * message is always settled: acked, or given back when its outcome could not be stored (acks_late).
  */
 export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps: ExecutionDeps, log: Logger): Promise<ExecutionOutcome> {
   const { msg, delivery } = req;
