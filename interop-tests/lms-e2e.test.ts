@@ -232,10 +232,14 @@ describe('the LMS stack on SQLite', () => {
     const result = (await stack.api.waitForTask(exp.body.task_id, ['SUCCESS'])).result as { key: string; location: string; rows: number };
     expect(result).toMatchObject({ rows: 3, key: `exports/students-${exp.body.task_id}.csv`, location: join(stack.storageDir, result.key) });
     const rows = await stack.python<Array<Record<string, string>>>(CSV_ROWS, [result.location]);
-    expect(rows.map((r) => ({ email: r.email, name: r.full_name, enrollment: r.enrollment_id, course: r.course_id, status: r.status,
-      progress: Number(r.progress_percentage) })).sort((a, b) => a.email.localeCompare(b.email))).toEqual(students.map((s, i) => ({
-      email: s.email, name: s.fullName, enrollment: enrolments.get(s.email), course: course.courseId, status: 'active', progress: i === 0 ? 50 : 0,
-    })).sort((a, b) => a.email.localeCompare(b.email)));
+    expect(Object.keys(rows[0] ?? {})).toEqual(['student_id', 'email', 'full_name', 'phone_number', 'registered_at', 'enrollment_id',
+      'course_id', 'course_title', 'status', 'progress_percentage', 'enrolled_at', 'completed_at', 'certificate_number']);
+    const byEmail = (a: { email: string }, b: { email: string }): number => a.email.localeCompare(b.email);
+    expect(rows.map((r) => ({ email: String(r.email), name: r.full_name, enrollment: r.enrollment_id, course: r.course_id, title: r.course_title,
+      status: r.status, progress: Number(r.progress_percentage) })).sort(byEmail)).toEqual(students.map((s, i) => ({
+      email: s.email, name: s.fullName, enrollment: enrolments.get(s.email), course: course.courseId, title: 'Exported Course', status: 'active',
+      progress: i === 0 ? 50 : 0,
+    })).sort(byEmail));
   });
 
   it('beat-sent cleanup removes only the old files: old exports and temporary files go, new ones and certificates stay', async () => {
