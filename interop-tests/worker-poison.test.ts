@@ -53,7 +53,7 @@ const poisons: [string, () => { id?: string; json: string }][] = [
   ['body that is not base64', () => buildKombuEnvelope({ literalBody: '%%% not base64 ~~~' })],
   ['body_encoding other than base64', damaged((env) => { env.properties.body_encoding = 'hex'; })],
   ['no properties.delivery_tag', damaged((env) => { delete env.properties.delivery_tag; })],
-  ['no properties at all', damaged((env) => { delete env.properties; })],
+  ['no properties at all', damaged((env) => { delete (env as Partial<typeof env>).properties; })],
   ['a body that is not a string', damaged((env) => { env.body = 42; })],
   ['headers that are not an object', damaged((env) => { env.headers = ['id', 'x']; })],
   ['headers nested 999 levels deep', damaged((env) => { (env.headers as Record<string, unknown>).x_deep = deep(999); })],

@@ -39,12 +39,6 @@ export interface Delivery {
   ack(): Promise<void>;
   /** Refuse it: `requeue` true puts it back in its queue, false drops it (as kombu's reject). */
   reject(requeue: boolean): Promise<void>;
-  /**
-   * Still working on it: restart its visibility clock (Redis: its `unacked_index` score becomes now,
-   * in kombu's float-seconds format) so no worker's visibility sweep redelivers it. Beyond kombu,
-   * which never refreshes the score. A no-op once settled.
-   */
-  touch(): Promise<void>;
 }
 
 /** A running subscription created by `Transport.consume`. */

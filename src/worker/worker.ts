@@ -11,7 +11,6 @@ import { systemClock, type Clock } from './clock';
 import { RevokedSet } from './control/revoked-set';
 import { executeTask, RETURNED, TERMINATED, type ExecutionDeps, type ExecutionOutcome } from './execute-task';
 import { retryDefaultsOf } from './autoretry';
-import { VisibilityKeeper, visibilityTimeoutSecOf } from './visibility-keeper';
 import { handlePoison } from './handle-poison';
 import { receiveDelivery } from './receive-delivery';
 import { RateLimitQueues } from './rate-limit-queues';
@@ -20,6 +19,10 @@ import { waitWithSoftShutdown } from './soft-shutdown';
 import { closeWithin } from './close-within';
 import { ResultWriter } from './result-writer';
 import { createTaskLogger } from './task-logger';
+import { currentRequest, pickContextFields, runInRequestScope } from '../app/request-context';
+import { publishWithSignals } from '../producer/producer';
+import { buildTaskRequestScope } from './signals/task-request-scope';
+import { WorkerSignals } from './signals/worker-signals';
 import { TaskLimits } from './task-limits';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
 import { ThreadPool } from './pool/thread-pool';
@@ -76,7 +79,6 @@ export class Worker implements WorkerInspector, WorkerController {
   private consumer: Consumer | null = null;
   private concurrencyNow: number;
   private extraPrefetch = 0;
-  private keeper: VisibilityKeeper | null = null;
   private stopping = false;
   private closed: Promise<void> | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -92,6 +94,8 @@ export class Worker implements WorkerInspector, WorkerController {
     this.limits = new TaskLimits(deps.app, deps.settings, () => this.clock.now());
     this.rateQueues = new RateLimitQueues(this.limits, this.clock, (req) => this.ready.push(req), () => this.pump());
     this.limits.onRateChanged = (name) => this.rateQueues.rateChanged(name);
+    this.signals = new WorkerSignals(deps.app.signals, deps.hostname, this.log.child({ component: 'signals' }), (p) => this.track(p));
+    this.addEventSink(this.signals.taskSink((id) => this.tracker.findById(id)[0]));
     this.writer = new ResultWriter(deps.backend, {
       extended: deps.settings.result_extended,
       expiresSec: deps.settings.result_expires === 0 ? null : deps.settings.result_expires,
@@ -111,6 +115,7 @@ export class Worker implements WorkerInspector, WorkerController {
     }
   }
 
+  private readonly signals: WorkerSignals;
   private readonly pool: ThreadPool | null = null;
   private readonly threads: ThreadDispatch | null = null;
 
@@ -127,18 +132,16 @@ export class Worker implements WorkerInspector, WorkerController {
   /** Connects, starts monitors, declares the queues as Celery does, and starts consuming. */
   async start(): Promise<void> {
     const { transport, backend, settings } = this.deps;
+    await this.signals.lifecycle('worker_init');
     await transport.connect();
     if (backend) await backend.connect();
     for (const m of this.monitors) await m.start();
     for (const queue of settings.worker_queues) await transport.declareQueue(queue, { exchange: queue, routingKey: queue });
+    // Held messages are kept from redelivery by the transport itself (Redis: RedisTransport.refreshHeld).
     this.consumer = await transport.consume(settings.worker_queues, this.prefetchCount(), (d) => this.onDelivery(d));
-    // Real time, not the injected clock: the broker's visibility timeout runs on wall time.
-    this.keeper = new VisibilityKeeper({ visibilityTimeoutSec: visibilityTimeoutSecOf(settings.broker_transport_options), clock: systemClock,
-      log: this.log, held: () => ['scheduled', 'reserved', 'active'].flatMap((p) => this.tracker.list(p as 'active'))
-        .filter((r) => !r.acknowledged).map((r) => r.delivery) });
-    this.keeper.start();
     this.log.info({ hostname: this.hostname, queues: settings.worker_queues, concurrency: this.concurrencyNow,
       prefetch: this.prefetchCount(), tasks: this.deps.app.taskNames() }, 'worker ready');
+    await this.signals.lifecycle('worker_ready');
   }
 
   /**
@@ -148,6 +151,7 @@ export class Worker implements WorkerInspector, WorkerController {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.stopping = true;
+      await this.signals.lifecycle('worker_shutting_down');
       await this.closeStep(this.consumer?.stop(), 'stop consuming');
       for (const cancel of this.etaTimers.values()) cancel();
       this.etaTimers.clear();
@@ -159,12 +163,12 @@ export class Worker implements WorkerInspector, WorkerController {
       if (this.consumer) this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log,
         this.settings.worker_close_timeout * 1000);
-      await this.keeper?.close();
       await this.pool?.close();
       for (const m of [...this.monitors].reverse()) await this.closeStep(m.close(), 'close monitor');
       await this.closeStep(this.deps.backend?.close(), 'close result backend');
       await this.closeStep(this.deps.transport.close(), 'close broker connection');
       this.log.info({ counters: this.counters }, 'worker stopped');
+      await this.signals.lifecycle('worker_shutdown');
     })();
     return this.closed;
   }
@@ -176,7 +180,6 @@ export class Worker implements WorkerInspector, WorkerController {
   async terminate(): Promise<void> {
     this.stopping = true;
     for (const req of this.tracker.list('active')) if (!req.acknowledged && !req.abort.signal.aborted) req.abort.abort(RETURNED);
-    await this.keeper?.close();
     await this.closeStep(this.deps.transport.close(), 'close broker connection');
   }
 
@@ -250,6 +253,7 @@ export class Worker implements WorkerInspector, WorkerController {
     const received = receiveDelivery(delivery, this.deps.app, this.settings);
     if (received.kind === 'refused') {
       this.counters.refused++;
+      this.signals.refused(received.report);
       if (received.report.message) this.emit('task-rejected', { uuid: received.report.message.id, error: new Error(received.report.reason), requeue: false });
       this.track(handlePoison(delivery, received.report, {
         transport: this.deps.transport, writer: this.writer, poisonQueue: this.settings.worker_poison_queue, hostname: this.hostname, log: this.log,
@@ -257,6 +261,7 @@ export class Worker implements WorkerInspector, WorkerController {
       return;
     }
     const req = this.tracker.create(received.msg, delivery);
+    this.signals.received(req);
     const { msg } = req;
     this.emit('task-received', { uuid: msg.id, name: msg.shadow ?? msg.task, args: msg.args, kwargs: msg.kwargs, argsRepr: msg.argsRepr,
       kwargsRepr: msg.kwargsRepr, retries: msg.retries, eta: msg.eta, expires: msg.expires, rootId: msg.rootId, parentId: msg.parentId,
@@ -309,7 +314,9 @@ export class Worker implements WorkerInspector, WorkerController {
     const def = this.deps.app.getTask(req.msg.task);
     if (!def) return;
     this.tracker.set(req, 'active');
-    executeTask(def, req, this.executionDeps(), this.taskLog(req.msg))
+    // Everything the run does (user code, follow-ups, signals) sees its request (currentRequest()).
+    runInRequestScope(buildTaskRequestScope(req.msg, this.settings.worker_log_context_fields),
+      () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)))
       .then((outcome) => { this.counters[outcome]++; })
       .catch((thrown: unknown) => this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'))
       .finally(() => {
@@ -332,9 +339,10 @@ export class Worker implements WorkerInspector, WorkerController {
       timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
       threads: this.threads,
       clock: this.clock,
-      publish: (planned: PlannedMessage) => this.deps.transport.publish(planned.message, planned.route),
+      publish: (planned: PlannedMessage) => publishWithSignals(planned, (m, r) => this.deps.transport.publish(m, r), this.deps.app.signals, this.log),
       onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
-      context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()) }),
+      // Called while a task runs: its follow-ups carry its correlation fields.
+      context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
     };
     return this.execDeps;
   }
@@ -365,6 +373,7 @@ export class Worker implements WorkerInspector, WorkerController {
   }
 
   private taskLog(msg: TaskMessage): Logger {
-    return createTaskLogger(this.log, { taskId: msg.id, taskName: msg.shadow ?? msg.task, retries: msg.retries });
+    return createTaskLogger(this.log, { taskId: msg.id, taskName: msg.shadow ?? msg.task, retries: msg.retries,
+      ...pickContextFields(this.settings.worker_log_context_fields, msg.customHeaders, msg.kwargs) });
   }
 }

@@ -191,22 +191,6 @@ export function describeTransportContract(name: string, createHarness: () => Pro
       expect(log2.items.every((d) => d.redelivered)).toBe(true);
     });
 
-    it('touch() keeps a delivery held and settleable; after settling it is a no-op', async () => {
-      const t = await open();
-      const queue = q('touch');
-      await t.publish(textMessage('kept'), { exchange: '', routingKey: queue });
-      const { log } = await consume(t, [queue]);
-      const [d] = await log.until(1);
-      await d?.touch();
-      await d?.touch();
-      expect(await t.queueLength(queue)).toBe(0);
-      await d?.ack();
-      await d?.touch();
-      await t.close();
-      const again = await open();
-      expect(await again.queueLength(queue)).toBe(0);
-    });
-
     it('addQueue starts and cancelQueue stops consuming a queue', async () => {
       const t = await open();
       const [a, b] = [q('add-a'), q('add-b')];

@@ -124,9 +124,6 @@ export class MemoryTransport implements Transport {
     return n;
   }
 
-  /** How many times `touch()` was called on an unsettled delivery (the visibility keeper's work). */
-  touches = 0;
-
   /** Deliveries handed out and not yet settled. */
   unsettledCount(): number {
     return this.held.size;
@@ -191,8 +188,6 @@ export class MemoryTransport implements Transport {
       redelivered: message.headers.redelivered === true || info.redelivered === true,
       ack: () => settle('ack'),
       reject: (requeue) => settle(requeue ? 'requeue' : 'ack'),
-      // Nothing here ever redelivers on a timer; counting touches lets tests see the keeper at work.
-      touch: async () => { if (!h.settled) this.touches++; },
     });
   }
 

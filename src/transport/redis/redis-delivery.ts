@@ -20,8 +20,6 @@ export class RedisDelivery implements Delivery {
     /** True when a restore set the redelivered flags. */
     readonly redelivered: boolean,
     private readonly settle: (delivery: RedisDelivery, how: Settlement) => Promise<void>,
-    /** Sets the tag's `unacked_index` score to now, only if it is still there (ZADD XX). */
-    private readonly refresh: (delivery: RedisDelivery) => Promise<void> = async () => undefined,
     /** Set when the element could not be decoded (see Delivery.refusal). */
     readonly refusal?: DeliveryRefusal,
   ) {}
@@ -41,11 +39,6 @@ export class RedisDelivery implements Delivery {
   /** Removes it from `unacked` for good. */
   async ack(): Promise<void> {
     if (this.claim()) await this.settle(this, 'ack');
-  }
-
-  /** Refreshes its `unacked_index` score (float seconds, as kombu writes it) while unsettled. */
-  async touch(): Promise<void> {
-    if (!this.settled) await this.refresh(this);
   }
 
   /** requeue: back to the head of its queue with redelivered flags; else removed for good. */

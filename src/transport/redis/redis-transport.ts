@@ -46,6 +46,7 @@ export class RedisTransport implements Transport {
   private readonly heldTags = new Map<string, number>();
   private fanout: Promise<{ fanout: RedisFanout; client: Redis }> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private keepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<unknown> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -86,6 +87,7 @@ export class RedisTransport implements Transport {
       throw new TransportError('CELERIAC_TRANSPORT_CONSUME_FAILED', `cannot start consuming ${queues.join(', ')}: ${coerceError(err).message}`, { cause: err });
     }
     this.startSweep();
+    this.startKeeper();
     return consumer;
   }
 
@@ -161,6 +163,8 @@ export class RedisTransport implements Transport {
   private async shutdown(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.stopSweep();
+    if (this.keepTimer) clearInterval(this.keepTimer);
+    this.keepTimer = undefined;
     await this.sweeping;
     const conn = this.conn ?? (await this.connecting?.catch(() => undefined));
     if (conn) {
@@ -224,9 +228,7 @@ export class RedisTransport implements Transport {
           routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
         };
         const redelivered = message.headers.redelivered === true || info.redelivered === true;
-        delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how),
-          // ZADD XX: refresh only a tag still unacked (never resurrect one a sweep or a settle removed).
-          async (d) => { await conn.client.zadd(conn.keys.unackedIndex, 'XX', Date.now() / 1000, d.deliveryTag); });
+        delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how));
       } catch (err) {
         // Recorded in unacked but undecodable: the worker copies it to the poison queue, then drops it.
         delivery = this.refusedDelivery(conn, element, { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: coerceError(err).message, ...readIds(raw) });
@@ -251,8 +253,7 @@ export class RedisTransport implements Transport {
       properties: { delivery_tag: element.tag },
     };
     return new RedisDelivery(message, element.tag, element.queue, { exchange: '', routingKey: element.queue }, false,
-      (d, how) => this.settle(d, how), async (d) => { await conn.client.zadd(conn.keys.unackedIndex, 'XX', Date.now() / 1000, d.deliveryTag); },
-      refusal);
+      (d, how) => this.settle(d, how), refusal);
   }
 
   private async settle(delivery: RedisDelivery, how: Settlement): Promise<void> {
@@ -277,6 +278,36 @@ export class RedisTransport implements Transport {
   private readyForSettle(): Promise<Connected> {
     if (this.conn) return Promise.resolve(this.conn);
     return Promise.reject(new TransportError('CELERIAC_TRANSPORT_CLOSED', 'transport is not connected'));
+  }
+
+  /**
+   * Keeps held messages invisible to visibility sweeps. kombu records a delivery's time once
+   * (`unacked_index` score) and any worker's `restore_visible` redelivers it once that is older than
+   * `visibility_timeout`, even while its worker still holds it (an ETA further away, a long task):
+   * the duplicate execution of kombu issue 337. Going beyond kombu, every `visibility_timeout / 3`
+   * the score of every delivery still held becomes now (ZADD XX: never resurrecting a tag settled or
+   * restored meanwhile), so neither our sweep nor a Python worker's redelivers it; a crashed worker
+   * stops refreshing, and its messages come back after the timeout as before.
+   */
+  async refreshHeld(): Promise<number> {
+    const conn = this.conn;
+    if (!conn) return 0;
+    const tags = [...this.held.keys()].filter((d) => !d.isSettled && !d.refusal?.keptIn).map((d) => d.deliveryTag);
+    const now = String(Date.now() / 1000);
+    for (let i = 0; i < tags.length; i += 1000) {
+      await conn.client.zadd(conn.keys.unackedIndex, 'XX', ...tags.slice(i, i + 1000).flatMap((t) => [now, t]));
+    }
+    return tags.length;
+  }
+
+  /** Refreshes held deliveries from the first consume until close (also while running tasks finish after a stop). */
+  private startKeeper(): void {
+    if (this.keepTimer) return;
+    this.keepTimer = setInterval(() => {
+      this.refreshHeld().catch((err: unknown) => this.logger.warn({ err: coerceError(err) },
+        'cannot refresh held messages; they may be redelivered after the visibility timeout'));
+    }, Math.max(1, Math.floor((this.options.visibilityTimeoutSec * 1000) / 3)));
+    this.keepTimer.unref();
   }
 
   private startSweep(): void {

@@ -1,0 +1,97 @@
+// Holding messages safely: a worker on the in-memory transport capping the ETA prefetch raise and
+// returning running acks-late tasks at the soft and cold shutdowns. (Keeping held messages from
+// redelivery is the Redis transport's job: test/integration/transport/redis-transport-keeper.test.ts.)
+import pino from 'pino';
+import { Celery } from '../../../src/app/celery';
+import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
+import { loadConfig } from '../../../src/config/load-config';
+import type { SettingsInput } from '../../../src/config/settings-schema';
+import type { Route } from '../../../src/protocol/kombu-message';
+import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
+import { Worker } from '../../../src/worker/worker';
+import { wireTask } from '../../helpers/task-wire';
+
+const Q: Route = { exchange: '', routingKey: 'celery' };
+const silent = pino({ level: 'silent' });
+
+async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+describe('worker holding messages', () => {
+  const open: Worker[] = [];
+  afterEach(async () => { await Promise.all(open.splice(0).map((w) => w.close())); });
+
+  async function start(app: Celery, conf: SettingsInput = {}) {
+    const transport = new MemoryTransport();
+    const backend = new MemoryResultBackend();
+    const worker = new Worker({ app, transport, backend, settings: loadConfig({}, { worker_concurrency: 1, ...conf }), hostname: 'ts1@test',
+      logger: silent, followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
+    await worker.start();
+    open.push(worker);
+    return { worker, transport, backend };
+  }
+
+  it('worker_eta_task_limit caps the prefetch that held ETA messages raise (Celery QoS max_prefetch)', async () => {
+    const app = new Celery('t');
+    app.task('t.add', (x: number, y: number) => x + y);
+    const h = await start(app, { worker_prefetch_multiplier: 1, worker_eta_task_limit: 3 });
+    const eta = new Date(Date.now() + 3_600_000).toISOString();
+    for (let i = 0; i < 5; i++) await h.transport.publish(wireTask('t.add', [i, 0], { eta }), Q);
+    await waitFor(() => h.worker.scheduledRequests().length === 3);
+    expect(h.worker.prefetchCount()).toBe(3);
+    expect(await h.transport.queueLength('celery')).toBe(2);
+  });
+
+  it('without worker_eta_task_limit every held ETA message raises the prefetch by one', async () => {
+    const app = new Celery('t');
+    app.task('t.add', (x: number, y: number) => x + y);
+    const h = await start(app, { worker_prefetch_multiplier: 1 });
+    const eta = new Date(Date.now() + 3_600_000).toISOString();
+    for (let i = 0; i < 5; i++) await h.transport.publish(wireTask('t.add', [i, 0], { eta }), Q);
+    await waitFor(() => h.worker.scheduledRequests().length === 5);
+    expect(h.worker.prefetchCount()).toBe(6);
+  });
+
+  it('soft shutdown timeout: a running acks-late task goes back to its queue, its signal aborts, no result is stored', async () => {
+    const app = new Celery('t');
+    let aborted: unknown = null;
+    let startedRun!: () => void;
+    const started = new Promise<void>((r) => { startedRun = r; });
+    app.task('t.slow', (task: { signal: AbortSignal }) => new Promise((resolve) => {
+      startedRun();
+      task.signal.addEventListener('abort', () => { aborted = task.signal.reason; resolve('late'); });
+    }), { bind: true, acksLate: true });
+    const h = await start(app, { worker_soft_shutdown_timeout: 0.05 });
+    const msg = wireTask('t.slow', []);
+    await h.transport.publish(msg, Q);
+    await started;
+    await h.worker.close();
+    expect(aborted).toBe('returned-at-shutdown');
+    expect(await h.transport.queueLength('celery')).toBe(1);
+    // the run ended on the abort; its value was discarded, not stored as SUCCESS
+    await waitFor(() => h.worker.counters.rejected === 1);
+    expect(h.worker.counters.succeeded).toBe(0);
+  });
+
+  it('cold shutdown (terminate) gives back a running acks-late task and held messages at once', async () => {
+    const app = new Celery('t');
+    let startedRun!: () => void;
+    const started = new Promise<void>((r) => { startedRun = r; });
+    let finish!: () => void;
+    app.task('t.slow', () => new Promise<void>((resolve) => { finish = resolve; startedRun(); }), { acksLate: true });
+    const h = await start(app);
+    await h.transport.publish(wireTask('t.slow', []), Q);
+    await h.transport.publish(wireTask('t.slow', [], { eta: new Date(Date.now() + 3_600_000).toISOString() }), Q);
+    await started;
+    await waitFor(() => h.worker.scheduledRequests().length === 1);
+    await h.worker.terminate();
+    expect(await h.transport.queueLength('celery')).toBe(2);
+    expect(h.transport.unsettledCount()).toBe(0);
+    finish();
+  });
+});
