@@ -4,6 +4,7 @@ import type { ExceptionInfo } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/task-message';
 import type { Delivery, Transport } from '../transport/transport';
 import type { ResultWriter } from './result-writer';
+import { isStored } from './store-outcome';
 
 /** A message we will not run, and why. */
 export interface PoisonReport {
@@ -26,8 +27,8 @@ export interface PoisonReport {
 /**
  * Takes a message we will not run out of the queue without losing it: logs it once, stores a
  * FAILURE when the task id is known (so a caller's `.get()` raises instead of hanging), copies the
- * untouched message to the poison queue, then rejects it. If the copy cannot be written the message
- * is left unsettled, to come back after the visibility timeout rather than vanish.
+ * untouched message to the poison queue, then rejects it. If the FAILURE or the copy cannot be
+ * written the message is left unsettled, to come back after the visibility timeout rather than vanish.
  */
 export async function handlePoison(
   delivery: Delivery, report: PoisonReport, deps: { transport: Transport; writer: ResultWriter; poisonQueue: string; hostname: string; log: Logger },
@@ -36,7 +37,14 @@ export async function handlePoison(
   log.warn({ deliveryTag: delivery.deliveryTag, queue: delivery.queue, taskId: report.taskId, taskName: report.taskName, code: report.code, reason: report.reason,
     poisonQueue: report.keptIn ?? (deps.poisonQueue || undefined) }, 'message refused');
   if (report.taskId) {
-    await deps.writer.markFailedWith({ message: report.message ?? stubMessage(report), hostname: deps.hostname, queue: delivery.queue }, report.exception, null);
+    const outcome = await deps.writer.markFailedWith({ message: report.message ?? stubMessage(report), hostname: deps.hostname, queue: delivery.queue },
+      report.exception, null);
+    if (!isStored(outcome)) {
+      // Never settle a message whose outcome could not be recorded: left unacked, it comes back after
+      // the visibility timeout (when the transport already moved it to the poison queue, it stays there).
+      log.error({ deliveryTag: delivery.deliveryTag, taskId: report.taskId }, 'cannot store the FAILURE of a refused message; leaving it unacked');
+      return;
+    }
   }
   if (deps.poisonQueue && !report.keptIn) {
     try {
