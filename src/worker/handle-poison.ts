@@ -28,10 +28,11 @@ export interface PoisonReport {
  * Takes a message we will not run out of the queue without losing it: logs it once, stores a
  * FAILURE when the task id is known (so a caller's `.get()` raises instead of hanging), copies the
  * untouched message to the poison queue, then rejects it. If the FAILURE or the copy cannot be
- * written the message is left unsettled, to come back after the visibility timeout rather than vanish.
+ * written the message goes back to its queue after a pause (GIVE_BACK_AFTER_MS) rather than vanish.
  */
 export async function handlePoison(
-  delivery: Delivery, report: PoisonReport, deps: { transport: Transport; writer: ResultWriter; poisonQueue: string; hostname: string; log: Logger },
+  delivery: Delivery, report: PoisonReport,
+  deps: { transport: Transport; writer: ResultWriter; poisonQueue: string; hostname: string; log: Logger; giveBackAfterMs?: number },
 ): Promise<void> {
   const { log } = deps;
   log.warn({ deliveryTag: delivery.deliveryTag, queue: delivery.queue, taskId: report.taskId, taskName: report.taskName, code: report.code, reason: report.reason,
@@ -40,9 +41,11 @@ export async function handlePoison(
     const outcome = await deps.writer.markFailedWith({ message: report.message ?? stubMessage(report), hostname: deps.hostname, queue: delivery.queue },
       report.exception, null);
     if (!isStored(outcome)) {
-      // Never settle a message whose outcome could not be recorded: left unacked, it comes back after
-      // the visibility timeout (when the transport already moved it to the poison queue, it stays there).
-      log.error({ deliveryTag: delivery.deliveryTag, taskId: report.taskId }, 'cannot store the FAILURE of a refused message; leaving it unacked');
+      // Never drop a message whose outcome could not be recorded: give it back to its queue after a
+      // pause (not at once: the backend is likely down), to be refused again and its FAILURE retried.
+      // One the transport already moved to the poison queue stays there.
+      log.error({ deliveryTag: delivery.deliveryTag, taskId: report.taskId }, 'cannot store the FAILURE of a refused message; giving it back later');
+      giveBackLater(delivery, deps.giveBackAfterMs ?? GIVE_BACK_AFTER_MS, log);
       return;
     }
   }
@@ -54,7 +57,8 @@ export async function handlePoison(
         { exchange: '', routingKey: deps.poisonQueue },
       );
     } catch (thrown) {
-      log.error({ err: coerceError(thrown), deliveryTag: delivery.deliveryTag }, 'cannot copy refused message to the poison queue; leaving it unacked');
+      log.error({ err: coerceError(thrown), deliveryTag: delivery.deliveryTag }, 'cannot copy refused message to the poison queue; giving it back later');
+      giveBackLater(delivery, deps.giveBackAfterMs ?? GIVE_BACK_AFTER_MS, log);
       return;
     }
   }
@@ -63,6 +67,18 @@ export async function handlePoison(
   } catch (thrown) {
     log.error({ err: coerceError(thrown), deliveryTag: delivery.deliveryTag }, 'cannot reject refused message');
   }
+}
+
+/** Pause before a refused message that could not be accounted for goes back to its queue. */
+const GIVE_BACK_AFTER_MS = 5000;
+
+/** Returns the delivery to its queue after `ms` (a close before then gives it back too). */
+function giveBackLater(delivery: Delivery, ms: number, log: Logger): void {
+  setTimeout(() => {
+    delivery.reject(true).catch((thrown: unknown) => {
+      log.error({ err: coerceError(thrown), deliveryTag: delivery.deliveryTag }, 'cannot give back a refused message; it stays unacked');
+    });
+  }, ms).unref();
 }
 
 /** The minimum TaskMessage a result write needs when the body could not be decoded. */

@@ -11,11 +11,13 @@ const report: PoisonReport = { code: 'CELERIAC_PROTOCOL_BAD_BODY', reason: 'bad 
 
 function harness(outcome: StoreOutcome, publishFails = false) {
   const calls: string[] = [];
+  let onReject: () => void = () => undefined;
+  const rejected = new Promise<void>((resolve) => { onReject = resolve; });
   const delivery: Delivery = { message, deliveryTag: 'tag1', queue: 'celery', route: { exchange: '', routingKey: 'celery' }, redelivered: false,
-    ack: async () => { calls.push('ack'); }, reject: async (requeue) => { calls.push(`reject:${requeue}`); } };
+    ack: async () => { calls.push('ack'); }, reject: async (requeue) => { calls.push(`reject:${requeue}`); onReject(); } };
   const transport = { publish: async (_m: KombuMessage, r: Route) => { if (publishFails) throw new Error('down'); calls.push(`publish:${r.routingKey}`); } } as unknown as Transport;
   const writer = { markFailedWith: async () => { calls.push('failure'); return outcome; } } as unknown as ResultWriter;
-  return { calls, run: (r: PoisonReport = report) => handlePoison(delivery, r, { transport, writer, poisonQueue: 'celeriac.poison', hostname: 'w@h', log }) };
+  return { calls, rejected, run: (r: PoisonReport = report) => handlePoison(delivery, r, { transport, writer, poisonQueue: 'celeriac.poison', hostname: 'w@h', log, giveBackAfterMs: 0 }) };
 }
 
 describe('handlePoison', () => {
@@ -25,16 +27,19 @@ describe('handlePoison', () => {
     expect(h.calls).toEqual(['failure', 'publish:celeriac.poison', 'reject:false']);
   });
 
-  it('leaves the message unacked when its FAILURE could not be stored (it comes back; nothing is lost)', async () => {
+  it('gives the message back to its queue later when its FAILURE could not be stored (nothing is lost)', async () => {
     const h = harness({ kind: 'unstored', error: new Error('backend down') });
     await h.run();
     expect(h.calls).toEqual(['failure']);
+    await h.rejected;
+    expect(h.calls).toEqual(['failure', 'reject:true']);
   });
 
-  it('leaves the message unacked when the poison copy cannot be written', async () => {
+  it('gives the message back later when the poison copy cannot be written', async () => {
     const h = harness({ kind: 'stored', written: true }, true);
     await h.run();
-    expect(h.calls).toEqual(['failure']);
+    await h.rejected;
+    expect(h.calls).toEqual(['failure', 'reject:true']);
   });
 
   it('makes no second copy of what the transport already kept in the poison queue', async () => {
