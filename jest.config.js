@@ -13,6 +13,15 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
     },
     {
+      // The documented examples (examples/testing/): they import 'celeriac' and 'celeriac/testing' as users do.
+      displayName: 'examples',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/src', '<rootDir>/examples'],
+      transform,
+      testMatch: ['<rootDir>/examples/testing/**/*.test.ts'],
+      moduleNameMapper: { '^celeriac$': '<rootDir>/src/index.ts', '^celeriac/testing$': '<rootDir>/src/testing/index.ts' },
+    },
+    {
       displayName: 'interop',
       testEnvironment: 'node',
       roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/interop-tests'],

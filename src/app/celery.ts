@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import { TaskError } from '../errors/celeriac-error';
 import { AppProducer } from '../producer/app-producer';
 import type { AsyncResult } from '../producer/async-result';
-import type { SendTaskOptions } from '../producer/producer';
+import type { Producer, SendTaskOptions } from '../producer/producer';
 import type { SettingsInput } from '../config/settings-schema';
 import { retryDefaultsOf } from '../worker/autoretry';
 import { applyEager, NotRegisteredError } from './apply-eager';
 import { parseRate } from './parse-rate';
+import { Signals, type SignalName, type SignalReceiver } from './signals';
 import type { TaskContext } from './task-context';
 import type { ApplyArgs, ArgumentSchema, KwargsOf, SchemaArgs, TaskDefinition, TaskHandler, TaskOptions } from './task-definition';
 
@@ -52,6 +53,8 @@ export class Celery {
   readonly main: string;
   /** Settings under Celery's names; merged below env and flags by the CLI. */
   readonly conf: SettingsInput;
+  /** Signal receivers (`app.on('task_prerun', ...)`), run by the worker, the producer and beat. */
+  readonly signals = new Signals();
   private readonly registry = new Map<string, TaskDefinition>();
   private readonly producer: AppProducer;
 
@@ -62,7 +65,7 @@ export class Celery {
       ...(options.broker !== undefined ? { broker_url: options.broker } : {}),
       ...(options.backend !== undefined ? { result_backend: options.backend } : {}),
     };
-    this.producer = new AppProducer(this.conf, options.logger);
+    this.producer = new AppProducer(this.conf, options.logger, process.env, this.signals);
   }
 
   /**
@@ -86,6 +89,24 @@ export class Celery {
   /** A handle on a task's result by id (Python's `app.AsyncResult(id)`). */
   AsyncResult<Result = unknown>(taskId: string): Promise<AsyncResult<Result>> {
     return this.producer.asyncResult(taskId) as Promise<AsyncResult<Result>>;
+  }
+
+  /**
+   * Connects a receiver to one of Celery's signals (`task_prerun`, `task_failure`, `worker_ready`,
+   * `before_task_publish`, ...), typed by name; sync or async, a throwing receiver is logged and
+   * ignored. Returns the function that disconnects it.
+   */
+  on<N extends SignalName>(name: N, receiver: SignalReceiver<N>): () => void {
+    return this.signals.connect(name, receiver);
+  }
+
+  /**
+   * Sends (and reads results) through this producer instead of the connections the settings name,
+   * e.g. `createProducer` over a transport you manage, or the in-memory one `celeriac/testing` installs;
+   * null goes back to the settings' connections.
+   */
+  useProducer(producer: Producer | null): void {
+    this.producer.use(producer);
   }
 
   /** Closes the connections `sendTask`/`delay` opened. Idempotent. */

@@ -3,6 +3,7 @@ import type { ResultBackend } from '../backend/result-backend';
 import { createRedisResultBackend } from '../backend/redis-result-backend';
 import { loadConfig } from '../config/load-config';
 import type { Settings, SettingsInput } from '../config/settings-schema';
+import type { Signals } from '../app/signals';
 import { createTransport } from '../transport/create-transport';
 import type { Transport } from '../transport/transport';
 import { AsyncResult } from './async-result';
@@ -16,7 +17,9 @@ import type { TaskRoutes } from './task-router';
 export class AppProducer {
   private opened: Promise<{ producer: Producer; transport: Transport; backend: ResultBackend | null }> | null = null;
   private loaded: Settings | null = null;
-  constructor(private readonly conf: SettingsInput, private logger?: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  private replacement: Producer | null = null;
+  constructor(private readonly conf: SettingsInput, private logger?: Logger, private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly signals?: Signals) {}
 
   /**
    * The app's settings (environment `CELERY_*` over `app.conf`), read on first use and kept: set
@@ -33,14 +36,23 @@ export class AppProducer {
     return this.logger;
   }
 
+  /**
+   * Sends through `producer` (e.g. the in-memory one of `celeriac/testing`) instead of opening the
+   * connections the settings name; null goes back to those.
+   */
+  use(producer: Producer | null): void {
+    this.replacement = producer;
+  }
+
   /** Publishes a task by name, as Python's `app.send_task`. */
   async sendTask(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult> {
-    const { producer } = await this.open();
+    const { producer } = this.replacement ? { producer: this.replacement } : await this.open();
     return producer.sendTask(name, args, kwargs, options);
   }
 
   /** A handle on an existing task id (reads the result backend). */
   async asyncResult(taskId: string): Promise<AsyncResult> {
+    if (this.replacement) return this.replacement.asyncResult(taskId);
     const { backend } = await this.open();
     return new AsyncResult(taskId, backend);
   }
@@ -72,7 +84,7 @@ export class AppProducer {
         await transport.close().catch(() => undefined);
         throw err;
       }
-      const producer = createProducer({ transport, backend, logger,
+      const producer = createProducer({ transport, backend, logger, ...(this.signals ? { signals: this.signals } : {}),
         conf: { task_routes: settings.task_routes as TaskRoutes | undefined, task_default_queue: settings.task_default_queue } });
       return { producer, transport, backend };
     })();

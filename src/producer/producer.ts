@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
 import { currentRequest } from '../app/request-context';
+import type { PublishPayload, Signals } from '../app/signals';
 import type { ResultBackend } from '../backend/result-backend';
-import { buildSignatureMessage } from '../canvas/build-signature-message';
+import { buildSignatureMessage, type PlannedMessage } from '../canvas/build-signature-message';
 import type { Signature } from '../canvas/signature';
+import type { KombuMessage, Route } from '../protocol/kombu-message';
 import type { SignatureWire } from '../protocol/task-message';
 import type { Transport } from '../transport/transport';
 import { AsyncResult } from './async-result';
@@ -57,6 +59,8 @@ export interface ProducerOptions {
   replyTo?: string;
   /** Clock, injectable for tests. */
   now?: () => Date;
+  /** The app's signals: `before_task_publish` / `after_task_publish` run around each publish. */
+  signals?: Signals;
 }
 
 /** Sends tasks by name, as Python's `app.send_task`, and hands back AsyncResults. */
@@ -86,7 +90,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       const scope = currentRequest();
       const planned = buildSignatureMessage(sig, { parent: scope ? { id: scope.id, rootId: scope.rootId } : null,
         ...(scope ? { inheritHeaders: scope.fields } : {}), now: now(), hostname: origin, replyTo, router });
-      await opts.transport.publish(planned.message, planned.route);
+      await publishWithSignals(planned, opts.transport.publish.bind(opts.transport), opts.signals, log);
       log.debug({ taskId: planned.taskId, taskName: name, exchange: planned.route.exchange, routingKey: planned.route.routingKey }, 'task sent');
       return new AsyncResult(planned.taskId, opts.backend);
     },
@@ -94,6 +98,20 @@ export function createProducer(opts: ProducerOptions): Producer {
       return new AsyncResult(taskId, opts.backend);
     },
   };
+}
+
+/**
+ * Publishes one planned message, running `before_task_publish` first (its receivers may change the
+ * headers, as Celery's) and `after_task_publish` once the broker accepted it.
+ */
+export async function publishWithSignals(planned: PlannedMessage, publish: (message: KombuMessage, route: Route) => Promise<void>,
+  signals: Signals | undefined, log: Logger): Promise<void> {
+  const { message, route } = planned;
+  const payload = (): PublishPayload => ({ taskId: planned.taskId, taskName: String(message.headers.task ?? ''), headers: message.headers,
+    properties: message.properties, exchange: route.exchange, routingKey: route.routingKey });
+  if (signals?.has('before_task_publish')) await signals.send('before_task_publish', payload(), log);
+  await publish(message, route);
+  if (signals?.has('after_task_publish')) await signals.send('after_task_publish', payload(), log);
 }
 
 /** camelCase send options → the Celery option names a signature carries. */
