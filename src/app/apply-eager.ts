@@ -7,7 +7,8 @@ import { coerceError } from '../errors/coerce-error';
 import { formatTraceback } from '../protocol/encode-exception';
 import { pythonRepr } from '../protocol/python-repr';
 import type { SendTaskOptions } from '../producer/producer';
-import { isAutoretried, resolveRetryLimits, type RetryDefaults } from '../worker/autoretry';
+import type { Settings } from '../config/settings-schema';
+import { isAutoretried, resolveRetryLimits, retryDefaultsOf, type RetryDefaults } from '../worker/autoretry';
 import { createTaskLogger } from '../worker/task-logger';
 import { bindArguments } from './bind-arguments';
 import { EagerResult } from './eager-result';
@@ -43,6 +44,11 @@ export interface EagerPolicy {
   /** `worker_log_context_fields`: correlation fields logged and carried to nested sends. */
   contextFields: readonly string[];
   log: Logger;
+}
+
+/** The eager policy of an app's settings. */
+export function eagerPolicyOf(settings: Settings, log: Logger): EagerPolicy {
+  return { propagates: settings.task_eager_propagates, retryDefaults: retryDefaultsOf(settings), contextFields: settings.worker_log_context_fields, log };
 }
 
 /** Thrown by `task.retry()` of an eager run: the run loop re-runs the task in process (retries + 1). */

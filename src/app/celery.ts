@@ -4,8 +4,6 @@ import { AppProducer } from '../producer/app-producer';
 import type { AsyncResult } from '../producer/async-result';
 import type { Producer, SendTaskOptions } from '../producer/producer';
 import type { SettingsInput } from '../config/settings-schema';
-import { retryDefaultsOf } from '../worker/autoretry';
-import { applyEager, NotRegisteredError } from './apply-eager';
 import { parseRate } from './parse-rate';
 import { Signals, type SignalName, type SignalReceiver } from './signals';
 import type { TaskContext } from './task-context';
@@ -77,10 +75,11 @@ export class Celery {
   async sendTask<Result = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult<Result>> {
     const settings = this.producer.settings();
     if (settings.task_always_eager) {
+      // Loaded on first eager send: an app module loaded by pool threads does not pay for eager mode.
+      const { applyEager, eagerPolicyOf, NotRegisteredError } = await import('./apply-eager');
       const def = this.registry.get(name);
       if (!def) throw new NotRegisteredError(name, this.taskNames());
-      return applyEager<Result>(def, args, kwargs, options, { propagates: settings.task_eager_propagates, retryDefaults: retryDefaultsOf(settings),
-        contextFields: settings.worker_log_context_fields, log: this.producer.log });
+      return applyEager<Result>(def, args, kwargs, options, eagerPolicyOf(settings, this.producer.log));
     }
     // The id is all an AsyncResult holds; Result only types what `get()` will read back.
     return this.producer.sendTask(name, args, kwargs, options) as Promise<AsyncResult<Result>>;
