@@ -12,12 +12,18 @@ import type { ResultBackend, StoreOptions } from './result-backend';
 import { RedisChordStore, type ChordPart, type ChordPartOutcome } from './chord/redis-chord-store';
 import { buildTaskKey, parseResultBackendOptions, type ResultBackendOptions } from './result-backend-options';
 import { RedisResultSubscriber } from './redis-result-subscriber';
-import { STORE_RESULT_LUA } from './store-result-script';
+import { ResultWriteBatch, type PendingWrite } from './result-write-batch';
+import { STORE_RESULT_LUA, STORE_RESULTS_LUA } from './store-result-script';
 
 /** ioredis client with the store script registered as a command. */
 type ScriptedRedis = Redis & {
   celeriacStoreResult(key: string, encoded: string, ttlSec: number): Promise<number>;
+  /** STORE_RESULTS_LUA: numkeys, keys, then ttl + encoded per key. */
+  celeriacStoreResults(...args: Array<string | number>): Promise<number[]>;
 };
+
+/** Metas up to this size share a batched script call; bigger ones go alone (a refusal then names only them). */
+const BATCH_MAX_BYTES = 64 * 1024;
 
 /**
  * Celery's Redis result backend (`celery/backends/redis.py`): metas under
@@ -31,6 +37,7 @@ export class RedisResultBackend implements ResultBackend {
   private closing: Promise<void> | null = null;
   private readonly subscriber: RedisResultSubscriber;
   private readonly shownUrl: string;
+  private readonly batch = new ResultWriteBatch((writes) => this.flushWrites(writes));
 
   constructor(
     private readonly spec: RedisConnectionSpec,
@@ -70,11 +77,40 @@ export class RedisResultBackend implements ResultBackend {
     const client = await this.connection();
     try {
       // Whole seconds, as Celery's prepare_expires(type=int) truncates; below 1 s means no expiry there too.
-      const written = await client.celeriacStoreResult(this.keyFor(meta.taskId), encoded, Math.trunc(expires ?? 0));
+      const key = this.keyFor(meta.taskId);
+      const ttl = Math.trunc(expires ?? 0);
+      const written = encoded.length <= BATCH_MAX_BYTES ? await this.batch.add(key, encoded, ttl) : await client.celeriacStoreResult(key, encoded, ttl);
       return written === 1;
     } catch (thrown) {
       throw storeError(meta.taskId, encoded.length, thrown);
     }
+  }
+
+  /**
+   * Sends one turn's small writes as one STORE_RESULTS_LUA call. When Redis refuses the batch for
+   * good (a reply error that is not transient), each write is sent alone, so only a write that is
+   * itself refused reads as refused.
+   */
+  private flushWrites(writes: PendingWrite[]): void {
+    const client = this.client;
+    if (!client) {
+      for (const w of writes) w.reject(closedError());
+      return;
+    }
+    const alone = (w: PendingWrite): void => { client.celeriacStoreResult(w.key, w.encoded, w.ttlSec).then(w.resolve, w.reject); };
+    if (writes.length === 1) {
+      alone(writes[0] as PendingWrite);
+      return;
+    }
+    const args: Array<string | number> = [writes.length, ...writes.map((w) => w.key)];
+    for (const w of writes) args.push(w.ttlSec, w.encoded);
+    client.celeriacStoreResults(...args).then(
+      (replies) => { writes.forEach((w, i) => w.resolve(Number(replies[i]))); },
+      (err: unknown) => {
+        if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) writes.forEach(alone);
+        else for (const w of writes) w.reject(err);
+      },
+    );
   }
 
   /** The stored meta, or null when none is stored (PENDING). */
@@ -139,6 +175,7 @@ export class RedisResultBackend implements ResultBackend {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= openRedisBackendClient(this.spec, this.shownUrl, 'commands', this.logger).then((redis) => {
       redis.defineCommand('celeriacStoreResult', { numberOfKeys: 1, lua: STORE_RESULT_LUA });
+      redis.defineCommand('celeriacStoreResults', { lua: STORE_RESULTS_LUA });
       const client = redis as ScriptedRedis;
       if (this.closing) {
         void closeRedisBackendClient(client);

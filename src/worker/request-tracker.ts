@@ -26,6 +26,8 @@ export class RequestTracker {
     reserved: new Map(), scheduled: new Map(), active: new Map(),
   };
   private readonly totals = new Map<string, number>();
+  /** Tracked requests by task id (several when a message was delivered twice): findById is called per task event. */
+  private readonly byId = new Map<string, Set<TrackedRequest>>();
 
   constructor(private readonly hostname: string) {}
 
@@ -36,13 +38,18 @@ export class RequestTracker {
 
   /** Moves a request into a phase (removing it from the others). */
   set(req: TrackedRequest, phase: Phase): void {
-    this.remove(req);
+    for (const map of Object.values(this.phases)) map.delete(req.key);
     this.phases[phase].set(req.key, req);
+    let same = this.byId.get(req.msg.id);
+    if (!same) this.byId.set(req.msg.id, (same = new Set()));
+    same.add(req);
   }
 
   /** Forgets a request (finished, returned or refused). */
   remove(req: TrackedRequest): void {
     for (const map of Object.values(this.phases)) map.delete(req.key);
+    const same = this.byId.get(req.msg.id);
+    if (same?.delete(req) && same.size === 0) this.byId.delete(req.msg.id);
   }
 
   /** Counts a finished run of `name`. */
@@ -62,7 +69,7 @@ export class RequestTracker {
 
   /** Every tracked request with this task id. */
   findById(id: string): TrackedRequest[] {
-    return Object.values(this.phases).flatMap((m) => [...m.values()].filter((r) => r.msg.id === id));
+    return [...(this.byId.get(id) ?? [])];
   }
 
   /** `stats.total`: runs per task name. */

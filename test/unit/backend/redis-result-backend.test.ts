@@ -37,6 +37,35 @@ async function publishUntilHeard(channel: string, text: string): Promise<void> {
 }
 
 describe('RedisResultBackend on a real redis-server', () => {
+  it('writes the results of one event-loop turn in one script call, each stored, expiring and published as if alone', async () => {
+    const backend = await backendWith({ result_expires: 600 });
+    const ids = Array.from({ length: 50 }, () => newTaskId());
+    // One id already holds SUCCESS: its write in the batch must be skipped (and not published), the others written.
+    expect(await backend.storeResult(buildMeta(ids[0] as string, 'SUCCESS', 'first'))).toBe(true);
+    const listener = raw.duplicate();
+    const admin = raw.duplicate();
+    try {
+      await listener.psubscribe('celery-task-meta-*');
+      const heard = new Set<string>();
+      const allHeard = new Promise<void>((resolve) => listener.on('pmessage', (_p: string, channel: string) => {
+        heard.add(channel);
+        if (heard.size === ids.length - 1) resolve();
+      }));
+      await admin.config('RESETSTAT');
+      const written = await Promise.all(ids.map((id, i) => backend.storeResult(buildMeta(id, 'SUCCESS', i))));
+      expect(written).toEqual(ids.map((_, i) => i !== 0));
+      const stats = (await admin.info('commandstats')) as string;
+      expect(Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0) + Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1] ?? 0)).toBe(1);
+      expect(JSON.parse((await raw.get(`celery-task-meta-${ids[0] as string}`)) as string).result).toBe('first');
+      expect(JSON.parse((await raw.get(`celery-task-meta-${ids[7] as string}`)) as string).result).toBe(7);
+      expect(await raw.ttl(`celery-task-meta-${ids[7] as string}`)).toBeGreaterThan(590);
+      await allHeard;
+      expect(heard.has(`celery-task-meta-${ids[0] as string}`)).toBe(false);
+    } finally {
+      await Promise.all([listener.quit(), admin.quit()]);
+    }
+  });
+
   it('stores the codec bytes with SETEX and publishes the identical bytes on the key channel', async () => {
     const backend = await backendWith({ result_expires: 600 });
     const id = newTaskId();
