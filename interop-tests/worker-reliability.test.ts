@@ -132,7 +132,9 @@ it(`an ETA of ${ETA_SEC} s with a ${VISIBILITY_TIMEOUT_SEC} s visibility timeout
 
 it(`SIGTERM during ${SHUTDOWN_TASKS} acks-late tasks and a restart: every task SUCCESS, each executed exactly once`, async () => {
   const first = await startTs(['rel.late']);
-  const ids = await send([{ name: 'rel.work', count: SHUTDOWN_TASKS, args: [20], options: { queue: 'rel.late' } }]);
+  // 60 ms each at -c 8: ~7.5 s of work, so a SIGTERM sent a quarter of the way in always lands mid-drain
+  // (20 ms tasks were all done before a loaded machine delivered the signal).
+  const ids = await send([{ name: 'rel.work', count: SHUTDOWN_TASKS, args: [60], options: { queue: 'rel.late' } }]);
   await waitUntil(async () => ((await probe.results.dbsize()) >= SHUTDOWN_TASKS * 0.25 ? true : undefined), 'a quarter of the results');
   const exit = await first.stop();
   workers.delete(first);
