@@ -41,6 +41,8 @@ let pgCounter = 0;
 export async function createPostgresBackend(server: PostgresServer): Promise<PostgresBackend> {
   const url = await server.createDatabase(`lms_${process.pid}_${++pgCounter}`);
   const pool = new Pool({ connectionString: url, max: 5 });
+  // PostgreSQL stopping at the end of the file must not surface as an unhandled 'error' of an idle client.
+  pool.on('error', () => undefined);
   await migratePostgresLmsSchema(pool);
   const sql = new PostgresExecutor(pool);
   return { kind: 'postgres', url, pool, sql, seed: (rows) => insertLmsRows(sql, rows), close: () => pool.end() };
