@@ -1,42 +1,23 @@
-import Redis from 'ioredis';
-import pino from 'pino';
-import { createRedisTransport, type RedisTransport } from '../../../src/transport/redis/redis-transport';
+import type { RedisTransport } from '../../../src/transport/redis/redis-transport';
 import { DeliveryLog, textMessage } from '../../contract/transport-contract';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
+import { useRedisTransports } from '../../helpers/redis-transport-harness';
 
 // An idle consumer must wake on a message to ANY key it consumes (every queue x priority step), not
 // only after its polling interval: the interval here is 30 s, and every wait below gives up after 5 s.
 const POLLING_SEC = 30;
 
-let server: RedisServer;
-let admin: Redis;
+const redis = useRedisTransports();
 let db = 0;
-let open: RedisTransport[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.port, '127.0.0.1');
-});
-afterAll(async () => {
-  await admin.quit();
-  await server.stop();
-});
-afterEach(async () => {
-  await Promise.all(open.map((t) => t.close()));
-  open = [];
-});
 
 async function transport(): Promise<RedisTransport> {
-  db += 1;
-  const t = createRedisTransport(server.url(db), { pollingIntervalSec: POLLING_SEC }, pino({ level: 'silent' }));
-  open.push(t);
-  await t.connect();
-  return t;
+  const opened = await redis.open({ pollingIntervalSec: POLLING_SEC });
+  db = opened.db;
+  return opened.t;
 }
 
 /** Connections of db `n` blocked in BLMOVE (the key watchers), from CLIENT LIST. */
 async function blockedWatchers(n: number): Promise<number> {
-  const list = (await admin.client('LIST')) as string;
+  const list = (await redis.admin.client('LIST')) as string;
   return list.split('\n').filter((l) => l.includes(` db=${n} `) && l.includes('cmd=blmove')).length;
 }
 
@@ -58,7 +39,7 @@ describe('RedisConsumer wake-up on every key', () => {
     const consumer = await t.consume(['wake.a', 'wake.b'], 4, log.push);
     // 2 queues x 4 priority steps: one watcher per key, all blocked once the first pop found nothing.
     await until(async () => (await blockedWatchers(myDb)) === 8);
-    await admin.config('RESETSTAT');
+    await redis.admin.config('RESETSTAT');
 
     await t.publish(textMessage('to-b'), { exchange: 'wake.b', routingKey: 'wake.b' });
     await log.until(1);
@@ -68,7 +49,7 @@ describe('RedisConsumer wake-up on every key', () => {
     expect(log.items.map((d) => d.queue)).toEqual(['wake.b', 'wake.a']);
 
     // Each wake is one watcher firing then one or two pop calls: no polling loop behind it.
-    const stats = (await admin.info('commandstats')) as string;
+    const stats = (await redis.admin.info('commandstats')) as string;
     const pops = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
     expect(pops).toBeLessThanOrEqual(6);
     await Promise.all(log.items.map((d) => d.ack()));
@@ -112,9 +93,9 @@ describe('RedisConsumer wake-up on every key', () => {
     await until(async () => (await blockedWatchers(myDb)) === 4);
     for (const body of ['m1', 'm2', 'm3']) await t.publish(textMessage(body), { exchange: 'wake.o', routingKey: 'wake.o' });
     await log.until(1);
-    await admin.select(myDb);
+    await redis.admin.select(myDb);
     // kombu pops from the right: the remaining order must still be m2 then m3.
-    const rest = await admin.lrange('wake.o', 0, -1);
+    const rest = await redis.admin.lrange('wake.o', 0, -1);
     expect(rest.map((raw) => Buffer.from((JSON.parse(raw) as { body: string }).body, 'base64').toString())).toEqual(['m3', 'm2']);
     await log.items[0]?.ack();
     await (await log.until(2))[1]?.ack();
@@ -122,6 +103,6 @@ describe('RedisConsumer wake-up on every key', () => {
     expect(log.bodies()).toEqual(['m1', 'm2', 'm3']);
     await Promise.all(log.items.map((d) => d.ack()));
     await consumer.stop();
-    await admin.select(0);
+    await redis.admin.select(0);
   });
 });

@@ -1,38 +1,11 @@
-import Redis from 'ioredis';
-import pino from 'pino';
-import { createRedisTransport, type RedisTransport } from '../../../src/transport/redis/redis-transport';
 import type { RedisTransportOptions } from '../../../src/transport/redis/redis-transport-options';
 import { DeliveryLog } from '../../contract/transport-contract';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
+import { useRedisTransports } from '../../helpers/redis-transport-harness';
 
 // What the pop script does with elements it cannot record: nothing is ever popped and left
 // unrecorded (a kill -9 then would lose it), nothing vanishes, and no record overwrites another.
-let server: RedisServer;
-let admin: Redis;
-let db = 0;
-let open: RedisTransport[] = [];
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  admin = new Redis(server.port, '127.0.0.1');
-});
-afterAll(async () => {
-  await admin.quit();
-  await server.stop();
-});
-afterEach(async () => {
-  await Promise.all(open.map((t) => t.close()));
-  open = [];
-});
-
-async function setup(options: Partial<RedisTransportOptions> = {}): Promise<{ t: RedisTransport; r: Redis }> {
-  db += 1;
-  const t = createRedisTransport(server.url(db), options, pino({ level: 'silent' }));
-  open.push(t);
-  await t.connect();
-  const r = new Redis(server.port, '127.0.0.1', { db });
-  return { t, r };
-}
+const redis = useRedisTransports();
+const setup = (options: Partial<RedisTransportOptions> = {}): ReturnType<typeof redis.open> => redis.open(options);
 
 /** A kombu envelope as Python writes it, with a chosen tag. */
 function envelope(body: string, tag: string | null, extraHeaders: Record<string, unknown> = {}): string {
@@ -66,7 +39,6 @@ describe('RedisTransport refusals and tags', () => {
     expect(later.slice(2).map((d) => d.message.body.toString())).toEqual(['three', 'four']);
     await Promise.all(later.slice(2).map((d) => d.ack()));
     await consumer.stop();
-    r.disconnect();
   });
 
   it.each([
@@ -88,7 +60,6 @@ describe('RedisTransport refusals and tags', () => {
     await consumer.stop();
     // Giving it back at close has nothing to restore: it is already kept in the poison queue.
     expect(await r.llen('q')).toBe(0);
-    r.disconnect();
   });
 
   it('refuses an element over maxElementBytes without decoding it; read back from the poison queue it stays there', async () => {
@@ -114,6 +85,5 @@ describe('RedisTransport refusals and tags', () => {
     await reader.stop();
     expect(await r.lrange('celeriac.poison', 0, -1)).toEqual([raw]);
     expect(dlq.items).toHaveLength(1);
-    r.disconnect();
   });
 });
