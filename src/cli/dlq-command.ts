@@ -55,7 +55,11 @@ export async function runDlqCommand(argv: string[], env: NodeJS.ProcessEnv, io: 
   try {
     await transport.connect();
     if (action === 'list') {
-      const entries = (await takeMessages(transport, queue, limit, timeoutMs)).map((d) => describeDeadLetter(d.message));
+      const entries = (await takeMessages(transport, queue, limit, timeoutMs)).map((d) => {
+        const entry = describeDeadLetter(d.message);
+        // An element the transport refused unread (kept byte for byte) carries its reason on the delivery.
+        return d.refusal ? { ...entry, reason: entry.reason ?? d.refusal.code, exception: entry.exception ?? d.refusal.reason } : entry;
+      });
       stdout(values.json ? `${JSON.stringify(entries)}\n` : formatEntries(queue, entries));
       return 0;
     }

@@ -32,6 +32,19 @@ async function drain(transport: MemoryTransport, queue: string, n: number): Prom
 }
 
 describe('celeriac dlq', () => {
+  it('list shows the reason of an element the transport refused unread (kept byte for byte in the poison queue)', async () => {
+    const transport = new MemoryTransport();
+    await transport.publish({ body: Buffer.from('{"headers": {"id": "abc-1"'), contentType: 'application/x-celeriac-undecodable', contentEncoding: 'utf-8',
+      headers: { id: 'abc-1', task: 't.x' }, properties: {} }, { exchange: '', routingKey: 'celeriac.poison' });
+    // As RedisTransport delivers such an element: its refusal on the delivery, not in headers.
+    const consume = transport.consume.bind(transport);
+    transport.consume = (queues, prefetch, onDelivery) => consume(queues, prefetch, (d) => onDelivery(Object.assign(Object.create(d) as Delivery,
+      { refusal: { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: 'envelope is not JSON', keptIn: 'celeriac.poison' } })));
+    const { code, out } = await run(transport, ['list', 'celeriac.poison']);
+    expect(code).toBe(0);
+    expect(out.trim()).toBe('abc-1  t.x  queue=?  reason=CELERIAC_PROTOCOL_BAD_ENVELOPE  failed-at=?  envelope is not JSON');
+  });
+
   it('list shows id, task, original queue, reason, failed-at and exception, and leaves every message in place', async () => {
     const t = await seeded(3);
     const { code, out } = await run(t, ['list', 'app.dlq']);
