@@ -12,7 +12,7 @@ import { closeMemoryWorkers, manualClock, startMemoryWorker, waitFor } from '../
 import { wireTask } from '../../../helpers/task-wire';
 import { startSmtpTestServer, type SmtpScript, type SmtpTestServer } from './smtp-test-server';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 const WELCOME = 'app.tasks.email_tasks.send_welcome_email';
 let server: SmtpTestServer | null = null;
@@ -87,10 +87,10 @@ describe('email tasks on the worker with a real SMTP server', () => {
     const msg = wireTask(WELCOME, [], { kwargs: { user_id: 'u1', email: 'ada@example.org', full_name: 'Ada Lovelace' } });
     const id = String(msg.headers.id);
     await h.transport.publish(msg, { exchange: '', routingKey: 'emails' });
-    await waitFor(() => h.worker.counters.retried === 1 && clock.timers.length === 1, 10_000);
+    await waitFor(() => h.worker.counters.retried === 1 && clock.timers.length === 1, 30_000);
     expect((await h.backend.getTaskMeta(id))?.status).toBe('RETRY');
     clock.advance(EMAIL_RETRY_OPTIONS.retryBackoff * 1000);
-    const done = await h.backend.waitForResult(id, 10_000);
+    const done = await h.backend.waitForResult(id, 30_000);
     expect(done).toMatchObject({ status: 'SUCCESS', result: { message_id: `<celeriac.${id}@lms.example>`, to: 'ada@example.org' } });
     expect(server.received.map((m) => [m.replyCode, m.headers['message-id']])).toEqual([
       [451, `<celeriac.${id}@lms.example>`], [250, `<celeriac.${id}@lms.example>`]]);
@@ -104,7 +104,7 @@ describe('email tasks on the worker with a real SMTP server', () => {
     const msg = wireTask(WELCOME, ['u2', 'nobody@example.org', 'No Body']);
     const id = String(msg.headers.id);
     await h.transport.publish(msg, { exchange: '', routingKey: 'emails' });
-    const done = await h.backend.waitForResult(id, 10_000);
+    const done = await h.backend.waitForResult(id, 30_000);
     expect(done.status).toBe('FAILURE');
     expect(done.result).toMatchObject({ excType: 'PermanentMailError', excModule: 'celeriac.errors' });
     const [dead] = await drain(h.transport, 'dead_letter', 1);
