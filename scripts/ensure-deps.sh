@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
+# The AMQP tests run /usr/lib/rabbitmq/bin/rabbitmq-server themselves, privately (test/helpers/rabbitmq-server.ts).
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 # docker-compose (v1) parses and validates docker-compose.yml in the tests; no Docker engine needed.
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
@@ -17,6 +19,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
+    # Debian's package starts a system broker on install: the tests never use it, so stop and disable it.
+    if [[ " ${missing[*]} " == *" rabbitmq-server "* ]]; then
+      systemctl disable --now rabbitmq-server >/dev/null 2>&1 || service rabbitmq-server stop >/dev/null 2>&1 || true
+    fi
   else
     echo "missing: ${missing[*]}: install them (sudo apt-get install -y ${missing[*]}) and re-run" >&2
     exit 1
