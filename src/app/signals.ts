@@ -31,7 +31,11 @@ export interface SignalPayloads {
   task_received: { request: SignalRequest };
   /** Just before the handler runs. */
   task_prerun: { taskId: string; taskName: string; request: SignalRequest; args: unknown[]; kwargs: Record<string, unknown> };
-  /** After the run ended, whatever the outcome (`state` as stored or would be: SUCCESS, FAILURE, RETRY, REJECTED, IGNORED, REVOKED). */
+  /**
+   * After every run that sent task_prerun, whatever the outcome, as Celery's trace: `state` SUCCESS
+   * (retval the result), FAILURE (the error), RETRY (the Retry), REJECTED (the Reject; null when the
+   * message went back unrecorded), IGNORED (the Ignore), REVOKED (terminated while running; null).
+   */
   task_postrun: { taskId: string; taskName: string; request: SignalRequest; args: unknown[]; kwargs: Record<string, unknown>; retval: unknown; state: string };
   /** The task succeeded; `result` is its return value. */
   task_success: { taskName: string; request: SignalRequest; result: unknown };

@@ -45,6 +45,8 @@ export interface ExecutionDeps extends FollowUpDeps {
   /** The thread pool, when the worker has one; tasks it `handles` run there. */
   threads?: ThreadDispatch | null;
   clock: Clock;
+  /** task_postrun for runs that end with no task event (Ignore, message given back); absent in bare executions. */
+  signals?: { postrun(req: TrackedRequest, state: string, retval: unknown): void } | null;
 }
 
 /** How one run ended, for counters and logs. */
@@ -116,6 +118,8 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
     outcome = await handleThrown(thrown, def, req, deps, { rctx, storeResult, acksLate }, runtimeSec(), log);
   }
   if (outcome === GIVE_BACK) {
+    // Before the message goes back (and may run again here): this run's postrun comes first.
+    deps.signals?.postrun(req, 'REJECTED', null);
     await giveBack(req, log);
     return 'rejected';
   }
@@ -173,6 +177,7 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
     } catch (publishErr) {
       // Python rejects the message when the retry cannot be published; we keep it instead (nothing lost).
       log.error({ err: coerceError(publishErr) }, 'cannot publish retry; message returned to its queue');
+      deps.signals?.postrun(req, 'REJECTED', null);
       await rejectQuietly(req, true, log);
       return 'rejected';
     }
@@ -193,6 +198,8 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
   }
   if (err instanceof Ignore) {
     log.info('task ignored');
+    // No task event for Ignore (as Celery), but the run ended: task_postrun IGNORED, retval the Ignore.
+    deps.signals?.postrun(req, 'IGNORED', err);
     return 'ignored';
   }
   log.error({ err, runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task failed');

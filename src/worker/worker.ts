@@ -316,7 +316,7 @@ export class Worker implements WorkerInspector, WorkerController {
     this.tracker.set(req, 'active');
     // Everything the run does (user code, follow-ups, signals) sees its request (currentRequest()).
     runInRequestScope(buildTaskRequestScope(req.msg, this.settings.worker_log_context_fields),
-      () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)))
+      () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)).then((outcome) => { this.signals.ended(req, outcome); return outcome; }))
       .then((outcome) => { this.counters[outcome]++; })
       .catch((thrown: unknown) => this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'))
       .finally(() => {
@@ -339,6 +339,7 @@ export class Worker implements WorkerInspector, WorkerController {
       timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
       threads: this.threads,
       clock: this.clock,
+      signals: this.signals,
       publish: (planned: PlannedMessage) => publishWithSignals(planned, (m, r) => this.deps.transport.publish(m, r), this.deps.app.signals, this.log),
       onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
       // Called while a task runs: its follow-ups carry its correlation fields.

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { SignalName, SignalPayloads, SignalRequest, Signals } from '../../app/signals';
 import { coerceError } from '../../errors/coerce-error';
 import { formatTraceback } from '../../protocol/encode-exception';
+import type { ExecutionOutcome } from '../execute-task';
 import type { PoisonReport } from '../handle-poison';
 import type { TrackedRequest } from '../request-tracker';
 import type { TaskEventFields, TaskEventSink, TaskEventType } from '../worker-state';
@@ -18,6 +19,8 @@ export type WorkerLifecycleSignal = 'worker_init' | 'worker_ready' | 'worker_shu
  */
 export class WorkerSignals {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Runs that sent task_prerun and not yet task_postrun. */
+  private readonly open = new Set<string>();
 
   constructor(private readonly signals: Signals, private readonly hostname: string, private readonly log: Logger,
     private readonly track: (p: Promise<unknown>) => void) {}
@@ -51,9 +54,11 @@ export class WorkerSignals {
     const request = toSignalRequest(req, this.hostname);
     const taskName = request.task;
     const base = { taskId: request.id, taskName, request, args: request.args, kwargs: request.kwargs };
-    const postrun = (state: string, retval: unknown): void => this.queue(request.id, 'task_postrun', { ...base, retval, state }, true);
+    const postrun = (state: string, retval: unknown): void => this.postrun(req, state, retval);
     switch (type) {
-      case 'task-started': return this.queue(request.id, 'task_prerun', base);
+      case 'task-started':
+        this.open.add(request.id);
+        return this.queue(request.id, 'task_prerun', base);
       case 'task-succeeded':
         this.queue(request.id, 'task_success', { taskName, request, result: fields.result });
         return postrun('SUCCESS', fields.result);
@@ -76,6 +81,27 @@ export class WorkerSignals {
     }
   }
 
+  /**
+   * `task_postrun` for a run that ended with no task event: Ignore (Celery's trace sends postrun with
+   * state IGNORED and the Ignore as retval, and no task event). Also used for every other outcome.
+   */
+  postrun(req: TrackedRequest, state: string, retval: unknown): void {
+    this.open.delete(req.msg.id);
+    const request = toSignalRequest(req, this.hostname);
+    this.queue(request.id, 'task_postrun', { taskId: request.id, taskName: request.task, request, args: request.args, kwargs: request.kwargs,
+      retval, state }, true);
+  }
+
+  /**
+   * Called once a run's execution ended: a run that started and sent no postrun yet gets it now, so
+   * every task_prerun has its task_postrun (Celery sends it in a `finally`). These are runs whose
+   * message went back to its queue with nothing recorded (store failed under acks_late, retry not
+   * publishable, returned at shutdown): state REJECTED, as the worker counts them, retval null.
+   */
+  ended(req: TrackedRequest, outcome: ExecutionOutcome): void {
+    if (this.open.has(req.msg.id)) this.postrun(req, OUTCOME_STATES[outcome], null);
+  }
+
   /** Chains the signal after the task's earlier ones (prerun's receivers end before postrun's start). */
   private queue<N extends SignalName>(taskId: string, name: N, payload: SignalPayloads[N], last = false): void {
     if (!this.signals.has(name) && !this.chains.has(taskId)) return;
@@ -91,6 +117,11 @@ export class WorkerSignals {
     this.track(next);
   }
 }
+
+/** task_postrun's state for how a run ended. */
+const OUTCOME_STATES: Record<ExecutionOutcome, string> = {
+  succeeded: 'SUCCESS', failed: 'FAILURE', revoked: 'REVOKED', retried: 'RETRY', rejected: 'REJECTED', ignored: 'IGNORED',
+};
 
 /** The request a task signal carries. */
 function toSignalRequest(req: TrackedRequest, hostname: string): SignalRequest {
