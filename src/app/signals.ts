@@ -57,7 +57,10 @@ export interface SignalPayloads {
   worker_shutting_down: { hostname: string };
   /** The worker stopped (connections closed). */
   worker_shutdown: { hostname: string };
-  /** Beat is starting. */
+  /**
+   * Beat started: its scheduler is built, its first tick not yet run (Celery's `beat_init`, whose
+   * sender is the beat Service; sent by every beat, leader or standby). `hostname` is the machine's.
+   */
   beat_init: { hostname: string };
 }
 

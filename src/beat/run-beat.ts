@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { Signals } from '../app/signals';
 import { coerceError } from '../errors/coerce-error';
 import { createRedisClient, parseRedisUrl } from '../transport/redis/redis-connection';
 import { buildRedisKeys } from '../transport/redis/redis-keys';
@@ -33,6 +34,8 @@ export interface RunBeatOptions {
   keyPrefix?: string;
   /** The broker's `broker_transport_options` (sep, priority_steps, global_keyprefix decide queue key names). */
   transportOptions?: Partial<RedisTransportOptions>;
+  /** The app's signals: `beat_init` is sent once the scheduler is built, before the first tick. */
+  signals?: Signals;
 }
 
 /** What the loop needs besides the schedule: injectable so the loop can be driven in tests. */
@@ -44,6 +47,8 @@ export interface BeatLoopParts {
   leaseMs: number;
   now(): number;
   signal: AbortSignal;
+  /** Receivers of `beat_init` (sent by every beat, leader or standby, as Celery's Service.start). */
+  signals?: Signals;
 }
 
 /**
@@ -69,7 +74,7 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
       store: new RedisBeatStateStore(client, keys),
       sender: { origin: `gen${process.pid}@${hostname()}`, replyTo: randomUUID(), defaultQueue: options.defaultQueue ?? 'celery',
         queueKey: (queue, priority) => queueKeys.queueKey(queue, queueKeys.bucket(priority)) },
-      logger, leaseMs, now: () => Date.now(), signal: options.signal,
+      logger, leaseMs, now: () => Date.now(), signal: options.signal, ...(options.signals ? { signals: options.signals } : {}),
     }, { timezone: options.timezone ?? 'UTC', missedRunPolicy: options.missedRunPolicy ?? 'run-once' });
   } finally {
     client.disconnect();
@@ -88,6 +93,8 @@ export async function runBeatLoop(entries: readonly BeatEntry[], parts: BeatLoop
   let fence: number | null = null;
   let renewAt = 0;
   let failures = 0;
+  // Signals.send never rejects: a throwing receiver is logged and beat goes on.
+  if (parts.signals?.has('beat_init')) await parts.signals.send('beat_init', { hostname: hostname() }, logger);
   while (!signal.aborted) {
     try {
       if (fence === null) {

@@ -54,7 +54,7 @@ export async function runBeatCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   await runBeat({ brokerUrl: settings.broker_url, schedule: entries, timezone, logger, signal: controller.signal, leaseMs,
-    missedRunPolicy: policy, transportOptions });
+    missedRunPolicy: policy, transportOptions, ...(app ? { signals: app.signals } : {}) });
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   return 0;
 }
