@@ -1,3 +1,4 @@
+import { currentRequest } from '../../app/request-context';
 import type { TaskContext } from '../../app/task-context';
 import type { TaskDefinition } from '../../app/task-definition';
 import { Reject } from '../../canvas/task-signals';
@@ -43,7 +44,8 @@ export function createThreadDispatch(pool: ThreadPool, options: ThreadDispatchOp
       let end;
       try {
         end = await pool.run({
-          taskName: def.name, args, request: ctx ? ctx.request : null, signal: req.abort.signal,
+          // The executor runs in the task's request scope: the thread recreates it around the handler.
+          taskName: def.name, args, request: ctx ? ctx.request : null, scope: currentRequest() ?? null, signal: req.abort.signal,
           onUpdateState: (state, meta) => (ctx ? ctx.updateState(state, meta)
             : Promise.reject(new PoolError('CELERIAC_POOL_NOT_BOUND', 'updateState needs a bound task'))),
         });

@@ -1,6 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { isMainThread, parentPort, threadId, workerData, type MessagePort } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
+import { runInRequestScope, type RequestScope } from '../../app/request-context';
 import { requireAppModule } from '../../app/require-app-module';
 import type { RetryCall, TaskContext, TaskRequest } from '../../app/task-context';
 import type { TaskDefinition } from '../../app/task-definition';
@@ -47,7 +48,7 @@ export class ThreadRunner {
 
   /** Handles one message from the main thread. */
   handle(m: ToThread): void {
-    if (m.type === 'run') void this.run(m.runId, m.taskName, m.args, m.request);
+    if (m.type === 'run') void this.run(m.runId, m.taskName, m.args, m.request, m.scope);
     else if (m.type === 'abort') this.runs.get(m.runId)?.abort(abortReason(m.reason));
     else {
       const call = this.stateCalls.get(m.callId);
@@ -57,15 +58,17 @@ export class ThreadRunner {
     }
   }
 
-  private async run(runId: number, taskName: string, args: unknown[], request: TaskRequest | null): Promise<void> {
+  private async run(runId: number, taskName: string, args: unknown[], request: TaskRequest | null, scope: RequestScope | null): Promise<void> {
     const abort = new AbortController();
     this.runs.set(runId, abort);
     let end: RunEnd;
     try {
       const def = this.app.getTask(taskName);
       if (!def) throw new ThreadTaskNotRegistered(taskName, this.data.appPath);
-      const call = request ? [this.context(runId, request, abort.signal), ...args] : args;
-      end = { kind: 'value', value: await def.handler(...call) };
+      const call = request ? [this.context(runId, request, abort.signal, scope), ...args] : args;
+      // The same request scope as on the main thread: currentRequest(), and the parent ids and
+      // correlation headers of tasks the handler sends from this thread.
+      end = { kind: 'value', value: await (scope ? runInRequestScope(scope, () => def.handler(...call)) : def.handler(...call)) };
     } catch (thrown) {
       if (thrown instanceof ThreadRetry) {
         const { exc, ...options } = thrown.options;
@@ -85,11 +88,12 @@ export class ThreadRunner {
     }
   }
 
-  private context(runId: number, request: TaskRequest, signal: AbortSignal): TaskContext {
+  private context(runId: number, request: TaskRequest, signal: AbortSignal, scope: RequestScope | null): TaskContext {
     return {
       request,
       signal,
-      log: this.root.child({ taskId: request.id, taskName: request.task, retries: request.retries }),
+      // The main thread's task logger fields, correlation fields (`worker_log_context_fields`) included.
+      log: this.root.child({ taskId: request.id, taskName: request.task, retries: request.retries, ...scope?.fields }),
       updateState: (state, meta) => new Promise<void>((resolve, reject) => {
         const callId = this.nextCallId++;
         this.stateCalls.set(callId, { resolve, reject });

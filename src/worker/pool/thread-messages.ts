@@ -1,3 +1,4 @@
+import type { RequestScope } from '../../app/request-context';
 import type { RetryCall, TaskRequest } from '../../app/task-context';
 import type { SerializedError } from './serialize-error';
 
@@ -14,7 +15,7 @@ export type AbortReason = { kind: 'soft'; limitSec: number } | { kind: 'text'; t
 
 /** Main thread → pool thread. */
 export type ToThread =
-  | { type: 'run'; runId: number; taskName: string; args: unknown[]; request: TaskRequest | null }
+  | { type: 'run'; runId: number; taskName: string; args: unknown[]; request: TaskRequest | null; scope: RequestScope | null }
   | { type: 'abort'; runId: number; reason: AbortReason }
   | { type: 'state-stored'; callId: number; error: SerializedError | null };
 

@@ -1,5 +1,6 @@
 import { Worker as NodeWorker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { RequestScope } from '../../app/request-context';
 import type { TaskRequest } from '../../app/task-context';
 import { coerceError } from '../../errors/coerce-error';
 import { TERMINATED } from '../execute-task';
@@ -35,6 +36,8 @@ export interface ThreadJob {
   args: unknown[];
   /** Plain request data for a bound task; null runs the handler without a context. */
   request: TaskRequest | null;
+  /** The main thread's request scope of the run (ids, headers, correlation fields): the thread runs the handler in it. */
+  scope?: RequestScope | null;
   /** The run's signal: soft limit/revoke are forwarded to the thread; TimeLimitExceeded terminates the thread. */
   signal: AbortSignal;
   /** Stores a custom state the task reported (`task.updateState`). */
@@ -163,7 +166,7 @@ export class ThreadPool {
     thread.job = p;
     p.thread = thread;
     const { job } = p;
-    this.post(thread, { type: 'run', runId: p.runId, taskName: job.taskName, args: job.args, request: job.request });
+    this.post(thread, { type: 'run', runId: p.runId, taskName: job.taskName, args: job.args, request: job.request, scope: job.scope ?? null });
     if (job.signal.aborted) this.onAbort(p);
   }
 
