@@ -194,5 +194,6 @@ function build(protocol: 1 | 2, h: WireFieldReader, headers: Record<string, unkn
     correlationId: p.optString('correlation_id'),
     replyTo: p.optString('reply_to'),
     priority: p.int('priority', null),
+    properties: { ...properties },
   };
 }

@@ -10,7 +10,7 @@ export const EXCEPTION_STATES: ReadonlySet<string> = new Set(['RETRY', 'FAILURE'
 /**
  * The JSON text Celery stores under `celery-task-meta-<id>`, byte-compatible with Python's
  * `Backend._get_result_meta` + `_store_result`: keys `status, result, traceback, children, date_done,
- * [group_id], [parent_id], [name, args, kwargs, worker, retries, queue], task_id`, values through
+ * [group_id], [parent_id], [name, args, kwargs, worker, retries, queue, [stamped_headers, <stamps>]], task_id`, values through
  * kombu JSON, `date_done` as aware-UTC isoformat. An ExceptionInfo result (camelCase) is written in
  * its wire shape `{exc_type, exc_message, exc_module}`. Throws JsonEncodeError (`CELERIAC_PROTOCOL_ENCODE`,
  * `_ENCODE_TOO_DEEP`, `_ENCODE_TOO_LARGE` past `options.maxBytes`) when the result cannot be serialized.
@@ -28,6 +28,8 @@ export function encodeResultMeta(meta: ResultMeta, options: KombuJsonEncodeOptio
   if (meta.extended) {
     const e = meta.extended;
     Object.assign(wire, { name: e.name, args: e.args, kwargs: e.kwargs, worker: e.worker, retries: e.retries, queue: e.queue });
+    // Backend._get_result_meta: `if request.stamps:` add stamped_headers, then each stamp as its own key
+    if (e.stamps && Object.keys(e.stamps).length > 0) Object.assign(wire, { stamped_headers: e.stampedHeaders ?? null }, e.stamps);
   }
   wire.task_id = meta.taskId;
   return encodeKombuJson(wire, options);
@@ -74,6 +76,11 @@ export function decodeResultMeta(text: string): ResultMeta {
         name: r.string('name'), args: Array.isArray(args) ? args : [], kwargs: r.map('kwargs', {}),
         worker: r.optString('worker') ?? '', retries: r.int('retries', 0), queue: r.optString('queue'),
       };
+      const stamped = r.stringList('stamped_headers');
+      if (stamped) {
+        meta.extended.stampedHeaders = stamped;
+        meta.extended.stamps = Object.fromEntries(stamped.map((k) => [k, r.raw(k) ?? null]));
+      }
     }
     return meta;
   } catch (err) {

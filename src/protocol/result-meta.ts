@@ -24,6 +24,10 @@ export interface ExtendedResultFields {
   worker: string;
   retries: number;
   queue: string | null;
+  /** Stamp names of a stamped request (`stamped_headers`); stored with `stamps` only when the request has stamps. */
+  stampedHeaders?: string[] | null;
+  /** Stamp values, stored as top-level keys of the meta (`request_meta.update(request.stamps)`). */
+  stamps?: Record<string, unknown>;
 }
 
 /**

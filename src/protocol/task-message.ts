@@ -55,6 +55,8 @@ export interface TaskMessage {
   replyTo: string | null;
   /** Message priority (0..255 as sent). */
   priority: number | null;
+  /** Every message property as sent (`app_id`, custom ones), wire names kept: Celery's `request.properties`. */
+  properties: Record<string, unknown>;
 }
 
 /** Wire-shaped Celery signature (`{task, args, kwargs, options, subtask_type, immutable}`). */

@@ -88,5 +88,6 @@ function stubMessage(report: PoisonReport): TaskMessage {
     group: null, groupIndex: null, retries: 0, timeLimitSec: { hard: null, soft: null }, rootId: null, parentId: null, argsRepr: null,
     kwargsRepr: null, origin: null, ignoreResult: false, replacedTaskNesting: 0, stampedHeaders: null, stamps: {}, customHeaders: {},
     embed: { callbacks: null, errbacks: null, chain: null, chord: null }, correlationId: null, replyTo: null, priority: null,
+    properties: {},
   };
 }

@@ -159,7 +159,8 @@ export class ResultWriter {
       ...(msg.group ? { groupId: msg.group } : {}),
       ...(msg.parentId ? { parentId: msg.parentId } : {}),
       ...(this.options.extended && withExtended ? {
-        extended: { name: msg.task, args: msg.args, kwargs: msg.kwargs, worker: ctx.hostname, retries: msg.retries, queue: ctx.queue },
+        extended: { name: msg.task, args: msg.args, kwargs: msg.kwargs, worker: ctx.hostname, retries: msg.retries, queue: ctx.queue,
+          stampedHeaders: msg.stampedHeaders, stamps: msg.stamps },
       } : {}),
     };
   }

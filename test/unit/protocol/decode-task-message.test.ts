@@ -36,6 +36,13 @@ describe('decodeTaskMessage', () => {
     expect(m.stampedHeaders).toEqual(['stamp1']);
   });
 
+  it('keeps stamps as sent and every message property (app_id, custom ones) under their wire names', () => {
+    const m = decodeTaskMessage(v2({ stamped_headers: ['monitoring_id'], stamps: { monitoring_id: ['m1', 4242] } }, [[], {}, null],
+      { properties: { correlation_id: ID, app_id: '1234', test_properties: 'x', delivery_info: { exchange: '' } } }), opts);
+    expect([m.stampedHeaders, m.stamps]).toEqual([['monitoring_id'], { monitoring_id: ['m1', 4242] }]);
+    expect(m.properties).toEqual({ correlation_id: ID, app_id: '1234', test_properties: 'x', delivery_info: { exchange: '' } });
+  });
+
   it('accepts accept_content given as MIME types, and raw (unescaped) UTF-8 bodies', () => {
     const m = decodeTaskMessage(v2({}, '[["é😀"], {}, null]'), { accept: ['application/json'], maxBodyBytes: 100 });
     expect(m.args).toEqual(['é😀']);

@@ -38,6 +38,7 @@ describe('golden messages captured from Python Celery 5.6.2', () => {
       ignoreResult: false, replacedTaskNesting: 0, stampedHeaders: null, stamps: {}, customHeaders: {},
       embed: { callbacks: null, errbacks: null, chain: null, chord: null },
       correlationId: '00000001-0000-4000-8000-000000000001', replyTo: expect.any(String) as unknown as string, priority: 0,
+      properties: expect.objectContaining({ correlation_id: '00000001-0000-4000-8000-000000000001', priority: 0 }) as unknown as Record<string, unknown>,
     });
   });
 

@@ -38,6 +38,20 @@ describe('result meta codec', () => {
     expect(decodeResultMeta(encodeResultMeta(meta))).toEqual(meta);
   });
 
+  it('writes a stamped request\'s stamped_headers and each stamp as its own key after the extended fields', () => {
+    const meta: ResultMeta = {
+      taskId: 't', status: 'SUCCESS', result: 2, traceback: null, children: [], dateDone: null,
+      extended: { name: 'tapp.add', args: [1, 1], kwargs: {}, worker: 'celery@w', retries: 0, queue: 'celery',
+        stampedHeaders: ['monitoring_id'], stamps: { monitoring_id: ['m1'] } },
+    };
+    expect(encodeResultMeta(meta)).toBe('{"status": "SUCCESS", "result": 2, "traceback": null, "children": [], "date_done": null, '
+      + '"name": "tapp.add", "args": [1, 1], "kwargs": {}, "worker": "celery@w", "retries": 0, "queue": "celery", '
+      + '"stamped_headers": ["monitoring_id"], "monitoring_id": ["m1"], "task_id": "t"}');
+    expect(decodeResultMeta(encodeResultMeta(meta))).toEqual(meta);
+    const unstamped = { ...meta, extended: { ...meta.extended, stampedHeaders: null, stamps: {} } } as ResultMeta;
+    expect(encodeResultMeta(unstamped)).not.toContain('stamped_headers');
+  });
+
   it('writes an ExceptionInfo result in the wire shape', () => {
     const text = encodeResultMeta({ taskId: 't', status: 'REVOKED', result: { excType: 'TaskRevokedError', excMessage: ['revoked'],
       excModule: 'celery.exceptions' }, traceback: null, children: null, dateDone: null });
