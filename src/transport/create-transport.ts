@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError, TransportError } from '../errors/celeriac-error';
+import { createAmqpTransport } from './amqp/amqp-transport';
+import { amqpTransportOptionsSchema } from './amqp/amqp-transport-options';
 import { MemoryTransport } from './memory/memory-transport';
 import { createRedisTransport } from './redis/redis-transport';
 import { redisTransportOptionsSchema } from './redis/redis-transport-options';
@@ -18,7 +20,7 @@ export interface RefusalPolicy {
 
 /**
  * The transport for a broker URL, chosen by scheme: redis/rediss/redis+socket/unix/sentinel → Redis
- * (kombu layout), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case).
+ * (kombu layout), amqp/amqps/pyamqp → RabbitMQ (AMQP 0-9-1), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case).
  * Does not connect: call `connect()`.
  */
 export function createTransport(url: string, options: Record<string, unknown>, logger: Logger, refusals?: RefusalPolicy): Transport {
@@ -32,10 +34,14 @@ export function createTransport(url: string, options: Record<string, unknown>, l
   }
   if (scheme === 'memory') return new MemoryTransport();
   if (scheme === 'amqp' || scheme === 'amqps' || scheme === 'pyamqp') {
-    throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED', `broker ${safeUrl(url)}: AMQP (RabbitMQ) is not supported yet; use a redis:// broker`);
+    const parsed = amqpTransportOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
+    }
+    return createAmqpTransport(url, parsed.data, logger);
   }
   throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED',
-    `broker ${safeUrl(url)}: ${scheme ? `scheme "${scheme}" is not supported` : 'no scheme'} (expected redis://, rediss://, redis+socket://, sentinel:// or memory://)`);
+    `broker ${safeUrl(url)}: ${scheme ? `scheme "${scheme}" is not supported` : 'no scheme'} (expected redis://, rediss://, redis+socket://, sentinel://, amqp://, amqps://, pyamqp:// or memory://)`);
 }
 
 /**

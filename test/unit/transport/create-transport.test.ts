@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { ConfigError, TransportError } from '../../../src/errors/celeriac-error';
+import { AmqpTransport } from '../../../src/transport/amqp/amqp-transport';
 import { createTransport } from '../../../src/transport/create-transport';
 import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
 import { RedisTransport } from '../../../src/transport/redis/redis-transport';
@@ -16,10 +17,13 @@ describe('createTransport', () => {
     expect(createTransport('memory://', {}, logger)).toBeInstanceOf(MemoryTransport);
   });
 
-  it('refuses AMQP for now and unknown schemes, with the URL password hidden', () => {
-    expect(() => createTransport('amqp://guest:secret@rabbit//', {}, logger)).toThrow(/AMQP \(RabbitMQ\) is not supported yet/);
-    expect(() => createTransport('amqp://guest:secret@rabbit//', {}, logger)).toThrow(TransportError);
-    expect(() => createTransport('amqp://guest:secret@rabbit//', {}, logger)).not.toThrow(/secret/);
+  it.each(['amqp://guest:secret@rabbit//', 'amqps://u:p@rabbit:5671/vh', 'pyamqp://rabbit'])('picks AMQP for %s', (url) => {
+    expect(createTransport(url, {}, logger)).toBeInstanceOf(AmqpTransport);
+  });
+
+  it('refuses unknown schemes, with the URL password hidden', () => {
+    expect(() => createTransport('kafka://u:secret@x', {}, logger)).toThrow(TransportError);
+    expect(() => createTransport('kafka://u:secret@x', {}, logger)).not.toThrow(/secret/);
     expect(() => createTransport('kafka://x', {}, logger)).toThrow(/scheme "kafka" is not supported/);
     expect(() => createTransport('localhost:6379', {}, logger)).toThrow(/no scheme/);
   });
@@ -27,5 +31,6 @@ describe('createTransport', () => {
   it('reports bad broker_transport_options as a ConfigError naming the option', () => {
     expect(() => createTransport('redis://h/0', { visibility_timeout: 'soon' }, logger)).toThrow(ConfigError);
     expect(() => createTransport('redis://h/0', { visibility_timeout: 'soon' }, logger)).toThrow(/broker_transport_options\.visibility_timeout/);
+    expect(() => createTransport('amqp://h//', { broker_heartbeat: 'often' }, logger)).toThrow(/broker_transport_options\.broker_heartbeat/);
   });
 });

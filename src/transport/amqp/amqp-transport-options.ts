@@ -1,0 +1,54 @@
+import type { Options } from 'amqplib';
+import { z } from 'zod';
+import { TransportError } from '../../errors/celeriac-error';
+import { safeUrl } from '../safe-url';
+
+/**
+ * Settings of the AMQP transport, from Celery's `broker_transport_options` (snake_case, seconds).
+ * Unknown keys are ignored, as kombu ignores options another transport uses.
+ */
+export const amqpTransportOptionsSchema = z.object({
+  /** AMQP heartbeat in seconds (Celery's `broker_heartbeat`, default 120); 0 disables it. The URL's `?heartbeat=` wins. */
+  broker_heartbeat: z.coerce.number().nonnegative().default(120),
+  /** `x-max-priority` declared on task queues (Celery's `task_queue_max_priority`); unset = no priority queue. */
+  max_priority: z.coerce.number().int().min(1).max(255).optional(),
+  /** Seconds between reconnection attempts at most (the first retry comes after 1 s, doubling). */
+  max_retry_interval_sec: z.coerce.number().positive().default(16),
+}).transform((o) => ({
+  heartbeatSec: o.broker_heartbeat,
+  maxPriority: o.max_priority,
+  maxRetryIntervalMs: o.max_retry_interval_sec * 1000,
+}));
+
+/** Parsed AMQP transport settings (camelCase, with units). */
+export type AmqpTransportOptions = z.output<typeof amqpTransportOptionsSchema>;
+
+/**
+ * amqplib connect options for a kombu broker URL: `amqp://`, `amqps://` (TLS), `pyamqp://` (kombu's
+ * py-amqp alias of amqp). Defaults as kombu: guest/guest, localhost, 5672 (5671 for amqps), vhost
+ * `/`; the path is the vhost, `//` or empty meaning `/` (kombu's `amqp://host//`).
+ */
+export function parseAmqpUrl(url: string, heartbeatSec: number): Options.Connect {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TransportError('CELERIAC_TRANSPORT_BAD_URL', `bad AMQP URL ${safeUrl(url)}`);
+  }
+  const scheme = parsed.protocol.replace(/:$/, '').toLowerCase();
+  if (scheme !== 'amqp' && scheme !== 'amqps' && scheme !== 'pyamqp') {
+    throw new TransportError('CELERIAC_TRANSPORT_BAD_URL', `bad AMQP URL ${safeUrl(url)}: scheme ${scheme}`);
+  }
+  const tls = scheme === 'amqps';
+  const path = parsed.pathname.replace(/^\//, '');
+  const query = parsed.searchParams.get('heartbeat');
+  return {
+    protocol: tls ? 'amqps' : 'amqp',
+    hostname: parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost',
+    port: parsed.port ? Number(parsed.port) : tls ? 5671 : 5672,
+    username: parsed.username ? decodeURIComponent(parsed.username) : 'guest',
+    password: parsed.password ? decodeURIComponent(parsed.password) : 'guest',
+    vhost: path === '' ? '/' : decodeURIComponent(path),
+    heartbeat: query !== null && query !== '' ? Number(query) : heartbeatSec,
+  };
+}
