@@ -141,9 +141,19 @@ export class RedisResultBackend implements ResultBackend {
 
   /** Chord bookkeeping on the same connection, prefix and expiry (Python's `on_chord_part_return`). */
   async onChordPartReturn(part: ChordPart): Promise<ChordPartOutcome> {
+    return (await this.chordStore()).onChordPartReturn(part);
+  }
+
+  /** Chord header size and nested header GroupResult, on the same connection (`set_chord_size`, `apply_chord`). */
+  readonly chordEffects = {
+    setChordSize: async (groupId: string, size: number): Promise<void> => (await this.chordStore()).setChordSize(groupId, size),
+    saveGroup: async (groupId: string, result: unknown): Promise<void> => (await this.chordStore()).saveGroup(groupId, result),
+  };
+
+  private async chordStore(): Promise<RedisChordStore> {
     const client = await this.connection();
     this.chords ??= new RedisChordStore(client, { keyPrefix: this.options.keyPrefix, expiresSec: this.options.resultExpiresSec });
-    return this.chords.onChordPartReturn(part);
+    return this.chords;
   }
 
   private chords: RedisChordStore | null = null;

@@ -1,5 +1,5 @@
 import type { ResultMeta } from '../protocol/result-meta';
-import type { ChordPart, ChordPartOutcome } from './chord/redis-chord-store';
+import type { ChordEffects, ChordPart, ChordPartOutcome } from './chord/chord-part';
 
 /** Options for one write. */
 export interface StoreOptions {
@@ -33,6 +33,8 @@ export interface ResultBackend {
    * whether the chord is now complete. Optional: backends without chord support omit it.
    */
   onChordPartReturn?(part: ChordPart): Promise<ChordPartOutcome>;
+  /** Where applying a chord stores its header size and nested header (`set_chord_size`, `apply_chord`); with onChordPartReturn. */
+  readonly chordEffects?: ChordEffects;
   /** Disconnect. Idempotent. */
   close(): Promise<void>;
 }

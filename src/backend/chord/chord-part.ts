@@ -12,7 +12,18 @@ export type ChordPart =
 export type ChordPartOutcome =
   | { complete: false }
   | { complete: true; results: unknown[] }
-  | { complete: true; error: { taskId: string; state: string; exception: ExceptionInfo } };
+  | { complete: true; error: { taskId: string; state: string; exception: ExceptionInfo; reason?: string } };
+
+/**
+ * What applying a chord stores besides messages (Python's `set_chord_size` and `apply_chord`): the
+ * header size, and the header's GroupResult when it holds groups, so the body gets the nested shape.
+ */
+export interface ChordEffects {
+  /** Stores the number of completions the chord waits for (`.s`). */
+  setChordSize(groupId: string, size: number): Promise<void>;
+  /** Saves the header GroupResult tuple (`celery-taskset-meta-<id>`, `{"result": tuple}`). */
+  saveGroup(groupId: string, result: unknown): Promise<void>;
+}
 
 /** Python's `ChordError` text for a failed member: `Dependency <id> raised KeyError('m')`. */
 export function chordErrorMessage(error: { taskId: string; exception: ExceptionInfo }): string {

@@ -12,26 +12,28 @@ export { chordErrorMessage, type ChordPart, type ChordPartOutcome } from './chor
 /** Key prefix of group/chord bookkeeping (`BaseKeyValueStoreBackend.group_keyprefix`). */
 export const GROUP_KEY_PREFIX = 'celery-taskset-meta-';
 
-/** The three chord keys of a group: results zset `.j`, extra count `.t`, header size `.s`. */
+/** The chord keys of a group: results zset `.j`, extra count `.t`, header size `.s`, saved header GroupResult. */
 export interface ChordKeys {
   results: string;
   extra: string;
   size: string;
+  /** `celery-taskset-meta-<id>`: the header GroupResult `apply_chord` saves when the header holds groups. */
+  group: string;
 }
 
 /** Chord keys for group `groupId` under the backend's (already normalised) key prefix. */
 export function buildChordKeys(keyPrefix: string, groupId: string): ChordKeys {
   const base = `${keyPrefix}${GROUP_KEY_PREFIX}${groupId}`;
-  return { results: `${base}.j`, extra: `${base}.t`, size: `${base}.s` };
+  return { results: `${base}.j`, extra: `${base}.t`, size: `${base}.s`, group: base };
 }
 
 /**
  * Spec §3.7 steps 1-5 and 7 in ONE script (Python runs a MULTI pipeline, then ZRANGE, then DEL;
  * one script gives the same outcome and lets exactly one member see the chord complete):
  * ZADD .j, ZCOUNT, GET .t, GET .s, EXPIRE x3; if .s is missing → 0; if count = size + extra →
- * ZRANGE, DEL the three keys, return the members.
- * KEYS = .j .t .s; ARGV = member, score, ttl seconds (0 = none).
- * Returns {0} (no .s), {1, count, total} (not yet), or {2, count, total, member...}.
+ * ZRANGE, GET the saved header GroupResult (or false), DEL the three keys, return them.
+ * KEYS = .j .t .s taskset-meta; ARGV = member, score, ttl seconds (0 = none).
+ * Returns {0} (no .s), {1, count, total} (not yet), or {2, count, total, savedGroup|false, member...}.
  */
 const CHORD_PART_LUA = `
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -47,7 +49,7 @@ end
 if not size then return {0} end
 local total = tonumber(size) + (tonumber(extra) or 0)
 if count ~= total then return {1, count, total} end
-local out = {2, count, total}
+local out = {2, count, total, redis.call('GET', KEYS[4])}
 for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do out[#out + 1] = member end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return out
@@ -82,14 +84,54 @@ export class RedisChordStore {
     const score = part.groupIndex === null ? '+inf' : String(part.groupIndex);
     let reply: unknown;
     try {
-      reply = await this.client.eval(CHORD_PART_LUA, 3, keys.results, keys.extra, keys.size, member, score, String(this.expiresSec ?? 0));
+      reply = await this.client.eval(CHORD_PART_LUA, 4, keys.results, keys.extra, keys.size, keys.group, member, score, String(this.expiresSec ?? 0));
     } catch (thrown) {
       const err = coerceError(thrown);
       throw new BackendError('CELERIAC_BACKEND_IO', `chord part return for group ${part.group} failed: ${err.message}`, { cause: err });
     }
-    const [status, , , ...members] = reply as [number, ...unknown[]];
+    const [status, , , savedGroup, ...members] = reply as [number, ...unknown[]];
     if (status !== 2) return { complete: false };
+    // As Python: a header saved by apply_chord (it holds groups) is joined for its nested shape.
+    if (typeof savedGroup === 'string') return this.joinSavedGroup(savedGroup, part.group);
     return collect(members.map((m) => decodeChordMember(String(m), part.group)));
+  }
+
+  /** `GroupResult.restore(gid).join(propagate=True)`: results nested as the saved tuple nests them. */
+  private async joinSavedGroup(raw: string, group: string): Promise<ChordPartOutcome> {
+    let tuple: unknown;
+    try {
+      tuple = (JSON.parse(raw) as { result?: unknown }).result;
+    } catch (err) {
+      throw new BackendError('CELERIAC_BACKEND_BAD_CHORD', `chord ${group} has a saved GroupResult that is not JSON`, { cause: err });
+    }
+    const ids = leafIds(tuple);
+    let metas: Array<string | null>;
+    try {
+      metas = ids.length > 0 ? await this.client.mget(ids.map((id) => `${this.keyPrefix}celery-task-meta-${id}`)) : [];
+    } catch (thrown) {
+      const err = coerceError(thrown);
+      throw new BackendError('CELERIAC_BACKEND_IO', `joining chord ${group} failed: ${err.message}`, { cause: err });
+    }
+    const byId = new Map(ids.map((id, i) => [id, metas[i] ? JSON.parse(metas[i] as string) as Record<string, unknown> : null]));
+    try {
+      return { complete: true, results: joinTuple(tuple, byId, group) as unknown[] };
+    } catch (failed) {
+      if (!(failed instanceof JoinFailure)) throw failed;
+      return { complete: true, error: { taskId: failed.taskId, state: failed.state, exception: failed.exception, reason: `Join error: ${failed.repr}` } };
+    }
+  }
+
+  /** Saves a header GroupResult as Python's `RedisBackend.apply_chord` → `save_group` does: `{"result": tuple}`. */
+  async saveGroup(groupId: string, result: unknown): Promise<void> {
+    const key = buildChordKeys(this.keyPrefix, groupId).group;
+    const value = encodePythonJson({ result });
+    try {
+      if (this.expiresSec) await this.client.set(key, value, 'EX', this.expiresSec);
+      else await this.client.set(key, value);
+    } catch (thrown) {
+      const err = coerceError(thrown);
+      throw new BackendError('CELERIAC_BACKEND_IO', `saving GroupResult ${groupId} failed: ${err.message}`, { cause: err });
+    }
   }
 
   /** Stores the header size (`.s`) as Python's `set_chord_size` does before the last header task is sent. */
@@ -110,6 +152,41 @@ export function encodeChordMember(part: ChordPart): string {
   const result = part.state === 'SUCCESS' ? part.result
     : { exc_type: part.exception.excType, exc_message: part.exception.excMessage, exc_module: part.exception.excModule };
   return encodePythonJson([1, part.taskId, part.state, result]);
+}
+
+/** A member of a saved header that is not SUCCESS: `join(propagate=True)` raises its exception. */
+class JoinFailure extends Error {
+  constructor(readonly taskId: string, readonly state: string, readonly exception: ExceptionInfo, readonly repr: string) {
+    super(repr);
+  }
+}
+
+/** The task ids at the leaves of a result tuple. */
+function leafIds(tuple: unknown): string[] {
+  if (!Array.isArray(tuple)) return [];
+  const [head, members] = tuple as [unknown, unknown];
+  if (Array.isArray(members)) return members.flatMap(leafIds);
+  return Array.isArray(head) && typeof head[0] === 'string' ? [head[0]] : [];
+}
+
+function joinTuple(tuple: unknown, metas: Map<string, Record<string, unknown> | null>, group: string): unknown {
+  const [head, members] = tuple as [[string, unknown], unknown];
+  if (Array.isArray(members)) return members.map((m) => joinTuple(m, metas, group));
+  const meta = metas.get(head[0]);
+  if (!meta) throw new BackendError('CELERIAC_BACKEND_BAD_CHORD', `chord ${group} completed but member ${head[0]} has no result`);
+  if (meta.status === 'SUCCESS') return meta.result;
+  const exception = toExceptionInfo(meta.result);
+  const repr = `${exception.excType}(${exception.excMessage.map((a) => (typeof a === 'string' ? `'${a}'` : JSON.stringify(a))).join(', ')})`;
+  throw new JoinFailure(head[0], String(meta.status), exception, repr);
+}
+
+function toExceptionInfo(value: unknown): ExceptionInfo {
+  const exc = (value ?? {}) as Record<string, unknown>;
+  return {
+    excType: typeof exc.exc_type === 'string' ? exc.exc_type : 'Exception',
+    excMessage: Array.isArray(exc.exc_message) ? exc.exc_message : [exc.exc_message ?? ''],
+    excModule: typeof exc.exc_module === 'string' ? exc.exc_module : 'builtins',
+  };
 }
 
 interface ChordRecord {
@@ -134,12 +211,7 @@ function decodeChordMember(raw: string, group: string): ChordRecord {
 function collect(records: ChordRecord[]): ChordPartOutcome {
   const failed = records.find((r) => r.state === 'FAILURE' || r.state === 'REVOKED');
   if (failed) {
-    const exc = (failed.result ?? {}) as Record<string, unknown>;
-    const exception: ExceptionInfo = {
-      excType: typeof exc.exc_type === 'string' ? exc.exc_type : 'Exception',
-      excMessage: Array.isArray(exc.exc_message) ? exc.exc_message : [exc.exc_message ?? ''],
-      excModule: typeof exc.exc_module === 'string' ? exc.exc_module : 'builtins',
-    };
+    const exception = toExceptionInfo(failed.result);
     return { complete: true, error: { taskId: failed.taskId, state: failed.state, exception } };
   }
   return { complete: true, results: records.map((r) => r.result) };

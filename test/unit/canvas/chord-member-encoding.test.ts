@@ -14,7 +14,7 @@ describe('chord records are byte-identical to what a Python worker ZADDs (vector
   });
 
   it('keys follow the backend prefix rule; ChordError text as Python words it', () => {
-    expect(buildChordKeys('', 'g')).toEqual({ results: 'celery-taskset-meta-g.j', extra: 'celery-taskset-meta-g.t', size: 'celery-taskset-meta-g.s' });
+    expect(buildChordKeys('', 'g')).toEqual({ results: 'celery-taskset-meta-g.j', extra: 'celery-taskset-meta-g.t', size: 'celery-taskset-meta-g.s', group: 'celery-taskset-meta-g' });
     expect(buildChordKeys('pfx_', 'g').size).toBe('pfx_celery-taskset-meta-g.s');
     expect(chordErrorMessage({ taskId: 'x', exception: { excType: 'KeyError', excMessage: ['m'], excModule: 'builtins' } }))
       .toBe("Dependency x raised KeyError('m')");
