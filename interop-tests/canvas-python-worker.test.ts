@@ -7,6 +7,7 @@ import { createRedisResultBackend, type RedisResultBackend } from '../src/backen
 import { buildRetryMessage } from '../src/canvas/build-retry-message';
 import { buildSignatureMessage, type PlannedMessage } from '../src/canvas/build-signature-message';
 import { parseSignature } from '../src/canvas/signature';
+import { messagesOf } from '../src/canvas/canvas-result';
 import { planFailureFollowUps, planSuccessFollowUps } from '../src/canvas/plan-follow-ups';
 import { AsyncResult } from '../src/producer/async-result';
 import { decodeTaskMessage } from '../src/protocol/decode-task-message';
@@ -119,7 +120,7 @@ describe('follow-up plans executed against a real Python worker', () => {
     expect(msg.id).toBe(chain.first);
     const value = (msg.args as number[]).reduce((a, b) => a + b, 0);
     const plan = planSuccessFollowUps(msg, value, { ...ctx, now: new Date() });
-    for (const m of plan.messages) await transport.publish(m.message, m.route);
+    for (const m of messagesOf(plan.effects)) await transport.publish(m.message, m.route);
     await backend.storeResult({ taskId: msg.id, status: 'SUCCESS', result: value, traceback: null, children: plan.children, dateDone: new Date() });
     await delivery.ack();
     expect((await runPythonJson<{ result: number }>('canvas_produce.py', { env, args: ['get', chain.id] })).result).toBe(7);
@@ -135,11 +136,11 @@ describe('follow-up plans executed against a real Python worker', () => {
     for (const id of [msg.id, ...plan.chainFailures.map((f) => f.taskId)]) {
       await backend.storeResult({ taskId: id, status: 'FAILURE', result: exception, traceback: null, children: [], dateDone: new Date() });
     }
-    for (const m of plan.errbacks) await transport.publish(m.message, m.route);
+    for (const m of messagesOf(plan.errbacks)) await transport.publish(m.message, m.route);
     await delivery.ack();
     const raised = await runPythonJson<{ type: string; args: string[] }>('canvas_produce.py', { env, args: ['get-error', chain.id] });
     expect(raised).toEqual({ type: 'KeyError', args: ['c'] });
-    const errback = plan.errbacks[0];
+    const errback = messagesOf(plan.errbacks)[0];
     if (!errback) throw new Error('no errback planned');
     await expect(new AsyncResult(errback.taskId, backend).get({ timeoutMs: 30_000 })).resolves.toBe(`errback saw ${msg.id}`);
   });

@@ -1,49 +1,55 @@
-import type { TaskMessage } from '../protocol/task-message';
-import { applyGroup, applySignature, type ResultTuple } from './apply-signature';
-import type { PlannedMessage, SignatureApplyContext } from './build-signature-message';
-import { encodeSignature, parseSignature, type Signature } from './signature';
+import type { ExceptionInfo } from '../protocol/result-meta';
+import type { SignatureWire, TaskMessage } from '../protocol/task-message';
+import { applySignature } from './apply-signature';
+import type { SignatureApplyContext } from './build-signature-message';
+import { toResultTuple, type ApplyEnv, type CanvasEffect, type CurrentTask, type ResultTuple } from './canvas-result';
+import { freezeGroup } from './freeze-signature';
+import { fromDict, groupOf, listOf, optionsOf, typeOf } from './wire-signature';
 
 /** What the publisher knows about itself (same for every follow-up of one run). */
-export type FollowUpContext = Omit<SignatureApplyContext, 'parent' | 'prependArgs' | 'options'>;
+export type FollowUpContext = Omit<SignatureApplyContext, 'parent' | 'prependArgs' | 'options'> & {
+  /** `task_allow_error_cb_on_chord_header` (default false). */
+  allowErrorCbOnChordHeader?: boolean;
+};
 
-/** The success path plan: publish `messages` in order, then store SUCCESS with `children`. */
+/** The success path plan: run `effects` in order, then store SUCCESS with `children`. */
 export interface SuccessFollowUps {
-  messages: PlannedMessage[];
-  /** Result tuples for the SUCCESS meta's `children`, in Python's order. */
+  effects: CanvasEffect[];
+  /** Result tuples for the SUCCESS meta's `children`, in Python's order (the running task's trail). */
   children: ResultTuple[];
+}
+
+function envFor(ctx: FollowUpContext, current: CurrentTask | null): ApplyEnv {
+  const { allowErrorCbOnChordHeader, ...rest } = ctx;
+  return { ctx: rest, current, effects: [], trail: [], allowErrorCbOnChordHeader: allowErrorCbOnChordHeader ?? false };
 }
 
 /**
  * After a task succeeded (Python `build_tracer`, before storing SUCCESS): one callback is applied
  * with `(result,)`; several are split into the group callbacks (each applied as its own group) and
  * the rest (applied together as one new group); then the next chain step `chain[-1]` is applied with
- * `(result,)` and `chain = chain[:-1]`. Every message gets `parent_id` = this task and `root_id` =
- * its root. Throws CanvasError CELERIAC_CANVAS_UNSUPPORTED for canvas types it cannot apply (the
- * worker should then fail the task, as Python would on a publish error) and ProtocolError for a
- * malformed signature.
+ * `(result,)` and `chain = chain[:-1]`; every signature type (chord, group, chain, map, chunks) as
+ * `apply_async` applies it, with `parent_id` = this task and `root_id` = its root. Throws CanvasError
+ * for a canvas it cannot apply (the task then fails, as Python's would on a publish error) and
+ * ProtocolError for a malformed signature.
  */
 export function planSuccessFollowUps(msg: TaskMessage, result: unknown, ctx: FollowUpContext): SuccessFollowUps {
-  const apply: SignatureApplyContext = { ...ctx, parent: msg, prependArgs: [result] };
-  const messages: PlannedMessage[] = [];
-  const children: ResultTuple[] = [];
-  const callbacks = (msg.embed.callbacks ?? []).map((w, i) => parseSignature(w, `embed.callbacks[${i}]`));
-  const record = (applied: { messages: PlannedMessage[]; resultTuple: ResultTuple }): void => {
-    messages.push(...applied.messages);
-    children.push(applied.resultTuple);
-  };
+  const env = envFor(ctx, { id: msg.id, rootId: msg.rootId });
+  const call = { args: [result], options: { parent_id: msg.id, root_id: msg.rootId } };
+  const callbacks = (msg.embed.callbacks ?? []).map((w, i) => fromDict(w, `embed.callbacks[${i}]`));
   if (callbacks.length === 1) {
-    record(applySignature(callbacks[0] as Signature, apply));
+    applySignature(callbacks[0] as SignatureWire, call, env);
   } else if (callbacks.length > 1) {
-    const plain = callbacks.filter((s) => s.subtaskType !== 'group');
-    for (const g of callbacks.filter((s) => s.subtaskType === 'group')) record(applyGroup(g, apply));
-    if (plain.length > 0) record(applyGroup(wrapInGroup(plain), apply));
+    for (const g of callbacks.filter((s) => typeOf(s) === 'group')) applySignature(g, call, env);
+    const plain = callbacks.filter((s) => typeOf(s) !== 'group');
+    if (plain.length > 0) applySignature(groupOf(plain), call, env);
   }
   const chain = msg.embed.chain ?? [];
   if (chain.length > 0) {
-    const next = parseSignature(chain[chain.length - 1], `embed.chain[${chain.length - 1}]`);
-    record(applySignature(next, { ...apply, options: { chain: chain.slice(0, -1) } }));
+    const next = fromDict(chain[chain.length - 1], `embed.chain[${chain.length - 1}]`);
+    applySignature(next, { ...call, options: { ...call.options, chain: chain.slice(0, -1) } }, env);
   }
-  return { messages, children };
+  return { effects: env.effects, children: env.trail.map(toResultTuple) };
 }
 
 /** A remaining chain step that must be marked failed so `chain.get()` raises instead of hanging. */
@@ -52,6 +58,8 @@ export interface ChainStepFailure {
   taskId: string;
   /** `options.group_id` of the step (stored as the meta's `group_id`), or null. */
   groupId: string | null;
+  /** `options.group_index` of the step, or null. */
+  groupIndex: number | null;
   /** The step's `options.chord` when it is a chord header member: report the failure to that chord too. */
   chord: unknown;
 }
@@ -60,38 +68,67 @@ export interface ChainStepFailure {
 export interface FailureFollowUps {
   /** Ids (and chord info) to store the same FAILURE/REVOKED under (Backend.mark_as_failure). */
   chainFailures: ChainStepFailure[];
-  /** Errback messages to publish after storing the failure, as one group, with `(failed id,)` as args. */
-  errbacks: PlannedMessage[];
+  /** What sending the errbacks does (one group, `(failed id,)` as args), after storing the failure. */
+  errbacks: CanvasEffect[];
 }
 
 /**
  * After a task failed (not on RETRY), as Python's `Backend.mark_as_failure` + `_call_task_errbacks`:
- * every remaining `embed.chain` element with an `options.task_id` gets the same failure stored; all
- * errbacks are sent as ONE group (fresh group id, `group_index` 0..n) with args `(<failed id>,)`,
- * `parent_id` = the failed id, `root_id` = its root. Python calls errbacks whose task it has locally
- * with `(request, exc, traceback)` in-process; a foreign worker cannot, and Python itself publishes
- * them when the task is not registered, which is what this plans.
+ * every remaining `embed.chain` element with an `options.task_id` gets the same failure stored (and,
+ * when it is a chord member, reported to its chord); all errbacks are sent as ONE group.
  */
 export function planFailureFollowUps(msg: TaskMessage, ctx: FollowUpContext): FailureFollowUps {
   const chainFailures: ChainStepFailure[] = [];
   for (const [i, wire] of (msg.embed.chain ?? []).entries()) {
-    const step = parseSignature(wire, `embed.chain[${i}]`);
-    const taskId = step.options.task_id;
-    if (typeof taskId !== 'string' || taskId === '') continue;
-    const groupId = step.options.group_id;
-    chainFailures.push({ taskId, groupId: typeof groupId === 'string' ? groupId : null, chord: step.options.chord ?? null });
+    const o = optionsOf(fromDict(wire, `embed.chain[${i}]`));
+    if (typeof o.task_id !== 'string' || o.task_id === '') continue;
+    chainFailures.push({ taskId: o.task_id, groupId: typeof o.group_id === 'string' ? o.group_id : null,
+      groupIndex: typeof o.group_index === 'number' ? o.group_index : null, chord: o.chord ?? null });
   }
-  const errbackSigs = (msg.embed.errbacks ?? []).map((w, i) => parseSignature(w, `embed.errbacks[${i}]`));
-  let errbacks: PlannedMessage[] = [];
-  if (errbackSigs.length > 0) {
-    const parent: TaskMessage = { ...msg, rootId: msg.rootId || msg.id };
-    errbacks = applyGroup(wrapInGroup(errbackSigs), { ...ctx, parent, prependArgs: [msg.id] }).messages;
-  }
-  return { chainFailures, errbacks };
+  const errbacks = (msg.embed.errbacks ?? []).map((w, i) => fromDict(w, `embed.errbacks[${i}]`));
+  return { chainFailures, errbacks: planErrbacks(msg.id, msg.rootId || msg.id, errbacks, { id: msg.id, rootId: msg.rootId }, ctx) };
 }
 
-/** `group(sigs)` as a signature (no id yet: applying it draws a fresh group id). */
-function wrapInGroup(members: Signature[]): Signature {
-  const tasks = members.map(encodeSignature);
-  return { task: 'celery.group', args: [], kwargs: { tasks }, options: {}, subtaskType: 'group', immutable: false };
+/**
+ * `_call_task_errbacks` for errbacks Python would send as tasks: ONE group (fresh id, indexes
+ * 0..n) applied with `(failedId,)`, `parent_id` = failedId, `root_id` = rootId. Python calls errbacks
+ * whose task it has locally with `(request, exc, traceback)` in-process; a foreign worker cannot, and
+ * Python itself publishes them when the task is not registered, which is what this plans.
+ */
+export function planErrbacks(failedId: string, rootId: string, errbacks: SignatureWire[], current: CurrentTask | null, ctx: FollowUpContext): CanvasEffect[] {
+  if (errbacks.length === 0) return [];
+  const env = envFor(ctx, current);
+  applySignature(groupOf(errbacks), { args: [failedId], options: { parent_id: failedId, root_id: rootId } }, env);
+  return env.effects;
+}
+
+/** One step of handling a failed chord: a canvas effect, or a FAILURE to store under an id. */
+export type ChordErrorStep = CanvasEffect | { kind: 'mark-failed'; taskId: string; exception: ExceptionInfo };
+
+/**
+ * `Backend.chord_error_from_stack` when a chord's header failed (or its body could not be sent): a
+ * body that is a group gets, per member, its errbacks sent and FAILURE with the member's original
+ * exception stored, then the group id marked failed (celery #8786); any other body gets its
+ * `link_error` errbacks sent with `(body id,)` and FAILURE `chordError` stored. (Python also
+ * broadcasts a revoke for a group body's members, which were never sent; celeriac does not.)
+ */
+export function planChordError(bodyWire: unknown, chordError: ExceptionInfo, cause: ExceptionInfo, current: CurrentTask | null,
+  ctx: FollowUpContext): ChordErrorStep[] {
+  const body = fromDict(bodyWire, 'embed.chord');
+  const errbacks = listOf(optionsOf(body).link_error);
+  const steps: ChordErrorStep[] = [];
+  if (typeOf(body) === 'group') {
+    const frozen = freezeGroup(body, {}, envFor(ctx, current));
+    for (const member of frozen.results) {
+      steps.push(...planErrbacks(member.id, member.id, errbacks, current, ctx));
+      steps.push({ kind: 'mark-failed', taskId: member.id, exception: cause });
+    }
+    steps.push({ kind: 'mark-failed', taskId: frozen.id, exception: cause });
+    return steps;
+  }
+  const bodyId = optionsOf(body).task_id;
+  if (typeof bodyId !== 'string' || bodyId === '') return steps;
+  steps.push(...planErrbacks(bodyId, bodyId, errbacks, current, ctx));
+  steps.push({ kind: 'mark-failed', taskId: bodyId, exception: chordError });
+  return steps;
 }

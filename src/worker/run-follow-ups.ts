@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
-import { chordErrorMessage, type ChordPart, type ChordPartOutcome } from '../backend/chord/chord-part';
+import { chordErrorMessage, type ChordEffects, type ChordPart, type ChordPartOutcome } from '../backend/chord/chord-part';
 import { applySignature } from '../canvas/apply-signature';
 import type { PlannedMessage } from '../canvas/build-signature-message';
-import { planFailureFollowUps, planSuccessFollowUps, type FollowUpContext } from '../canvas/plan-follow-ups';
-import { parseSignature } from '../canvas/signature';
+import { CanvasError } from '../canvas/canvas-error';
+import type { CanvasEffect } from '../canvas/canvas-result';
+import { planChordError, planFailureFollowUps, planSuccessFollowUps, type ChordErrorStep, type FollowUpContext } from '../canvas/plan-follow-ups';
+import { fromDict } from '../canvas/wire-signature';
 import { coerceError } from '../errors/coerce-error';
 import type { ExceptionInfo } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/task-message';
@@ -15,6 +17,8 @@ export interface FollowUpDeps {
   publish(planned: PlannedMessage): Promise<void>;
   /** The backend's chord bookkeeping, or null when it has none. */
   onChordPartReturn: ((part: ChordPart) => Promise<ChordPartOutcome>) | null;
+  /** Where a chord header's size and a nested header's GroupResult go; absent/null: chords cannot be applied. */
+  chords?: ChordEffects | null;
   /** Origin, reply_to, routing and time for messages published now. */
   context(): FollowUpContext;
   writer: ResultWriter;
@@ -25,64 +29,104 @@ export type ChordMemberOutcome =
   | { state: 'SUCCESS'; result: unknown }
   | { state: 'FAILURE' | 'REVOKED'; exception: ExceptionInfo };
 
+/** Carries out planned canvas effects in order: publish, store a chord size, save a header GroupResult. */
+async function runEffects(effects: CanvasEffect[], deps: FollowUpDeps): Promise<void> {
+  for (const effect of effects) {
+    if (effect.kind === 'publish') {
+      await deps.publish(effect.planned);
+      continue;
+    }
+    if (!deps.chords) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'a chord follow-up needs a result backend that keeps chords (Redis)');
+    if (effect.kind === 'set-chord-size') await deps.chords.setChordSize(effect.groupId, effect.size);
+    else await deps.chords.saveGroup(effect.groupId, effect.result);
+  }
+}
+
 /**
- * Success path, before SUCCESS is stored (as Python's tracer, so `children` is filled): publishes
- * link callbacks with the result prepended, then the next chain step. Returns the result tuples
- * for `children`. Throws when a follow-up cannot be planned or published: the task then fails.
+ * Success path, before SUCCESS is stored (as Python's tracer, so `children` is filled): applies link
+ * callbacks with the result prepended, then the next chain step, whatever their canvas type.
+ * Returns the result tuples for `children`. Throws when a follow-up cannot be planned or published:
+ * the task then fails.
  */
 export async function publishSuccessFollowUps(msg: TaskMessage, value: unknown, deps: FollowUpDeps): Promise<unknown[]> {
   if (!msg.embed.callbacks?.length && !msg.embed.chain?.length) return [];
   const plan = planSuccessFollowUps(msg, value, deps.context());
-  for (const planned of plan.messages) await deps.publish(planned);
+  await runEffects(plan.effects, deps);
   return plan.children;
 }
 
 /**
  * A chord header member finished (any outcome): record it; the member that completes the chord
- * publishes the body with the ordered results, or stores ChordError for the body when a member failed.
+ * applies the body with the ordered results, or, when a member failed, runs Python's
+ * `chord_error_from_stack` (the body's errbacks, FAILURE for the body or each member of a group body).
  */
 export async function reportChordPart(msg: TaskMessage, outcome: ChordMemberOutcome, deps: FollowUpDeps, rctx: ResultContext, log: Logger): Promise<void> {
   if (!msg.embed.chord || !msg.group) return;
+  await reportPart({ group: msg.group, groupIndex: msg.groupIndex, taskId: msg.id, chord: msg.embed.chord }, msg, outcome, deps, rctx, log);
+}
+
+interface PartOf { group: string; groupIndex: number | null; taskId: string; chord: unknown }
+
+async function reportPart(part: PartOf, msg: TaskMessage, outcome: ChordMemberOutcome, deps: FollowUpDeps, rctx: ResultContext, log: Logger): Promise<void> {
   if (!deps.onChordPartReturn) {
-    log.error({ group: msg.group }, 'task is a chord member but the result backend keeps no chords; the chord body will not run');
+    log.error({ group: part.group }, 'task is a chord member but the result backend keeps no chords; the chord body will not run');
     return;
   }
+  const current = { id: msg.id, rootId: msg.rootId };
   try {
-    const result = await deps.onChordPartReturn({ group: msg.group, groupIndex: msg.groupIndex, taskId: msg.id, ...outcome } as ChordPart);
+    const result = await deps.onChordPartReturn({ group: part.group, groupIndex: part.groupIndex, taskId: part.taskId, ...outcome } as ChordPart);
     if (!result.complete) return;
-    const body = parseSignature(msg.embed.chord, 'embed.chord');
     if ('results' in result) {
-      const applied = applySignature(body, { ...deps.context(), parent: msg, prependArgs: [result.results] });
-      for (const planned of applied.messages) await deps.publish(planned);
-      log.info({ group: msg.group, body: body.task }, 'chord complete: body published');
+      const env = { ctx: deps.context(), current, effects: [] as CanvasEffect[], trail: [] };
+      const body = fromDict(part.chord, 'embed.chord');
+      try {
+        applySignature(body, { args: [result.results] }, env);
+        await runEffects(env.effects, deps);
+        log.info({ group: part.group, body: body.task }, 'chord complete: body applied');
+      } catch (thrown) {
+        const err = coerceError(thrown);
+        log.error({ err, group: part.group }, 'chord body could not be applied');
+        const reason = `Callback error: ${err.name}('${err.message.replace(/'/g, "\\'")}')`;
+        const info: ExceptionInfo = { excType: 'ChordError', excMessage: [reason], excModule: 'celery.exceptions' };
+        await runChordError(planChordError(part.chord, info, info, current, deps.context()), deps, rctx);
+      }
       return;
     }
-    const bodyId = body.options.task_id;
-    const info: ExceptionInfo = { excType: 'ChordError', excMessage: [chordErrorMessage(result.error)], excModule: 'celery.exceptions' };
-    log.warn({ group: msg.group, failedMember: result.error.taskId }, 'chord member failed: body marked failed');
-    if (typeof bodyId === 'string' && bodyId) {
-      const groupId = typeof body.options.group_id === 'string' ? body.options.group_id : null;
-      await deps.writer.markOtherFailed(rctx, bodyId, groupId, info, null);
-    }
+    const reason = result.error.reason ?? chordErrorMessage(result.error);
+    const info: ExceptionInfo = { excType: 'ChordError', excMessage: [reason], excModule: 'celery.exceptions' };
+    log.warn({ group: part.group, failedMember: result.error.taskId }, 'chord member failed: body marked failed');
+    await runChordError(planChordError(part.chord, info, result.error.exception, current, deps.context()), deps, rctx);
   } catch (thrown) {
-    log.error({ err: coerceError(thrown), group: msg.group }, 'chord bookkeeping failed');
+    log.error({ err: coerceError(thrown), group: part.group }, 'chord bookkeeping failed');
+  }
+}
+
+async function runChordError(steps: ChordErrorStep[], deps: FollowUpDeps, rctx: ResultContext): Promise<void> {
+  for (const step of steps) {
+    if (step.kind === 'mark-failed') await deps.writer.markOtherFailed(rctx, step.taskId, null, step.exception, null);
+    else await runEffects([step], deps);
   }
 }
 
 /**
  * Failure path, after FAILURE is stored (Python's `mark_as_failure` + `_call_task_errbacks`): the
- * same failure is stored for every remaining chain step so `chain.get()` raises, chords hear of it,
- * and link_error errbacks are published. Logs instead of throwing.
+ * same failure is stored for every remaining chain step so `chain.get()` raises, a step that is a
+ * chord member reports it to its chord, and link_error errbacks are sent. Logs instead of throwing.
  */
 export async function runFailureFollowUps(msg: TaskMessage, info: ExceptionInfo, traceback: string, deps: FollowUpDeps,
   rctx: ResultContext, log: Logger): Promise<void> {
   try {
     if (!msg.embed.chain?.length && !msg.embed.errbacks?.length) return;
     const plan = planFailureFollowUps(msg, deps.context());
+    const state = info.excType === 'TaskRevokedError' ? 'REVOKED' : 'FAILURE';
     for (const step of plan.chainFailures) {
       await deps.writer.markOtherFailed(rctx, step.taskId, step.groupId, info, traceback);
+      if (step.chord && step.groupId) {
+        await reportPart({ group: step.groupId, groupIndex: step.groupIndex, taskId: step.taskId, chord: step.chord }, msg,
+          { state, exception: info }, deps, rctx, log);
+      }
     }
-    for (const planned of plan.errbacks) await deps.publish(planned);
+    await runEffects(plan.errbacks, deps);
   } catch (thrown) {
     log.error({ err: coerceError(thrown) }, 'cannot run failure follow-ups (chain steps, errbacks)');
   }

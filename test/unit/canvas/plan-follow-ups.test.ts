@@ -1,6 +1,7 @@
 import { planFailureFollowUps, planSuccessFollowUps, type FollowUpContext } from '../../../src/canvas/plan-follow-ups';
 import type { PlannedMessage } from '../../../src/canvas/build-signature-message';
 import { CanvasError } from '../../../src/canvas/canvas-error';
+import { messagesOf } from '../../../src/canvas/canvas-result';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
 import { ProtocolError } from '../../../src/errors/celeriac-error';
 import { loadFollowUps, producerProperties, taskMessageOf, tid, viewEnvelope } from './python-followups';
@@ -43,39 +44,39 @@ function expectSameAsPython(ours: PlannedMessage, groupIds: Map<string, string>)
 describe('planSuccessFollowUps reproduces what a Python worker publishes', () => {
   it('one link: callback with the result prepended, parent/root = the task (vector 7)', () => {
     const plan = planSuccessFollowUps(parent(701), 5, ctx());
-    expect(plan.messages.map((m) => m.taskId)).toEqual([tid(702)]);
-    expectSameAsPython(plan.messages[0] as PlannedMessage, new Map());
+    expect(messagesOf(plan.effects).map((m) => m.taskId)).toEqual([tid(702)]);
+    expectSameAsPython(messagesOf(plan.effects)[0] as PlannedMessage, new Map());
     expect(plan.children).toEqual([[[tid(702), null], null]]);
   });
 
   it('two links: wrapped into one new group, group_index 0..n, children hold the GroupResult tuple', () => {
     const plan = planSuccessFollowUps(parent(711), 9, ctx());
     const groups = new Map<string, string>();
-    plan.messages.forEach((m) => expectSameAsPython(m, groups));
+    messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
     expect(plan.children).toEqual([[['gen-1', null], [[[tid(712), null], null], [[tid(713), null], null]]]]);
   });
 
   it('immutable callback: no prepended args, args repr stays a list', () => {
     const plan = planSuccessFollowUps(parent(721), 13, ctx());
-    expectSameAsPython(plan.messages[0] as PlannedMessage, new Map());
+    expectSameAsPython(messagesOf(plan.effects)[0] as PlannedMessage, new Map());
   });
 
   it('chain: publishes chain[-1] with chain[:-1], frozen reply_to kept (vector 8)', () => {
     const plan = planSuccessFollowUps(parent(801), 2, ctx());
-    expect(plan.messages).toHaveLength(1);
-    expectSameAsPython(plan.messages[0] as PlannedMessage, new Map());
+    expect(messagesOf(plan.effects)).toHaveLength(1);
+    expectSameAsPython(messagesOf(plan.effects)[0] as PlannedMessage, new Map());
     expect(plan.children).toEqual([[[tid(802), null], null]]);
   });
 
   it('last chain step gets chain [] and publishes nothing after it', () => {
     const step2 = taskMessageOf(published.get(tid(802)) as string);
-    const step3 = planSuccessFollowUps(step2, 4, ctx()).messages[0] as PlannedMessage;
+    const step3 = messagesOf(planSuccessFollowUps(step2, 4, ctx()).effects)[0] as PlannedMessage;
     const body = JSON.parse(step3.message.body.toString()) as [unknown[], unknown, { chain: unknown }];
     expect(body[0]).toEqual([4, 3]);
     expect(body[2].chain).toEqual([]);
     expect(step3.message.headers).toMatchObject({ id: tid(803), parent_id: tid(802), root_id: tid(801) });
     const last = taskMessageOf({ headers: step3.message.headers, properties: step3.message.properties, body: body as never });
-    expect(planSuccessFollowUps(last, 7, ctx())).toEqual({ messages: [], children: [] });
+    expect(planSuccessFollowUps(last, 7, ctx())).toEqual({ effects: [], children: [] });
   });
 
   it('a group callback is applied as its own group; a chain callback as a chain', () => {
@@ -86,18 +87,19 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
         { task: 'canvas.add', args: [2], kwargs: {}, options: { task_id: 'c-2' }, subtask_type: null, immutable: false }] }, options: {}, subtask_type: 'chain', immutable: false },
     ], errbacks: null, chain: null, chord: null } };
     const plan = planSuccessFollowUps(msg, 5, ctx());
-    expect(plan.messages.map((m) => [m.message.headers.task, m.message.headers.group, m.message.headers.group_index])).toEqual([
-      ['canvas.add', 'g-1', 0], ['canvas.add', 'gen-2', 0]]);
-    const chained = JSON.parse((plan.messages[1] as PlannedMessage).message.body.toString()) as [unknown[], unknown, { chain: { options: Record<string, unknown> }[] }];
+    // a chain in a group: its LAST step carries the group id and index (prepare_steps), the first is sent without
+    expect(messagesOf(plan.effects).map((m) => [m.message.headers.task, m.message.headers.group, m.message.headers.group_index])).toEqual([
+      ['canvas.add', 'g-1', 0], ['canvas.add', null, null]]);
+    const chained = JSON.parse((messagesOf(plan.effects)[1] as PlannedMessage).message.body.toString()) as [unknown[], unknown, { chain: { options: Record<string, unknown> }[] }];
     expect(chained[0]).toEqual([5, 1]);
-    expect(chained[2].chain.map((s) => s.options.task_id)).toEqual(['c-2']);
-    expect(plan.children[0]).toEqual([['g-1', null], [[[(plan.messages[0] as PlannedMessage).taskId, null], null]]]);
+    expect(chained[2].chain.map((s) => [s.options.task_id, s.options.group_id, s.options.group_index])).toEqual([['c-2', 'gen-2', 0]]);
+    expect(plan.children[0]).toEqual([['g-1', null], [[[(messagesOf(plan.effects)[0] as PlannedMessage).taskId, null], null]]]);
   });
 
   it('refuses canvas types it cannot apply, naming them', () => {
-    const msg = { ...parent(701), embed: { callbacks: [{ task: 'celery.chord', args: [], kwargs: {}, options: {}, subtask_type: 'chord', immutable: false }], errbacks: null, chain: null, chord: null } };
+    const msg = { ...parent(701), embed: { callbacks: [{ task: 'x.y', args: [], kwargs: {}, options: {}, subtask_type: 'mystery', immutable: false }], errbacks: null, chain: null, chord: null } };
     expect(() => planSuccessFollowUps(msg, 1, ctx())).toThrow(CanvasError);
-    expect(() => planSuccessFollowUps(msg, 1, ctx())).toThrow(/"chord"/);
+    expect(() => planSuccessFollowUps(msg, 1, ctx())).toThrow(/"mystery"/);
   });
 
   it('rejects a malformed callback with a ProtocolError naming the field', () => {
@@ -111,22 +113,22 @@ describe('planFailureFollowUps reproduces Python failure handling', () => {
   it('one errback: sent as a group of one with (failed id,) and parent/root = failed id', () => {
     const plan = planFailureFollowUps(parent(731), ctx());
     expect(plan.chainFailures).toEqual([]);
-    expect(plan.errbacks.map((m) => m.taskId)).toEqual([tid(732)]);
-    expectSameAsPython(plan.errbacks[0] as PlannedMessage, new Map());
+    expect(messagesOf(plan.errbacks).map((m) => m.taskId)).toEqual([tid(732)]);
+    expectSameAsPython(messagesOf(plan.errbacks)[0] as PlannedMessage, new Map());
   });
 
   it('two errbacks: one group, indexes 0 and 1', () => {
     const plan = planFailureFollowUps(parent(741), ctx());
     const groups = new Map<string, string>();
-    plan.errbacks.forEach((m) => expectSameAsPython(m, groups));
-    expect(new Set(plan.errbacks.map((m) => m.message.headers.group)).size).toBe(1);
+    messagesOf(plan.errbacks).forEach((m) => expectSameAsPython(m, groups));
+    expect(new Set(messagesOf(plan.errbacks).map((m) => m.message.headers.group)).size).toBe(1);
   });
 
   it('failing chain: every remaining step id is marked, as Python stored FAILURE for them', () => {
     const plan = planFailureFollowUps(parent(811), ctx());
     expect(plan.chainFailures).toEqual([
-      { taskId: tid(813), groupId: null, chord: null }, { taskId: tid(812), groupId: null, chord: null }]);
+      { taskId: tid(813), groupId: null, groupIndex: null, chord: null }, { taskId: tid(812), groupId: null, groupIndex: null, chord: null }]);
     for (const { taskId } of plan.chainFailures) expect(JSON.parse(fx.metas[`celery-task-meta-${taskId}`] as string).status).toBe('FAILURE');
-    expect(plan.errbacks).toEqual([]);
+    expect(messagesOf(plan.errbacks)).toEqual([]);
   });
 });
