@@ -1,3 +1,4 @@
+import { builtinTask } from './builtin-tasks';
 import type { Logger } from 'pino';
 import { TaskError } from '../errors/celeriac-error';
 import { AppProducer } from '../producer/app-producer';
@@ -148,9 +149,9 @@ export class Celery {
     return def;
   }
 
-  /** The registered task of that name, if any. */
+  /** The registered task of that name, else the built-in one (`celery.map`, `celery.starmap`), if any. */
   getTask(name: string): TaskDefinition | undefined {
-    return this.registry.get(name);
+    return this.registry.get(name) ?? builtinTask(name, (n) => this.registry.get(n));
   }
 
   /** Names of all registered tasks, sorted (as `inspect registered` lists them). */
