@@ -53,6 +53,16 @@ app.task('canvas.collect', async (task, parts) => {
   return parts;
 }, { bind: true });
 
+// The complete-canvas cases (interop-tests/worker-canvas-complete.test.ts).
+app.task('canvas.identity', (x) => x);
+app.task('canvas.fail_expected', () => {
+  const err = new Error('expected');
+  err.name = 'ExpectedException';
+  err.pythonModule = 'canvas_worker_app';
+  throw err;
+});
+app.task('canvas.redis_count', async (key) => { await counterRedis().incr(key); return null; });
+
 process.once('exit', () => counter?.disconnect());
 
 exports.default = app;

@@ -94,3 +94,23 @@ def collect(self, parts):
 def emit(value):
     """Prints the one JSON document the test reads (last stdout line)."""
     print(json.dumps(value, default=str), flush=True)
+
+
+class ExpectedException(Exception):
+    """The failure the complete-canvas cases expect (as Celery's t/integration ExpectedException)."""
+
+
+@app.task(name="canvas.identity")
+def identity(x):
+    return x
+
+
+@app.task(name="canvas.fail_expected")
+def fail_expected(*args):
+    raise ExpectedException("expected")
+
+
+@app.task(name="canvas.redis_count")
+def redis_count(key):
+    """Counts its calls under `key` in the counter Redis (errback/callback counting)."""
+    counter().incr(key)

@@ -1,0 +1,91 @@
+// The canvas Celery's integration suite builds (chords as chain steps and as chord bodies, a chain
+// ending in a group, chord link_error with and without task_allow_error_cb_on_chord_header, a group
+// body whose header fails, the nested [[42, 42]] shape, map/starmap/chunks), sent by plain Python
+// Celery (interop-tests/python/canvas_complete_calls.py) and awaited with .get(). The same script
+// runs against the celeriac worker, a stock Python worker and a mixed fleet of both on one queue:
+// the expected values below are what the Python worker gives, and the test checks it still does.
+import { join } from 'node:path';
+import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
+import { killAllChildren } from './helpers/child-registry';
+import { startCeleriacWorker, type CeleriacWorker } from './helpers/celeriac-worker';
+import { celeryEnv, REPO_ROOT, runPythonJson } from './helpers/python';
+import { startPythonWorker, type PythonWorker } from './helpers/python-worker';
+
+const CANVAS_APP_JS = join(REPO_ROOT, 'interop-tests', 'apps', 'canvas-app.js');
+
+type Report = Record<string, { ok?: unknown; error?: string }>;
+
+/** What a stock Python 5.6.2 worker gives for every case (checked again below on every run). */
+const EXPECTED: Record<string, unknown> = {
+  chain_group_task: { value: 9, parent: [4, 5] },
+  chain_ending_group: [12, 22],
+  chord_mid_chain: 109,
+  chord_into_chord: 15,
+  chain_in_group_in_chain: [14, 14],
+  chord_header_link_error: { raised: 'KeyError', count: 1, body: 'ChordError' },
+  chord_header_link_error_allowed: { raised: 'KeyError', count: 2, body: 'ChordError' },
+  chord_group_body_fails: { raised: 'ExpectedException', states: ['FAILURE', 'FAILURE'] },
+  nested_shape: [[42, 42]],
+  chain_in_header_fails: { raised: { cls: 'KeyError', text: "'no key for 2'" }, body: 'ChordError', text: "Dependency <id> raised KeyError('no key for 2')" },
+  chain_children: [['GroupResult', 2]],
+  xmap: [3, 12],
+  xstarmap: [3, 7],
+  chunks: [[0, 2], [4, 6], [8]],
+};
+
+let redis: RedisServer;
+const workers: Array<CeleriacWorker | PythonWorker> = [];
+const reports: Record<'celeriac' | 'python' | 'mixed', Report> = { celeriac: {}, python: {}, mixed: {} };
+
+/** Report values with task ids replaced, so they compare with EXPECTED. */
+function normalised(report: Report): Record<string, unknown> {
+  const text = JSON.stringify(report).replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>');
+  const parsed = JSON.parse(text) as Report;
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, v.error !== undefined ? `raised ${v.error}` : v.ok]));
+}
+
+async function runCases(dbs: [number, number, number], start: () => Promise<Array<CeleriacWorker | PythonWorker>>): Promise<Report> {
+  const started = await start();
+  workers.push(...started);
+  try {
+    const env = celeryEnv(redis.url(dbs[0]), redis.url(dbs[1]), { CANVAS_COUNTER_URL: redis.url(dbs[2]) });
+    return await runPythonJson<Report>('canvas_complete_calls.py', { env, timeoutMs: 150_000 });
+  } finally {
+    await Promise.all(started.map((w) => w.stop()));
+    for (const w of started) workers.splice(workers.indexOf(w), 1);
+  }
+}
+
+function celeriac(dbs: [number, number, number], name: string): Promise<CeleriacWorker> {
+  return startCeleriacWorker({ brokerUrl: redis.url(dbs[0]), backendUrl: redis.url(dbs[1]), app: CANVAS_APP_JS, queues: ['celery'],
+    concurrency: 4, nodeName: name, env: { CANVAS_COUNTER_URL: redis.url(dbs[2]) } });
+}
+
+function python(dbs: [number, number, number], name: string): Promise<PythonWorker> {
+  return startPythonWorker({ brokerUrl: redis.url(dbs[0]), backendUrl: redis.url(dbs[1]), queues: ['celery'], appModule: 'canvas_worker_app',
+    concurrency: 4, nodeName: name, env: { CANVAS_COUNTER_URL: redis.url(dbs[2]) } });
+}
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  const alone: [number, number, number] = [1, 2, 3];
+  const py: [number, number, number] = [4, 5, 6];
+  const mixed: [number, number, number] = [7, 8, 9];
+  [reports.celeriac, reports.python] = await Promise.all([
+    runCases(alone, async () => [await celeriac(alone, 'ts1@%h')]),
+    runCases(py, async () => [await python(py, 'py1@%h')]),
+  ]);
+  reports.mixed = await runCases(mixed, async () => Promise.all([celeriac(mixed, 'ts2@%h'), python(mixed, 'py2@%h')]));
+}, 420_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  await killAllChildren();
+  await redis?.stop();
+});
+
+describe.each(['python', 'celeriac', 'mixed'] as const)('Python-built canvas on a %s worker', (who) => {
+  it.each(Object.keys(EXPECTED))('%s', (name) => {
+    expect(normalised(reports[who])[name]).toEqual(EXPECTED[name]);
+  });
+});
