@@ -47,6 +47,12 @@ export interface ExecutionDeps extends FollowUpDeps {
   clock: Clock;
   /** task_postrun for runs that end with no task event (Ignore, message given back); absent in bare executions. */
   signals?: { postrun(req: TrackedRequest, state: string, retval: unknown): void } | null;
+  /**
+   * Called once when the handler has returned or thrown, before the outcome is stored and the message
+   * settled: the worker frees the concurrency slot there, so the next task runs while this one's
+   * result write and ack are in flight (the message stays unacked, within the prefetch bound).
+   */
+  handlerEnded?: (req: TrackedRequest) => void;
 }
 
 /** How one run ended, for counters and logs. */
@@ -103,7 +109,12 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
     const threads = deps.threads;
     // CPU-heavy tasks run on the thread pool (src/worker/pool); the rest on this event loop.
     const run = threads?.handles(def) ? () => threads.run({ def, args, req, ctx, acksLate }) : () => def.handler(...call);
-    const value: unknown = await runWithTimeLimits(run, deps.timeLimitsFor(msg), req.abort, deps.clock);
+    let value: unknown;
+    try {
+      value = await runWithTimeLimits(run, deps.timeLimitsFor(msg), req.abort, deps.clock);
+    } finally {
+      deps.handlerEnded?.(req);
+    }
     if (isDiscarded(req)) {
       log.info({ reason: req.abort.signal.reason as unknown }, 'task finished after it was terminated or returned; result discarded');
       outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';

@@ -305,21 +305,34 @@ export class Worker implements WorkerInspector, WorkerController {
   }
 
   private pump(): void {
-    while (!this.stopping && this.tracker.count('active') < this.concurrencyNow && this.ready.length > 0) {
+    while (!this.stopping && this.running.size < this.concurrencyNow && this.ready.length > 0) {
       this.run(this.ready.shift() as TrackedRequest);
     }
+  }
+
+  /**
+   * Requests holding a concurrency slot: from start until their handler returns (executeTask's
+   * `handlerEnded`), not until their result is stored and their message settled. They stay 'active'
+   * in the tracker (inspect, shutdown waits) until settled.
+   */
+  private readonly running = new Set<TrackedRequest>();
+
+  private releaseSlot(req: TrackedRequest): void {
+    if (this.running.delete(req)) this.pump();
   }
 
   private run(req: TrackedRequest): void {
     const def = this.deps.app.getTask(req.msg.task);
     if (!def) return;
     this.tracker.set(req, 'active');
+    this.running.add(req);
     // Everything the run does (user code, follow-ups, signals) sees its request (currentRequest()).
     runInRequestScope(buildTaskRequestScope(req.msg, this.settings.worker_log_context_fields),
       () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)).then((outcome) => { this.signals.ended(req, outcome); return outcome; }))
       .then((outcome) => { this.counters[outcome]++; })
       .catch((thrown: unknown) => this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'))
       .finally(() => {
+        this.running.delete(req);
         this.tracker.remove(req);
         this.tracker.countRun(req.msg.shadow ?? req.msg.task);
         this.pump();
@@ -338,10 +351,12 @@ export class Worker implements WorkerInspector, WorkerController {
       isRevoked: (id) => this.revoked.isRevoked(id),
       timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
       threads: this.threads,
+      handlerEnded: (req) => this.releaseSlot(req),
       clock: this.clock,
       signals: this.signals,
       publish: (planned: PlannedMessage) => publishWithSignals(planned, (m, r) => this.deps.transport.publish(m, r), this.deps.app.signals, this.log),
       onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
+      chords: this.deps.backend?.chordEffects ?? null,
       // Called while a task runs: its follow-ups carry its correlation fields.
       context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
     };

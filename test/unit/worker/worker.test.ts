@@ -166,6 +166,31 @@ describe('Worker', () => {
     expect(peak).toBe(2);
   });
 
+  it('frees the concurrency slot when the handler returns: the next task runs while the result write is pending, the message stays unacked', async () => {
+    const app = new Celery('t');
+    const ran: string[] = [];
+    app.task('tapp.echo', (x: string) => { ran.push(x); return x; }, { acksLate: true });
+    const h = await startWorker(app, { worker_concurrency: 1 });
+    const storeGate = deferred();
+    const store = h.backend.storeResult.bind(h.backend);
+    let held = 0;
+    h.backend.storeResult = async (meta, options) => {
+      if (meta.status === 'SUCCESS' && held++ === 0) await storeGate.promise;
+      return store(meta, options);
+    };
+    const [first, second] = [wireTask('tapp.echo', ['a']), wireTask('tapp.echo', ['b'])];
+    await h.transport.publish(first, Q);
+    await h.transport.publish(second, Q);
+    await waitFor(() => ran.length === 2);
+    // The first result is still being written: its message is not acked, the second ran in its slot.
+    expect(await h.backend.getTaskMeta(String(first.headers.id))).toBeNull();
+    expect(h.transport.unsettledCount()).toBeGreaterThanOrEqual(1);
+    storeGate.resolve();
+    for (const m of [first, second]) expect((await h.backend.waitForResult(String(m.headers.id), 2000)).status).toBe('SUCCESS');
+    await h.worker.waitIdle();
+    expect(h.transport.unsettledCount()).toBe(0);
+  });
+
   it('with acks_late keeps the message unsettled until the result is stored', async () => {
     const app = new Celery('t');
     const gate = deferred();
