@@ -112,3 +112,50 @@ describe('task_postrun for every outcome', () => {
     expect(seen).toEqual([{ signal: 'task_prerun' }, { signal: 'task_postrun', state: 'REJECTED', retval: null }]);
   });
 });
+
+describe('revoked and refused messages', () => {
+  it('expired before it ran: task_revoked (expired) only, no prerun or postrun (as Celery: the task never ran)', async () => {
+    const { app, seen } = recordingApp();
+    const revoked: Array<SignalPayloads['task_revoked']> = [];
+    app.on('task_revoked', (p) => { revoked.push(p); });
+    app.task('po.late', () => 'ran');
+    const h = await startMemoryWorker(app);
+    await h.transport.publish(wireTask('po.late', [], { expires: '2000-01-01T00:00:00+00:00' }), { exchange: '', routingKey: 'celery' });
+    await waitFor(() => revoked.length === 1);
+    await h.worker.waitIdle();
+    expect(seen).toEqual([{ signal: 'task_revoked' }]);
+    expect(revoked[0]).toMatchObject({ taskName: 'po.late', terminated: false, expired: true });
+  });
+
+  it('terminated while running: task_revoked (terminated) then one postrun REVOKED, none when the handler ends later', async () => {
+    const { app, seen } = recordingApp();
+    let ended = false;
+    app.task('po.slow', async (task) => {
+      await new Promise((resolve) => task.signal.addEventListener('abort', resolve));
+      ended = true;
+      return 'after terminate';
+    }, { bind: true });
+    const h = await startMemoryWorker(app);
+    const msg = wireTask('po.slow');
+    await h.transport.publish(msg, { exchange: '', routingKey: 'celery' });
+    await waitFor(() => seen.some((s) => s.signal === 'task_prerun'));
+    expect(h.worker.revoke([String(msg.headers.id)], { terminate: true })).toEqual([String(msg.headers.id)]);
+    await waitFor(() => ended);
+    await h.worker.waitIdle();
+    expect(seen).toEqual([{ signal: 'task_prerun' }, { signal: 'task_revoked' }, { signal: 'task_postrun', state: 'REVOKED', retval: null }]);
+  });
+
+  it('a message the worker cannot decode: task_rejected with the reason, and no task signal', async () => {
+    const { app, seen } = recordingApp();
+    const rejected: Array<SignalPayloads['task_rejected']> = [];
+    app.on('task_rejected', (p) => { rejected.push(p); });
+    app.task('po.any', () => 1);
+    const h = await startMemoryWorker(app);
+    const msg = { ...wireTask('po.any'), contentType: 'application/x-python-serialize' };
+    await h.transport.publish(msg, { exchange: '', routingKey: 'celery' });
+    await waitFor(() => rejected.length === 1);
+    await h.worker.waitIdle();
+    expect(rejected[0]).toMatchObject({ taskId: String(msg.headers.id), reason: expect.any(String) });
+    expect(seen).toEqual([]);
+  });
+});
