@@ -1,5 +1,6 @@
 // The canvas Celery's integration suite builds (chords as chain steps and as chord bodies, a chain
-// ending in a group, chord link_error with and without task_allow_error_cb_on_chord_header, a group
+// ending in a group, a chord as link and link_error, chord link_error with and without
+// task_allow_error_cb_on_chord_header, a group
 // body whose header fails, the nested [[42, 42]] shape, map/starmap/chunks), sent by plain Python
 // Celery (interop-tests/python/canvas_complete_calls.py) and awaited with .get(). The same script
 // runs against the celeriac worker, a stock Python worker and a mixed fleet of both on one queue:
@@ -24,10 +25,16 @@ const EXPECTED: Record<string, unknown> = {
   chain_in_group_in_chain: [14, 14],
   chord_header_link_error: { raised: 'KeyError', count: 1, body: 'ChordError' },
   chord_header_link_error_allowed: { raised: 'KeyError', count: 2, body: 'ChordError' },
-  chord_group_body_fails: { raised: 'ExpectedException', states: ['FAILURE', 'FAILURE'] },
+  // Python 5.6 also broadcasts a revoke for the body members and every Python worker then stores REVOKED
+  // for them, racing with the FAILURE it stores: either may be read (celeriac stores FAILURE only)
+  chord_group_body_fails: { raised: expect.stringMatching(/^(ExpectedException|TaskRevokedError)$/),
+    states: [expect.stringMatching(/^(FAILURE|REVOKED)$/), expect.stringMatching(/^(FAILURE|REVOKED)$/)] },
   nested_shape: [[42, 42]],
   chain_in_header_fails: { raised: { cls: 'KeyError', text: "'no key for 2'" }, body: 'ChordError', text: "Dependency <id> raised KeyError('no key for 2')" },
-  chain_children: [['GroupResult', 2]],
+  // the children of a step whose next step is a chord: the chord header's GroupResult, as a tuple
+  chain_children: [['GroupResult', [['<id>', null], [[['<id>', null], null], [['<id>', null], null]]]]],
+  chord_as_link: { body: 7, header: [3, 4], children: [[['<id>', null], [[['<id>', null], null], [['<id>', null], null]]]] },
+  chord_as_errback: { same_as_failed: [true, true] },
   xmap: [3, 12],
   xstarmap: [3, 7],
   chunks: [[0, 2], [4, 6], [8]],
@@ -82,6 +89,10 @@ afterAll(async () => {
   await Promise.all(workers.map((w) => w.stop()));
   await killAllChildren();
   await redis?.stop();
+});
+
+it('celeriac alone: a group body whose header fails raises the header member\'s exception, its members FAILURE', () => {
+  expect(normalised(reports.celeriac).chord_group_body_fails).toEqual({ raised: 'ExpectedException', states: ['FAILURE', 'FAILURE'] });
 });
 
 describe.each(['python', 'celeriac', 'mixed'] as const)('Python-built canvas on a %s worker', (who) => {

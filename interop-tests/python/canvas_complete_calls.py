@@ -13,7 +13,7 @@ import uuid
 
 from celery import chain, chord, group
 
-from canvas_worker_app import add, app, counter, emit, fail, fail_expected, identity, redis_count, tsum
+from canvas_worker_app import add, app, counter, echo, emit, fail, fail_expected, identity, redis_count, tsum
 
 TIMEOUT = float(os.environ.get("CANVAS_TIMEOUT", "20"))
 
@@ -109,7 +109,25 @@ def chain_children():
     res.get(timeout=TIMEOUT)
     first = res.parent.parent
     children = first.children or []
-    return [[type(c).__name__, len(getattr(c, "results", []) or [])] for c in children]
+    return [[type(c).__name__, c.as_tuple()] for c in children]
+
+
+def chord_as_link():
+    c = chord([add.s(1), add.s(2)], tsum.s())
+    body = c.freeze()
+    res = add.apply_async((1, 1), link=c)
+    res.get(timeout=TIMEOUT)
+    return {"body": body.get(timeout=TIMEOUT), "header": body.parent.get(timeout=TIMEOUT),
+            "children": [c.as_tuple() for c in res.children or []]}
+
+
+def chord_as_errback():
+    c = chord([identity.s(), identity.s()], echo.s())
+    body = c.freeze()
+    res = fail.apply_async(("e",), link_error=c)
+    raised(lambda: res.get(timeout=TIMEOUT))
+    [[a, b]] = body.get(timeout=TIMEOUT)
+    return {"same_as_failed": [a == res.id, b == res.id]}
 
 
 def xmap():
@@ -136,6 +154,8 @@ CASES = {
     "nested_shape": nested_shape,
     "chain_in_header_fails": chain_in_header_fails,
     "chain_children": chain_children,
+    "chord_as_link": chord_as_link,
+    "chord_as_errback": chord_as_errback,
     "xmap": xmap,
     "xstarmap": xstarmap,
     "chunks": chunks,
