@@ -30,6 +30,8 @@ export interface ConformanceReport {
   k: string | null;
   timeoutSec: number;
   modes: Partial<Record<ConformanceMode, ModeReport>>;
+  /** Report the stock figures were taken from (CONFORMANCE_STOCK_FROM), null when run here. */
+  stockReusedFrom: string | null;
   /** Tests that pass with the stock worker and not with celeriac (when both modes ran). */
   passStockNotCeleriac: string[];
   /** Tests that pass with celeriac and not with the stock worker. */

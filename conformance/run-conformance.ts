@@ -3,14 +3,18 @@
 // private redis-server, printed per module side by side and written as a JSON report.
 //
 // Environment: CONFORMANCE_MODULES (files under t/integration, comma/space separated), CONFORMANCE_K
-// (pytest -k), CONFORMANCE_MODES (default "stock,celeriac"), CONFORMANCE_REPORT (JSON path),
-// CONFORMANCE_TIMEOUT (seconds per test, 60), CELERIAC_VENV (python venv, default .venv).
+// (pytest -k), CONFORMANCE_MODES (default "stock,celeriac"), CONFORMANCE_REPORT (JSON path; the pytest
+// and worker logs are written beside it),
+// CONFORMANCE_TIMEOUT (seconds per test, 60), CELERIAC_VENV (python venv, default .venv),
+// CONFORMANCE_STOCK_FROM (an earlier report whose stock figures are reused instead of re-running the
+// stock worker: its outcomes depend only on Celery, not on celeriac; same modules and -k required).
 import { cpus, platform, release } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Redis from 'ioredis';
+import { CeleriacError } from '../src/errors/celeriac-error';
 import { startRedisServer } from '../test/helpers/redis-server';
-import { buildModeReport, formatTable, passOnlyIn, type ConformanceReport } from './conformance-report';
+import { buildModeReport, formatTable, passOnlyIn, type ConformanceReport, type ModeReport } from './conformance-report';
 import { fetchCelerySuite } from './fetch-celery-suite';
 import { runPytestMode, type ConformanceMode } from './run-pytest-mode';
 
@@ -24,6 +28,18 @@ function list(value: string | undefined, fallback: string[]): string[] {
   return items.length > 0 ? items : fallback;
 }
 
+/** The stock figures of an earlier report, refused when it ran another selection. */
+function loadStockBaseline(path: string, current: ConformanceReport): ModeReport {
+  const earlier = JSON.parse(readFileSync(path, 'utf8')) as ConformanceReport;
+  const same = earlier.celeryVersion === current.celeryVersion && earlier.k === current.k
+    && earlier.modules.join(' ') === current.modules.join(' ') && earlier.timeoutSec === current.timeoutSec;
+  if (!same || !earlier.modes.stock) {
+    throw new CeleriacError('CELERIAC_CONFORMANCE_BASELINE', `${path} has no stock run of the same selection (Celery ${earlier.celeryVersion}, modules ${earlier.modules.join(' ')}, -k ${earlier.k})`);
+  }
+  console.log(`== stock: figures of ${earlier.date} reused from ${path}`);
+  return earlier.modes.stock;
+}
+
 async function main(): Promise<number> {
   const repoRoot = resolve(__dirname, '..');
   const cacheDir = join(repoRoot, '.cache', 'conformance');
@@ -33,24 +49,29 @@ async function main(): Promise<number> {
   const k = process.env.CONFORMANCE_K || undefined;
   const timeoutSec = Number(process.env.CONFORMANCE_TIMEOUT ?? 60);
   const reportPath = resolve(process.env.CONFORMANCE_REPORT ?? join(cacheDir, 'report.json'));
+  // Logs and outcome files go beside the report, so two runs with different reports never share them.
+  const outDir = dirname(reportPath);
   mkdirSync(cacheDir, { recursive: true });
+  mkdirSync(outDir, { recursive: true });
 
   const suite = await fetchCelerySuite(cacheDir, CELERY_VERSION, python);
   console.log(`== Celery ${suite.version} t/integration: ${modules.join(' ')}${k ? ` -k '${k}'` : ''}; ${timeoutSec} s per test, no reruns`);
-  const redisServer = await startRedisServer();
+  const stockFrom = process.env.CONFORMANCE_STOCK_FROM || undefined;
   const report: ConformanceReport = {
     celeryVersion: suite.version, date: new Date().toISOString(), machine: `${platform()} ${release()}, ${cpus().length} CPUs`,
-    modules, k: k ?? null, timeoutSec, modes: {}, passStockNotCeleriac: [], passCeleriacNotStock: [],
+    modules, k: k ?? null, timeoutSec, modes: {}, stockReusedFrom: stockFrom ?? null, passStockNotCeleriac: [], passCeleriacNotStock: [],
   };
+  if (stockFrom) report.modes.stock = loadStockBaseline(stockFrom, report);
+  const redisServer = await startRedisServer();
   try {
-    for (const mode of modes) {
+    for (const mode of modes.filter((m) => !(stockFrom && m === 'stock'))) {
       // Same server for both modes, emptied in between (it is ours: started above).
       const admin = new Redis(redisServer.port, '127.0.0.1');
       await admin.flushall();
       admin.disconnect();
       console.log(`== ${mode}: running pytest`);
       const run = await runPytestMode({
-        mode, repoRoot, suiteRoot: suite.root, python, modules, k, timeoutSec, runTimeoutMs: 3 * 3600_000, outDir: cacheDir,
+        mode, repoRoot, suiteRoot: suite.root, python, modules, k, timeoutSec, runTimeoutMs: 3 * 3600_000, outDir,
         redis: { host: '127.0.0.1', port: redisServer.port, broker: redisServer.url(1), backend: redisServer.url(2) },
       });
       const r = buildModeReport(run, modules);

@@ -4,7 +4,8 @@ In both modes:
 - every test gets CONFORMANCE_TIMEOUT seconds (default 60), replacing the suite's own
   ``@pytest.mark.timeout(300)`` marks: ours is put first, so it is the closest mark pytest-timeout reads;
 - each test's outcome (passed / failed / skipped, with the first line of the failure) is written to
-  the JSON file named by CONFORMANCE_OUTCOMES when the session ends.
+  the JSON file named by CONFORMANCE_OUTCOMES when the session ends; an expected failure (xfail)
+  counts as skipped, and a failed subtest fails its test.
 
 With CONFORMANCE_WORKER=celeriac the suite's worker is replaced. t/integration/conftest.py gets its
 ``celery_session_worker`` fixture by ``from celery.contrib.pytest import celery_session_worker``;
@@ -33,8 +34,14 @@ def pytest_collection_modifyitems(items):
 
 
 def _first_line(report):
-    crash = getattr(getattr(report, 'longrepr', None), 'reprcrash', None)
-    text = crash.message if crash is not None else str(report.longrepr or '')
+    longrepr = getattr(report, 'longrepr', None)
+    crash = getattr(longrepr, 'reprcrash', None)
+    if crash is not None:
+        text = crash.message
+    elif isinstance(longrepr, tuple):  # a skip: (path, line, reason)
+        text = str(longrepr[-1])
+    else:
+        text = str(longrepr or getattr(report, 'wasxfail', ''))
     return text.strip().splitlines()[0][:300] if text.strip() else ''
 
 
