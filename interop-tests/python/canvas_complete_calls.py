@@ -130,6 +130,32 @@ def chord_as_errback():
     return {"same_as_failed": [a == res.id, b == res.id]}
 
 
+def chord_in_header():
+    inner = chord([add.s(1, 1), add.s(2, 2)], tsum.s())
+    return chord([inner, add.s(3, 3)], tsum.s()).delay().get(timeout=TIMEOUT)
+
+
+def two_chords_in_chain():
+    c = chain(chord([add.s(1, 1), add.s(2, 2)], tsum.s()), chord([add.s(10), add.s(20)], tsum.s()))
+    return c.apply_async().get(timeout=TIMEOUT)
+
+
+def group_body_succeeds():
+    return chain(group(add.si(1, 1), add.si(2, 2)), group(tsum.s(), tsum.s())).apply_async().get(timeout=TIMEOUT)
+
+
+def chord_body_link():
+    key = f"count:{uuid.uuid4()}"
+    c = chord([add.s(1, 1), add.s(2, 2)], tsum.s())
+    c.link(redis_count.si(key))
+    value = c.delay().get(timeout=TIMEOUT)
+    return {"value": value, "count": wait_count(key, 1)}
+
+
+def group_of_chains_with_chord():
+    return group(chain(add.s(1, 1), chord([add.s(1), add.s(2)], tsum.s())), add.s(5, 5)).apply_async().get(timeout=TIMEOUT)
+
+
 def xmap():
     return tsum.map([[1, 2], [3, 4, 5]]).delay().get(timeout=TIMEOUT)
 
@@ -156,6 +182,11 @@ CASES = {
     "chain_children": chain_children,
     "chord_as_link": chord_as_link,
     "chord_as_errback": chord_as_errback,
+    "chord_in_header": chord_in_header,
+    "two_chords_in_chain": two_chords_in_chain,
+    "group_body_succeeds": group_body_succeeds,
+    "chord_body_link": chord_body_link,
+    "group_of_chains_with_chord": group_of_chains_with_chord,
     "xmap": xmap,
     "xstarmap": xstarmap,
     "chunks": chunks,
