@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../../src/transport/amqp/amqp-long-int-tag'; // before amqplib loads, as the transport does
 import { connect } from 'amqplib';
 import { freePort } from './free-port';
 
@@ -13,11 +14,16 @@ export interface RabbitMqServer {
   url(scheme?: string): string;
   /** Node name (`celeriac-<pid>-<n>@localhost`), unique per server. */
   nodename: string;
+  /** Runs `rabbitmqctl <args>` against this node; resolves to its stdout, rejects on a non-zero exit. */
+  ctl(...args: string[]): Promise<string>;
+  /** Closes every client connection (`rabbitmqctl close_all_connections`), as a network failure would. */
+  closeAllConnections(): Promise<void>;
   /** Stops the broker and the epmd it started, then removes its data dir. Idempotent. */
   stop(): Promise<void>;
 }
 
 const SERVER_BIN = process.env.RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
+const CTL_BIN = join(SERVER_BIN, '..', 'rabbitmqctl');
 let started = 0;
 
 /**
@@ -66,7 +72,21 @@ export async function startRabbitMqServer(): Promise<RabbitMqServer> {
     await stop();
     throw err;
   }
-  return { port, nodename, url, stop };
+  const ctl = (...args: string[]): Promise<string> => runCtl(env, ['-n', nodename, ...args]);
+  const closeAllConnections = async (): Promise<void> => { await ctl('close_all_connections', 'test: connection severed'); };
+  return { port, nodename, url, ctl, closeAllConnections, stop };
+}
+
+function runCtl(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(CTL_BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: env.HOME });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`rabbitmqctl ${args.join(' ')} exited ${code}: ${err || out}`))));
+  });
 }
 
 function waitStarted(child: ChildProcess, timeoutMs = 60_000): Promise<void> {

@@ -1,3 +1,5 @@
+// First, before amqplib loads: lets it read py-amqp's 64-bit `L` header integers.
+import './amqp-long-int-tag';
 import { connect, type ChannelModel, type Options } from 'amqplib';
 import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
