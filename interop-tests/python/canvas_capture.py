@@ -42,7 +42,7 @@ def wait_for(what, predicate, timeout=60):
 
 
 def send_all():
-    from celery import chain, chord
+    from celery import chain, chord, group
     from canvas_app import add, fail, on_err, retry_once, tsum
 
     # 7: link + link_error, one callback each
@@ -70,6 +70,9 @@ def send_all():
     chord([add.s(3, 3).set(task_id=tid(1011), queue="in"), fail.s("m").set(task_id=tid(1012), queue="in"),
            add.s(5, 5).set(task_id=tid(1013), queue="held")],
           tsum.s().set(task_id=tid(1014))).apply_async(task_id=tid(1014))
+    # 13: group | task inside a chain -> the worker applies a chord as the next step (header published)
+    chain(add.s(1, 1).set(task_id=tid(1301), queue="in"), group(add.s(2).set(task_id=tid(1302)), add.s(3).set(task_id=tid(1303))),
+          tsum.s().set(task_id=tid(1304))).apply_async()
     # 12: retry with countdown 100 -> the retry message is held (unacked) by the worker
     retry_once.apply_async((5,), task_id=tid(1201), queue="in", headers={"x-custom": "v"})
 
@@ -104,8 +107,8 @@ def main():
         wait_for("metas", lambda: results.get("celery-task-meta-" + tid(813)) is not None
                  and results.get("celery-task-meta-" + tid(1012)) is not None
                  and results.get("celery-task-meta-" + tid(1201)) is not None)
-        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003 = 9 messages
-        wait_for("follow-ups", lambda: broker.llen("celery") >= 9)
+        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303 = 11 messages
+        wait_for("follow-ups", lambda: broker.llen("celery") >= 11)
         unacked = [v.decode() for v in broker.hvals("unacked")]
         worker.terminate()
         worker.wait(30)

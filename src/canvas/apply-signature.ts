@@ -56,9 +56,11 @@ const IMMUTABLE = new Set(['group_id', 'stamped_headers']);
  * before the last member is sent. A group of one group result is that result.
  */
 export function applyGroup(w: SignatureWire, call: ApplyCall, env: ApplyEnv): CanvasResult {
-  const options = dropNulls(call.options ?? {});
-  if (options.link !== undefined) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'Cannot add link to group: use a chord');
-  if (options.link_error !== undefined) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'Cannot add link to group: do that on individual tasks');
+  const options = { ...(call.options ?? {}) };
+  if (options.link !== undefined && options.link !== null) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'Cannot add link to group: use a chord');
+  if (options.link_error !== undefined && options.link_error !== null) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'Cannot add link to group: do that on individual tasks');
+  delete options.link;
+  delete options.link_error;
   if (tasksOf(w).length === 0) return freezeGroup(w, {}, env);
   const own = optionsOf(w);
   const merged: Record<string, unknown> = { ...own };

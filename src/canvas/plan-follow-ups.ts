@@ -35,7 +35,9 @@ function envFor(ctx: FollowUpContext, current: CurrentTask | null): ApplyEnv {
  */
 export function planSuccessFollowUps(msg: TaskMessage, result: unknown, ctx: FollowUpContext): SuccessFollowUps {
   const env = envFor(ctx, { id: msg.id, rootId: msg.rootId });
-  const call = { args: [result], options: { parent_id: msg.id, root_id: msg.rootId } };
+  // the tracer's keyword order, and priority None (task_inherit_parent_priority is off): kept by the
+  // group/chain/chord apply_async, dropped only when a plain task is sent
+  const call = { args: [result], options: { parent_id: msg.id, root_id: msg.rootId, priority: null } };
   const callbacks = (msg.embed.callbacks ?? []).map((w, i) => fromDict(w, `embed.callbacks[${i}]`));
   if (callbacks.length === 1) {
     applySignature(callbacks[0] as SignatureWire, call, env);
@@ -47,7 +49,7 @@ export function planSuccessFollowUps(msg: TaskMessage, result: unknown, ctx: Fol
   const chain = msg.embed.chain ?? [];
   if (chain.length > 0) {
     const next = fromDict(chain[chain.length - 1], `embed.chain[${chain.length - 1}]`);
-    applySignature(next, { ...call, options: { ...call.options, chain: chain.slice(0, -1) } }, env);
+    applySignature(next, { ...call, options: { chain: chain.slice(0, -1), ...call.options } }, env);
   }
   return { effects: env.effects, children: env.trail.map(toResultTuple) };
 }

@@ -79,6 +79,16 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
     expect(planSuccessFollowUps(last, 7, ctx())).toEqual({ effects: [], children: [] });
   });
 
+  it('group | task in a chain: the chord step publishes its header as Python does, size stored before the last (vector 13)', () => {
+    const plan = planSuccessFollowUps(parent(1301), 2, ctx());
+    expect(plan.effects.map((e) => e.kind)).toEqual(['publish', 'set-chord-size', 'publish']);
+    const groups = new Map<string, string>();
+    messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
+    const gid = messagesOf(plan.effects)[0]?.message.headers.group as string;
+    expect(plan.effects[1]).toEqual({ kind: 'set-chord-size', groupId: gid, size: 2 });
+    expect(plan.children).toEqual([[[gid, null], [[[tid(1302), null], null], [[tid(1303), null], null]]]]);
+  });
+
   it('a group callback is applied as its own group; a chain callback as a chain', () => {
     const msg = { ...parent(701), embed: { callbacks: [
       { task: 'celery.group', args: [], kwargs: { tasks: [{ task: 'canvas.add', args: [1], kwargs: {}, options: {}, subtask_type: null, immutable: false }] }, options: { task_id: 'g-1' }, subtask_type: 'group', immutable: false },
