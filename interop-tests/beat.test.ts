@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { buildRunTaskId } from '../src/beat/build-beat-message';
-import { buildBeatKeys } from '../src/beat/redis-beat-lease';
+import { buildBeatKeys } from '../src/transport/redis/redis-beat-lease';
 import type { BeatMainOptions } from '../src/beat/run-beat-main';
 import { decodeRedisEnvelope } from '../src/protocol/redis-envelope';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';

@@ -1,3 +1,4 @@
+import type { KombuMessage, Route } from '../protocol/kombu-message';
 import type { StoredRun } from './scheduler';
 
 /** How a commit ended: sent now; already sent (by us or another beat); or refused because we no longer hold the lease. */
@@ -15,9 +16,10 @@ export interface RunCommit {
   /** Fencing number of the lease acquisition, recorded with the run. */
   fence: number;
   taskId: string;
-  /** Broker list key and envelope text to LPUSH. */
-  listKey: string;
-  envelope: string;
+  /** The run's queue, message and route (`buildBeatMessage`): the store publishes it as the transport would. */
+  queue: string;
+  message: KombuMessage;
+  route: Route;
 }
 
 /**
@@ -41,4 +43,16 @@ export interface BeatLease {
   renew(): Promise<boolean>;
   /** Gives the lease up if still ours, so a standby takes over at once. */
   release(): Promise<void>;
+}
+
+/**
+ * What beat needs from the broker, opened for a broker URL by `openBeatBroker`
+ * (src/transport/open-beat-broker.ts): the lease and the state store, both on that broker.
+ */
+export interface BeatBroker {
+  lease: BeatLease;
+  store: BeatStateStore;
+  /** First connection attempt; failures are retried by the loop's commands. */
+  connect(): Promise<void>;
+  close(): Promise<void>;
 }

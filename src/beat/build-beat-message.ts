@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import type { KombuMessage, Route } from '../protocol/kombu-message';
 import { encodeTaskMessage } from '../protocol/encode-task-message';
-import { encodeRedisEnvelope } from '../protocol/redis-envelope';
 import type { DueRun } from './scheduler';
 
 /** Who is sending: fills `origin` and `reply_to` the way a Python producer does. */
@@ -11,44 +11,35 @@ export interface BeatSender {
   replyTo: string;
   /** Queue used when an entry names neither `queue` nor `routing_key` (Celery `task_default_queue`). */
   defaultQueue: string;
-  /** Redis list key for a queue and message priority, as the transport names it (`RedisKeys.queueKey` of its bucket). */
-  queueKey(queue: string, priority: number): string;
 }
 
-/** A run ready for the broker: the Redis list key, the envelope text, and the task id. */
-export interface BeatDelivery {
+/** A run ready for the broker: the task message, where it goes, and its task id. */
+export interface BeatMessage {
   /** Task id: derived from entry name + scheduled time, so a run has one id wherever it is sent from. */
   taskId: string;
+  /** Queue the run is sent to. */
   queue: string;
-  /** The list key the envelope is LPUSHed on: the queue, or its priority bucket key. */
-  listKey: string;
-  envelope: string;
+  /** Exchange and routing key, as Celery's `send_task` would route the entry. */
+  route: Route;
+  /** The protocol v2 message; the broker's own properties (delivery tag, ...) are the transport's. */
+  message: KombuMessage;
 }
 
 /**
- * Builds the protocol v2 message for a due run and its kombu Redis envelope, as Celery's
- * `send_task` + kombu's Redis `Channel._put` would (spec §1.2-1.4, §2.2-2.3). Pure: `now`, the
- * delivery tag and the fence come in. The fence goes in header `celeriac_beat_fence`; Python workers
- * ignore unknown headers.
+ * Builds the protocol v2 message for a due run, as Celery's `send_task` would (spec §1.2-1.4). Pure:
+ * `now` and the fence come in. The fence goes in header `celeriac_beat_fence`; Python workers ignore
+ * unknown headers.
  */
-export function buildBeatDelivery(run: DueRun, sender: BeatSender, fence: number, now: Date, deliveryTag: string = randomUUID()): BeatDelivery {
+export function buildBeatMessage(run: DueRun, sender: BeatSender, fence: number, now: Date): BeatMessage {
   const { entry } = run;
   const taskId = buildRunTaskId(entry.name, run.runAt);
   const queue = entry.options.queue ?? entry.options.routingKey ?? sender.defaultQueue;
-  const priority = entry.options.priority ?? 0;
   const message = encodeTaskMessage({
     task: entry.task, id: taskId, args: entry.args, kwargs: entry.kwargs, expires: run.expiresAt,
-    origin: sender.origin, replyTo: sender.replyTo, priority,
+    origin: sender.origin, replyTo: sender.replyTo, priority: entry.options.priority ?? 0,
     customHeaders: { ...entry.options.headers, celeriac_beat_fence: fence },
   }, now);
-  // kombu's Redis Channel._put adds these; keep its key order (priority after delivery_info, spec §2.2).
-  const { priority: wirePriority, ...before } = message.properties;
-  message.properties = {
-    ...before,
-    delivery_info: { exchange: entry.options.exchange ?? '', routing_key: entry.options.routingKey ?? queue },
-    priority: wirePriority, body_encoding: 'base64', delivery_tag: deliveryTag,
-  };
-  return { taskId, queue, listKey: sender.queueKey(queue, priority), envelope: encodeRedisEnvelope(message) };
+  return { taskId, queue, route: { exchange: entry.options.exchange ?? '', routingKey: entry.options.routingKey ?? queue }, message };
 }
 
 /**

@@ -1,6 +1,5 @@
 import pino from 'pino';
 import { coerceError } from '../errors/coerce-error';
-import type { RedisTransportOptions } from '../transport/redis/redis-transport-options';
 import { runBeat } from './run-beat';
 import { loadBeatSchedule, readBeatScheduleFile } from './schedule-file';
 import type { MissedRunPolicy } from './scheduler';
@@ -20,8 +19,8 @@ export interface BeatMainOptions {
   missedRunPolicy?: MissedRunPolicy;
   defaultQueue?: string;
   keyPrefix?: string;
-  /** Celery `broker_transport_options` in celeriac's camelCase form (`globalKeyprefix`, `sep`, `prioritySteps`). */
-  transportOptions?: Partial<RedisTransportOptions>;
+  /** Celery's `broker_transport_options` (`global_keyprefix`, `sep`, `priority_steps`, ...). */
+  brokerTransportOptions?: Record<string, unknown>;
   logLevel?: string;
 }
 
@@ -54,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...(opts.missedRunPolicy !== undefined ? { missedRunPolicy: opts.missedRunPolicy } : {}),
     ...(opts.defaultQueue !== undefined ? { defaultQueue: opts.defaultQueue } : {}),
     ...(opts.keyPrefix !== undefined ? { keyPrefix: opts.keyPrefix } : {}),
-    ...(opts.transportOptions !== undefined ? { transportOptions: opts.transportOptions } : {}) });
+    ...(opts.brokerTransportOptions !== undefined ? { brokerTransportOptions: opts.brokerTransportOptions } : {}) });
   return 0;
 }
 

@@ -4,19 +4,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Signals } from '../app/signals';
 import { coerceError } from '../errors/coerce-error';
-import { createRedisClient, parseRedisUrl } from '../transport/redis/redis-connection';
-import { buildRedisKeys } from '../transport/redis/redis-keys';
-import { defaultRedisTransportOptions, type RedisTransportOptions } from '../transport/redis/redis-transport-options';
+import type { PublishPayload } from '../app/signals';
+import { openBeatBroker } from '../transport/open-beat-broker';
 import { safeUrl } from '../transport/safe-url';
 import type { BeatEntry } from './beat-entry';
 import type { BeatLease, BeatStateStore } from './beat-state-store';
-import { buildBeatDelivery, type BeatSender } from './build-beat-message';
-import { buildBeatKeys, RedisBeatLease, RedisBeatStateStore } from './redis-beat-lease';
+import { buildBeatMessage, type BeatMessage, type BeatSender } from './build-beat-message';
 import { BeatScheduler, type MissedRunPolicy } from './scheduler';
 
 /** Settings of `runBeat`. */
 export interface RunBeatOptions {
-  /** Broker URL (Redis); lease, state and queues all live there. */
+  /** Broker URL; lease, state and queues all live there (`openBeatBroker`: Redis brokers today). */
   brokerUrl: string;
   /** Validated entries (`loadBeatSchedule` / `readBeatScheduleFile`). */
   schedule: readonly BeatEntry[];
@@ -32,9 +30,13 @@ export interface RunBeatOptions {
   defaultQueue?: string;
   /** Prefix of beat's Redis keys (default `celeriac.beat`). */
   keyPrefix?: string;
-  /** The broker's `broker_transport_options` (sep, priority_steps, global_keyprefix decide queue key names). */
-  transportOptions?: Partial<RedisTransportOptions>;
-  /** The app's signals: `beat_init` is sent once the scheduler is built, before the first tick. */
+  /** Celery's `broker_transport_options` (on Redis, sep, priority_steps and global_keyprefix name the queue keys). */
+  brokerTransportOptions?: Record<string, unknown>;
+  /**
+   * The app's signals: `beat_init` once the scheduler is built, before the first tick;
+   * `before_task_publish` / `after_task_publish` around each run sent, as Celery's beat sends them
+   * through `send_task` (a receiver may change the headers).
+   */
   signals?: Signals;
 }
 
@@ -47,37 +49,30 @@ export interface BeatLoopParts {
   leaseMs: number;
   now(): number;
   signal: AbortSignal;
-  /** Receivers of `beat_init` (sent by every beat, leader or standby, as Celery's Service.start). */
+  /** Receivers of `beat_init` (sent by every beat, leader or standby, as Celery's Service.start) and of the publish signals. */
   signals?: Signals;
 }
 
 /**
- * Runs beat until `signal` aborts: connects to the broker Redis, competes for the lease, and while
- * holding it sends due runs. Resolves after releasing the lease and closing the connection; never
- * throws for Redis trouble (it logs, backs off and retries).
+ * Runs beat until `signal` aborts: connects to the broker, competes for the lease, and while holding
+ * it sends due runs. Resolves after releasing the lease and closing the connection; never throws for
+ * broker trouble (it logs, backs off and retries). An unsupported broker URL throws at once.
  */
 export async function runBeat(options: RunBeatOptions): Promise<void> {
   const leaseMs = options.leaseMs ?? 6000;
-  const masterName = options.transportOptions?.masterName;
-  const spec = parseRedisUrl(options.brokerUrl, { clientName: 'celeriac-beat', ...(masterName ? { masterName } : {}) });
-  // A command that hangs longer than a third of the lease is treated as failed: the loop must keep its beat.
-  const client = createRedisClient({ ...spec, options: { ...spec.options, commandTimeout: Math.max(500, Math.floor(leaseMs / 3)) } });
-  client.on('error', () => undefined); // failures surface on the commands; ioredis reconnects by itself
-  const keys = buildBeatKeys(options.keyPrefix);
-  const queueKeys = buildRedisKeys({ ...defaultRedisTransportOptions, ...options.transportOptions }, spec.db);
+  const broker = openBeatBroker(options.brokerUrl, options.brokerTransportOptions ?? {}, { leaseMs, ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}) });
   const logger = options.logger.child({ component: 'beat' });
-  logger.info({ broker: safeUrl(options.brokerUrl), entries: options.schedule.length, leaseMs, keys }, 'beat starting');
+  logger.info({ broker: safeUrl(options.brokerUrl), entries: options.schedule.length, leaseMs, keyPrefix: options.keyPrefix ?? 'celeriac.beat' }, 'beat starting');
   try {
-    await client.connect().catch((err: unknown) => logger.warn({ err: coerceError(err) }, 'beat cannot reach the broker yet; retrying'));
+    await broker.connect().catch((err: unknown) => logger.warn({ err: coerceError(err) }, 'beat cannot reach the broker yet; retrying'));
     await runBeatLoop(options.schedule, {
-      lease: new RedisBeatLease(client, leaseMs, keys),
-      store: new RedisBeatStateStore(client, keys),
-      sender: { origin: `gen${process.pid}@${hostname()}`, replyTo: randomUUID(), defaultQueue: options.defaultQueue ?? 'celery',
-        queueKey: (queue, priority) => queueKeys.queueKey(queue, queueKeys.bucket(priority)) },
+      lease: broker.lease,
+      store: broker.store,
+      sender: { origin: `gen${process.pid}@${hostname()}`, replyTo: randomUUID(), defaultQueue: options.defaultQueue ?? 'celery' },
       logger, leaseMs, now: () => Date.now(), signal: options.signal, ...(options.signals ? { signals: options.signals } : {}),
     }, { timezone: options.timezone ?? 'UTC', missedRunPolicy: options.missedRunPolicy ?? 'run-once' });
   } finally {
-    client.disconnect();
+    await broker.close();
     logger.info('beat stopped');
   }
 }
@@ -116,9 +111,12 @@ export async function runBeatLoop(entries: readonly BeatEntry[], parts: BeatLoop
       }
       const { due, nextWakeAt } = scheduler.tick(new Date(parts.now()));
       for (const run of due) {
-        const delivery = buildBeatDelivery(run, parts.sender, fence, new Date(parts.now()));
+        const delivery = buildBeatMessage(run, parts.sender, fence, new Date(parts.now()));
+        const signals = parts.signals;
+        if (signals?.has('before_task_publish')) await signals.send('before_task_publish', publishPayload(delivery), logger);
         const outcome = await store.commitRun({ entryName: run.entry.name, runAt: run.runAt, fingerprint: run.entry.fingerprint,
-          leaseToken: lease.token, fence, taskId: delivery.taskId, listKey: delivery.listKey, envelope: delivery.envelope });
+          leaseToken: lease.token, fence, taskId: delivery.taskId, queue: delivery.queue, message: delivery.message, route: delivery.route });
+        if (outcome === 'sent' && signals?.has('after_task_publish')) await signals.send('after_task_publish', publishPayload(delivery), logger);
         const fields = { entry: run.entry.name, task: run.entry.task, taskId: delivery.taskId, runAt: run.runAt.toISOString(), queue: delivery.queue, fence };
         if (outcome === 'not-leader') {
           logger.warn(fields, 'beat lost the lease before sending; standing by');
@@ -140,6 +138,12 @@ export async function runBeatLoop(entries: readonly BeatEntry[], parts: BeatLoop
   if (fence !== null) {
     await lease.release().catch((err: unknown) => logger.warn({ err: coerceError(err) }, 'beat could not release the lease'));
   }
+}
+
+/** What the publish signals see of a run: its headers are the message's own, so receivers may change them. */
+function publishPayload(d: BeatMessage): PublishPayload {
+  return { taskId: d.taskId, taskName: String(d.message.headers.task ?? ''), headers: d.message.headers, properties: d.message.properties,
+    exchange: d.route.exchange, routingKey: d.route.routingKey };
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {

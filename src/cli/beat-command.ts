@@ -5,7 +5,6 @@ import type { BeatEntry } from '../beat/beat-entry';
 import { loadConfig } from '../config/load-config';
 import type { SettingsInput } from '../config/settings-schema';
 import { CeleriacError } from '../errors/celeriac-error';
-import { redisTransportOptionsSchema } from '../transport/redis/redis-transport-options';
 import { createLogger } from './create-logger';
 import { loadApp } from './load-app';
 
@@ -47,14 +46,13 @@ export async function runBeatCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   } else {
     entries = loadBeatSchedule(settings.beat_schedule, timezone);
   }
-  const transportOptions = redisTransportOptionsSchema.parse(settings.broker_transport_options);
   const logger = createLogger(settings.worker_loglevel);
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   await runBeat({ brokerUrl: settings.broker_url, schedule: entries, timezone, logger, signal: controller.signal, leaseMs,
-    missedRunPolicy: policy, transportOptions, ...(app ? { signals: app.signals } : {}) });
+    missedRunPolicy: policy, brokerTransportOptions: settings.broker_transport_options, ...(app ? { signals: app.signals } : {}) });
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   return 0;
 }

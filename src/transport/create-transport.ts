@@ -4,11 +4,17 @@ import { createAmqpTransport } from './amqp/amqp-transport';
 import { amqpTransportOptionsSchema } from './amqp/amqp-transport-options';
 import { MemoryTransport } from './memory/memory-transport';
 import { createRedisTransport } from './redis/redis-transport';
-import { redisTransportOptionsSchema } from './redis/redis-transport-options';
+import { parseRedisTransportOptions } from './redis/redis-transport-options';
 import { safeUrl } from './safe-url';
 import type { Transport } from './transport';
 
-const REDIS_SCHEMES = new Set(['redis', 'rediss', 'redis+socket', 'unix', 'sentinel']);
+/** URL schemes of Redis brokers (kombu's redis, rediss, redis+socket and sentinel transports). */
+export const REDIS_SCHEMES: ReadonlySet<string> = new Set(['redis', 'rediss', 'redis+socket', 'unix', 'sentinel']);
+
+/** The lower-cased scheme of a broker URL, undefined when it has none. */
+export function brokerScheme(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+}
 
 /** What a consuming transport refuses before decoding, and where it keeps what it refused (worker settings). */
 export interface RefusalPolicy {
@@ -24,13 +30,9 @@ export interface RefusalPolicy {
  * Does not connect: call `connect()`.
  */
 export function createTransport(url: string, options: Record<string, unknown>, logger: Logger, refusals?: RefusalPolicy): Transport {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  const scheme = brokerScheme(url);
   if (scheme !== undefined && REDIS_SCHEMES.has(scheme)) {
-    const parsed = redisTransportOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
-    }
-    return createRedisTransport(url, { ...parsed.data, ...(refusals ? redisRefusalOptions(refusals) : {}) }, logger);
+    return createRedisTransport(url, { ...parseRedisTransportOptions(options), ...(refusals ? redisRefusalOptions(refusals) : {}) }, logger);
   }
   if (scheme === 'memory') return new MemoryTransport();
   if (scheme === 'amqp' || scheme === 'amqps' || scheme === 'pyamqp') {

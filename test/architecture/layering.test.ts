@@ -17,12 +17,6 @@ const PROTOCOL_MAY_IMPORT = new Set(['node:zlib', 'node:crypto', 'node:buffer', 
 const BROKER_SPECIFIC = /^(transport\/redis|backend\/redis|backend\/chord\/redis)|^(ioredis|amqplib)$/;
 
 const KNOWN = new Set([
-  // beat keeps its own Redis lease and client; it should publish through the Transport.
-  'beat/redis-beat-lease.ts -> ioredis',
-  'beat/run-beat.ts -> transport/redis/redis-connection',
-  'beat/run-beat.ts -> transport/redis/redis-keys',
-  'beat/run-beat.ts -> transport/redis/redis-transport-options',
-  'beat/run-beat-main.ts -> transport/redis/redis-transport-options',
   // abort reasons and the executor's deps type live in execute-task.ts.
   'cycle: worker/build-task-context.ts, worker/execute-task.ts, worker/pool/thread-dispatch.ts, worker/pool/thread-pool.ts',
 ]);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../errors/celeriac-error';
 
 /**
  * Settings of the kombu-compatible Redis transport: Celery's `broker_transport_options` in
@@ -135,3 +136,10 @@ export const redisTransportOptionsSchema = z
       connectTimeoutMs: o.socket_connect_timeout !== undefined ? o.socket_connect_timeout * 1000 : d.connectTimeoutMs,
     };
   });
+
+/** `redisTransportOptionsSchema` on Celery's `broker_transport_options`; every problem in one ConfigError. */
+export function parseRedisTransportOptions(options: Record<string, unknown>): RedisTransportOptions {
+  const parsed = redisTransportOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
+  return parsed.data;
+}

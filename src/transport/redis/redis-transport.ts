@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
@@ -7,6 +6,7 @@ import type { KombuMessage, Route } from '../../protocol/kombu-message';
 import { decodeRedisEnvelope, encodeRedisEnvelope } from '../../protocol/redis-envelope';
 import { safeUrl } from '../safe-url';
 import type { Consumer, Delivery, DeliveryRefusal, FanoutMessage, Transport } from '../transport';
+import { buildOutgoing } from './build-outgoing';
 import { connectRedisClient, quitRedisClient } from './connect-redis-client';
 import { parseRedisUrl, type RedisConnectionSpec } from './redis-connection';
 import { RedisConsumer, type PoppedElement } from './redis-consumer';
@@ -327,16 +327,6 @@ export class RedisTransport implements Transport {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
   }
-}
-
-/** kombu `basic_publish`: delivery_info, priority, base64 body_encoding and a fresh uuid4 delivery_tag. */
-function buildOutgoing(message: KombuMessage, route: Route): KombuMessage {
-  const properties: Record<string, unknown> = { ...message.properties };
-  properties.delivery_info = { exchange: route.exchange, routing_key: route.routingKey };
-  properties.priority = message.properties.priority ?? 0;
-  properties.body_encoding = 'base64';
-  properties.delivery_tag = randomUUID();
-  return { ...message, properties };
 }
 
 /** Task id and name read from a damaged element's text (kombu puts `id` and `task` in the headers). */

@@ -47,7 +47,7 @@ describe('beat_init', () => {
     const schedule = loadBeatSchedule({ tick: { task: 't.tick', schedule: 0.05, options: { queue: 'q1' } } }, 'UTC');
     await runBeatLoop(schedule, {
       lease, store, logger, leaseMs: 3000, now: () => Date.now(), signal: controller.signal, signals,
-      sender: { origin: 'gen1@test', replyTo: 'oid-1', defaultQueue: 'celery', queueKey: (q) => q },
+      sender: { origin: 'gen1@test', replyTo: 'oid-1', defaultQueue: 'celery' },
     }, { timezone: 'UTC', missedRunPolicy: 'run-once' });
     expect(order).toEqual(['sync receiver', 'async receiver done', 'acquire', 'commit']);
     expect(payloads).toEqual([{ hostname: hostname() }]);
@@ -70,7 +70,7 @@ describe('beat_init', () => {
     signals.connect('beat_init', () => { order.push('init'); });
     await runBeatLoop(loadBeatSchedule({}, 'UTC'), {
       lease, store, logger: pino({ level: 'silent' }), leaseMs: 300, now: () => Date.now(), signal: controller.signal, signals,
-      sender: { origin: 'gen1@test', replyTo: 'oid-1', defaultQueue: 'celery', queueKey: (q) => q },
+      sender: { origin: 'gen1@test', replyTo: 'oid-1', defaultQueue: 'celery' },
     }, { timezone: 'UTC', missedRunPolicy: 'run-once' });
     expect(polls).toBe(3);
     expect(order).toEqual(['init']);

@@ -65,7 +65,7 @@ describe('runBeat', () => {
   });
 
   it('names queue keys with the broker transport options (global_keyprefix, sep, priority steps)', async () => {
-    await runUntilSent(1, 'r2', { transportOptions: { globalKeyprefix: 'pfx:' } });
+    await runUntilSent(1, 'r2', { brokerTransportOptions: { global_keyprefix: 'pfx:' } });
     expect(await probe.llen('pfx:rq')).toBe(1);
   });
 

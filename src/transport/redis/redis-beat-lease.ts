@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
-import { BackendError } from '../errors/celeriac-error';
-import type { StoredRun } from './scheduler';
-import type { BeatLease, BeatStateStore, CommitOutcome, RunCommit } from './beat-state-store';
+import type { BeatLease, BeatStateStore, CommitOutcome, RunCommit } from '../../beat/beat-state-store';
+import type { StoredRun } from '../../beat/scheduler';
+import { BackendError } from '../../errors/celeriac-error';
+import { encodeRedisEnvelope } from '../../protocol/redis-envelope';
+import { buildOutgoing } from './build-outgoing';
+import type { RedisKeys } from './redis-keys';
 
 /**
  * Beat's keys on the broker Redis (same database as the queues). With the default prefix:
@@ -79,9 +82,13 @@ export class RedisBeatLease implements BeatLease {
   }
 }
 
-/** Beat state in the `last_run` hash; commits run the COMMIT script on the broker Redis. */
+/**
+ * Beat state in the `last_run` hash; commits run the COMMIT script on the broker Redis, which pushes
+ * the envelope the transport's publish would (same outgoing properties, the queue's priority bucket).
+ */
 export class RedisBeatStateStore implements BeatStateStore {
-  constructor(private readonly client: Redis, private readonly keys: BeatKeys = buildBeatKeys()) {}
+  constructor(private readonly client: Redis, private readonly queueKeys: Pick<RedisKeys, 'queueKey' | 'bucket'>,
+    private readonly keys: BeatKeys = buildBeatKeys(), private readonly deliveryTag?: () => string) {}
 
   /** Last run per entry; unreadable values are skipped (the entry then starts fresh). */
   async load(): Promise<Map<string, StoredRun>> {
@@ -103,8 +110,10 @@ export class RedisBeatStateStore implements BeatStateStore {
   /** Records and publishes a run if we hold the lease and it was not sent yet. */
   async commitRun(c: RunCommit): Promise<CommitOutcome> {
     const state = JSON.stringify({ last_run_at: c.runAt.toISOString(), last_run_ms: c.runAt.getTime(), fingerprint: c.fingerprint, fence: c.fence, task_id: c.taskId });
-    const result = await this.wrap('commit', () => this.client.eval(COMMIT, 3, this.keys.lease, this.keys.lastRun, c.listKey,
-      c.leaseToken, c.entryName, String(c.runAt.getTime()), c.fingerprint, state, c.envelope));
+    const listKey = this.queueKeys.queueKey(c.queue, this.queueKeys.bucket(c.message.properties.priority));
+    const envelope = encodeRedisEnvelope(buildOutgoing(c.message, c.route, this.deliveryTag?.()));
+    const result = await this.wrap('commit', () => this.client.eval(COMMIT, 3, this.keys.lease, this.keys.lastRun, listKey,
+      c.leaseToken, c.entryName, String(c.runAt.getTime()), c.fingerprint, state, envelope));
     const n = Number(result);
     return n === 1 ? 'sent' : n === 0 ? 'already-sent' : 'not-leader';
   }

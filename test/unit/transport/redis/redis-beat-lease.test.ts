@@ -1,11 +1,11 @@
 import Redis from 'ioredis';
-import { buildScheduleFingerprint, type BeatEntry } from '../../../src/beat/beat-entry';
-import { buildBeatDelivery, buildRunTaskId } from '../../../src/beat/build-beat-message';
-import { buildBeatKeys, RedisBeatLease, RedisBeatStateStore } from '../../../src/beat/redis-beat-lease';
-import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
-import { buildRedisKeys } from '../../../src/transport/redis/redis-keys';
-import { defaultRedisTransportOptions } from '../../../src/transport/redis/redis-transport-options';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
+import { buildScheduleFingerprint, type BeatEntry } from '../../../../src/beat/beat-entry';
+import { buildBeatMessage, buildRunTaskId } from '../../../../src/beat/build-beat-message';
+import { decodeRedisEnvelope } from '../../../../src/protocol/redis-envelope';
+import { buildBeatKeys, RedisBeatLease, RedisBeatStateStore } from '../../../../src/transport/redis/redis-beat-lease';
+import { buildRedisKeys } from '../../../../src/transport/redis/redis-keys';
+import { defaultRedisTransportOptions } from '../../../../src/transport/redis/redis-transport-options';
+import { startRedisServer, type RedisServer } from '../../../helpers/redis-server';
 
 let server: RedisServer;
 let client: Redis;
@@ -26,7 +26,7 @@ const entry: BeatEntry = {
   options: { queue: 'beatq', priority: 5 }, fingerprint: buildScheduleFingerprint({ kind: 'interval', everyMs: 1000 }, 'UTC'),
 };
 const kombuKeys = buildRedisKeys(defaultRedisTransportOptions, 0);
-const sender = { origin: 'gen1@test', replyTo: 'reply-oid', defaultQueue: 'celery', queueKey: (q: string, p: number) => kombuKeys.queueKey(q, kombuKeys.bucket(p)) };
+const sender = { origin: 'gen1@test', replyTo: 'reply-oid', defaultQueue: 'celery' };
 
 describe('RedisBeatLease', () => {
   it('lets one holder in, re-confirms it, fences each new holder, and releases', async () => {
@@ -63,12 +63,13 @@ describe('RedisBeatStateStore.commitRun', () => {
   it('records and publishes a run once, refuses a stale holder, and loads state back', async () => {
     const keys = buildBeatKeys('t3');
     const lease = new RedisBeatLease(client, 5000, keys);
-    const store = new RedisBeatStateStore(client, keys);
+    const store = new RedisBeatStateStore(client, kombuKeys, keys);
     const fence = (await lease.acquire())!;
     const runAt = new Date('2024-01-01T00:00:01Z');
     const now = new Date('2024-01-01T00:00:01.250Z');
-    const delivery = buildBeatDelivery({ entry, runAt, expiresAt: new Date('2024-01-01T00:00:02Z'), coalesced: false }, sender, fence, now, 'tag-1');
-    const commit = { entryName: 'tick', runAt, fingerprint: entry.fingerprint, leaseToken: lease.token, fence, taskId: delivery.taskId, listKey: delivery.listKey, envelope: delivery.envelope };
+    const delivery = buildBeatMessage({ entry, runAt, expiresAt: new Date('2024-01-01T00:00:02Z'), coalesced: false }, sender, fence, now);
+    const commit = { entryName: 'tick', runAt, fingerprint: entry.fingerprint, leaseToken: lease.token, fence, taskId: delivery.taskId,
+      queue: delivery.queue, message: delivery.message, route: delivery.route };
 
     expect(await store.commitRun(commit)).toBe('sent');
     expect(await store.commitRun(commit)).toBe('already-sent');
@@ -84,14 +85,22 @@ describe('RedisBeatStateStore.commitRun', () => {
     expect(await store.commitRun({ ...commit, fingerprint: 'changed' })).toBe('sent');
   });
 
-  it('builds a protocol v2 envelope a Python worker accepts', async () => {
+  it('pushes a protocol v2 envelope a Python worker accepts, on the priority bucket key, as the transport publishes', async () => {
+    const keys = buildBeatKeys('t4');
+    const lease = new RedisBeatLease(client, 5000, keys);
+    const store = new RedisBeatStateStore(client, kombuKeys, keys, () => 'tag-1');
+    const fence = (await lease.acquire())!;
     const runAt = new Date('2024-01-01T00:00:01Z');
-    const d = buildBeatDelivery({ entry, runAt, expiresAt: new Date('2024-01-01T00:00:02Z'), coalesced: false }, sender, 7, new Date('2024-01-01T00:00:01.250Z'), 'tag-1');
-    expect(d.listKey).toBe('beatq\x06\x163');
+    const d = buildBeatMessage({ entry, runAt, expiresAt: new Date('2024-01-01T00:00:02Z'), coalesced: false }, sender, fence, new Date('2024-01-01T00:00:01.250Z'));
     expect(d.taskId).toBe(buildRunTaskId('tick', runAt));
     expect(d.taskId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const { envelope, message } = decodeRedisEnvelope(d.envelope);
-    expect(envelope.headers).toMatchObject({ task: 'tapp.tick', id: d.taskId, root_id: d.taskId, eta: null, expires: '2024-01-01T00:00:02+00:00', retries: 0, origin: 'gen1@test', celeriac_beat_fence: 7 });
+    await client.del('beatq\x06\x163');
+    expect(await store.commitRun({ entryName: 'tick', runAt, fingerprint: entry.fingerprint, leaseToken: lease.token, fence, taskId: d.taskId,
+      queue: d.queue, message: d.message, route: d.route })).toBe('sent');
+    const pushed = await client.lrange('beatq\x06\x163', 0, -1);
+    expect(pushed).toHaveLength(1);
+    const { envelope, message } = decodeRedisEnvelope(pushed[0]!);
+    expect(envelope.headers).toMatchObject({ task: 'tapp.tick', id: d.taskId, root_id: d.taskId, eta: null, expires: '2024-01-01T00:00:02+00:00', retries: 0, origin: 'gen1@test', celeriac_beat_fence: fence });
     expect(envelope.properties).toEqual({
       correlation_id: d.taskId, reply_to: 'reply-oid', delivery_mode: 2, expiration: '750',
       delivery_info: { exchange: '', routing_key: 'beatq' }, priority: 5, body_encoding: 'base64', delivery_tag: 'tag-1',
