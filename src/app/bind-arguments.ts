@@ -23,35 +23,57 @@ export class TaskArgumentError extends TaskError {
 
 /**
  * Maps Celery's `(args, kwargs)` onto the handler's positional parameters: positional first, then
- * each keyword by its index in `options.params`. Errors read like Python's for the same call.
+ * each keyword by its index in `options.params`. With Python-style options the handler also gets,
+ * after the params, the extra positionals as one list (`varArgs`, Python's `*args`), then one object
+ * of keyword arguments: the keyword-only names (`kwOnly`) and, with `varKwargs` (`**kwargs`), any
+ * other. Errors read like Python's for the same call.
  */
 export function bindArguments(def: TaskDefinition, args: readonly unknown[], kwargs: Record<string, unknown>): unknown[] {
-  const { params, bind, schema } = def.options;
-  const out = [...args];
+  const { params, bind, schema, varArgs, kwOnly, varKwargs } = def.options;
+  const signatureStyle = varArgs === true || varKwargs === true || kwOnly !== undefined;
+  const positional = params ?? [];
+  const takesKwargs = params !== undefined || signatureStyle;
   const kwNames = Object.keys(kwargs);
-  if (kwNames.length > 0 && !params) {
+  if (kwNames.length > 0 && !takesKwargs) {
     throw new TaskArgumentError('TypeError',
       `${def.name}() got keyword arguments (${kwNames.join(', ')}) but declares no params; add \`params: [...]\` to its options`);
   }
-  if (params && args.length > params.length) {
+  const limit = signatureStyle ? positional.length : params?.length;
+  if (limit !== undefined && !varArgs && args.length > limit) {
     throw new TaskArgumentError('TypeError',
-      `${def.name}() takes ${params.length} positional argument${params.length === 1 ? '' : 's'} but ${args.length} were given`);
+      `${def.name}() takes ${limit} positional argument${limit === 1 ? '' : 's'} but ${args.length} were given`);
   }
-  const filled = new Array<boolean>(Math.max(args.length, params?.length ?? 0)).fill(false).map((_, i) => i < args.length);
+  const out = signatureStyle ? args.slice(0, positional.length) : [...args];
+  const filled = new Array<boolean>(Math.max(out.length, positional.length)).fill(false).map((_, i) => i < out.length);
+  const keywords: Record<string, unknown> = {};
   for (const name of kwNames) {
-    const index = params?.indexOf(name) ?? -1;
-    if (index < 0) throw new TaskArgumentError('TypeError', `${def.name}() got an unexpected keyword argument '${name}'`);
+    const index = positional.indexOf(name);
+    if (index < 0) {
+      if (kwOnly?.includes(name) || varKwargs) {
+        keywords[name] = kwargs[name];
+        continue;
+      }
+      throw new TaskArgumentError('TypeError', `${def.name}() got an unexpected keyword argument '${name}'`);
+    }
     if (filled[index]) throw new TaskArgumentError('TypeError', `${def.name}() got multiple values for argument '${name}'`);
     out[index] = kwargs[name];
     filled[index] = true;
   }
-  const required = Math.max(0, def.handler.length - (bind ? 1 : 0));
+  // Only declared params can be required once a rest list or keyword object follows them.
+  const declared = Math.max(0, def.handler.length - (bind ? 1 : 0));
+  const required = signatureStyle ? Math.min(declared, positional.length) : declared;
   const missing: string[] = [];
   for (let i = 0; i < required; i++) if (!filled[i]) missing.push(params?.[i] ?? `#${i + 1}`);
   if (missing.length > 0) {
     throw new TaskArgumentError('TypeError', `${def.name}() missing ${missing.length} required positional argument${missing.length === 1 ? '' : 's'}: ${missing.map((m) => `'${m}'`).join(' and ')}`);
   }
-  if (params) out.length = Math.max(out.length, lastFilled(filled) + 1);
+  if (signatureStyle) {
+    out.length = positional.length;
+    if (varArgs) out.push(args.slice(positional.length));
+    if (kwOnly !== undefined || varKwargs) out.push(keywords);
+  } else if (params) {
+    out.length = Math.max(out.length, lastFilled(filled) + 1);
+  }
   if (!schema) return out;
   const parsed = schema.safeParse(out);
   if (parsed.success) return parsed.data as unknown[];

@@ -40,6 +40,8 @@ export interface Task<Args extends unknown[] = unknown[], Result = unknown, Kwar
 
 /** Options of a task registered without `bind`; `params` is kept as a tuple of names (no `as const` needed). */
 type PlainOptions<P extends readonly string[]> = TaskOptions & { bind?: false; params?: P };
+/** Options that give a task a Python-style signature (`*args`, keyword-only names, `**kwargs`). */
+type PythonSignature = { varArgs: true } | { kwOnly: readonly string[] } | { varKwargs: true };
 /** Options of a bound task. */
 type BoundOptions<P extends readonly string[]> = TaskOptions & { bind: true; params?: P };
 
@@ -114,6 +116,15 @@ export class Celery {
     return this.producer.close();
   }
 
+  /**
+   * Registers a bound task with Python-style `*args`, keyword-only or `**kwargs` parameters (`varArgs`,
+   * `kwOnly`, `varKwargs`): the handler gets its params, then the extra positionals as one list
+   * (varArgs), then one object of keyword arguments; callers may pass any arguments. Annotate the
+   * handler's parameters (`never[]` here only lets any handler match).
+   */
+  task<R>(name: string, handler: (task: TaskContext, ...args: never[]) => R, options: BoundOptions<readonly string[]> & PythonSignature): Task<unknown[], Awaited<R>, Record<string, unknown>>;
+  /** Registers a task with Python-style `*args`, keyword-only or `**kwargs` parameters (see the bound form). */
+  task<R>(name: string, handler: (...args: never[]) => R, options: PlainOptions<readonly string[]> & PythonSignature): Task<unknown[], Awaited<R>, Record<string, unknown>>;
   /** Registers a bound task whose arguments a schema parses: the handler's parameter types come from the schema. */
   task<S extends ArgumentSchema, R, const P extends readonly string[] = readonly []>(name: string,
     handler: (task: TaskContext, ...args: SchemaArgs<S>) => R, options: BoundOptions<P> & { schema: S }): Task<SchemaArgs<S>, Awaited<R>, KwargsOf<P, SchemaArgs<S>>>;

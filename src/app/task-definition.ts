@@ -36,6 +36,15 @@ export type ApplyArgs<A extends unknown[], Kw> =
 export interface TaskOptions {
   /** Parameter names in order, so Python keyword arguments map onto positions (`params: ['user_id', 'email']`). */
   params?: readonly string[];
+  /**
+   * Python's `*args`: positional arguments beyond `params` are accepted and passed, after the params,
+   * as one list (`def f(self, *args, ...)` → `(task, args, kw) => ...`).
+   */
+  varArgs?: boolean;
+  /** Keyword-only parameter names (after `*args` in Python): passed, with `varKwargs` ones, in one trailing object. */
+  kwOnly?: readonly string[];
+  /** Python's `**kwargs`: keyword arguments no param names are accepted into the trailing keyword object. */
+  varKwargs?: boolean;
   /** Pass a TaskContext as the first argument (Celery's `bind=True`). */
   bind?: boolean;
   /** Default queue for producers of this task (informational for the worker). */

@@ -105,3 +105,20 @@ export async function byName(): Promise<void> {
   const n = await handle.get();
   expectType<typeof n, number>(true);
 }
+
+export async function pythonSignatureTasks(): Promise<void> {
+  // def retry_once(self, *args, expires=None, max_retries=1, countdown=0.1)
+  const retryOnce = app.task('t.retry_once', (task: TaskContext, args: unknown[], { expires, countdown = 0.1 }: { expires?: number; countdown?: number }) => {
+    if (task.request.retries) return task.request.retries;
+    return task.retry({ countdown, ...(expires !== undefined ? { expires } : {}), maxRetries: 1 });
+  }, { bind: true, varArgs: true, kwOnly: ['expires', 'max_retries', 'countdown'] });
+  expectType<typeof retryOnce, Task<unknown[], number, Record<string, unknown>>>(true);
+  await retryOnce.applyAsync([], { expires: 60 });
+  await retryOnce.delay(1, 'two');
+  const anyKw = app.task('t.any_kwargs', (x: number, kw: Record<string, unknown>) => ({ x, kw }), { params: ['x'], varKwargs: true });
+  await anyKw.applyAsync([1], { whatever: true });
+  // without a Python-style option the typed overloads still apply
+  const strict = app.task('t.strict', (x: number) => x, { params: ['x'] });
+  // @ts-expect-error a typed task still refuses a wrong argument
+  await strict.delay('1');
+}

@@ -9,7 +9,33 @@ const add = app.task('tapp.add', (x: number, y: number) => x + y);
 const bound = app.task('tapp.bound', (_t, a: number) => a, { bind: true, params: ['a'] });
 const typed = app.task('tapp.typed', (x: number, y: number) => x + y, { params: ['x', 'y'], schema: z.tuple([z.number(), z.number()]) });
 
+// def retry_once(self, *args, expires=None, max_retries=1, countdown=0.1)
+const retryOnce = app.task('t.retry_once', (_t: unknown, rest: unknown[], kw: Record<string, unknown>) => [rest, kw],
+  { bind: true, varArgs: true, kwOnly: ['expires', 'max_retries', 'countdown'] });
+// def tag(name, *args, **kwargs)
+const tag = app.task('t.tag', (name: string, rest: unknown[], kw: Record<string, unknown>) => [name, rest, kw],
+  { params: ['name'], varArgs: true, varKwargs: true });
+// def only_kw(x, *, flag=False)
+const onlyKw = app.task('t.only_kw', (x: number, kw: { flag?: boolean }) => [x, kw], { params: ['x'], kwOnly: ['flag'] });
+
 describe('bindArguments', () => {
+  it('passes *args as one list and keyword-only / **kwargs as one trailing object', () => {
+    expect(bindArguments(retryOnce, [], { expires: 60 })).toEqual([[], { expires: 60 }]);
+    expect(bindArguments(retryOnce, [1, 2], {})).toEqual([[1, 2], {}]);
+    expect(bindArguments(tag, ['a', 1, 2], { x: 1, y: [2] })).toEqual(['a', [1, 2], { x: 1, y: [2] }]);
+    expect(bindArguments(tag, [], { name: 'n', other: true })).toEqual(['n', [], { other: true }]);
+    expect(bindArguments(onlyKw, [3], { flag: true })).toEqual([3, { flag: true }]);
+  });
+
+  it.each([
+    [retryOnce, [], { nope: 1 }, "t.retry_once() got an unexpected keyword argument 'nope'"],
+    [onlyKw, [1, 2], {}, 't.only_kw() takes 1 positional argument but 2 were given'],
+    [onlyKw, [], { flag: true }, "t.only_kw() missing 1 required positional argument: 'x'"],
+    [tag, ['a'], { name: 'b' }, "t.tag() got multiple values for argument 'name'"],
+  ])('refuses a call Python refuses: %#', (def, args, kwargs, message) => {
+    expect(() => bindArguments(def, args, kwargs)).toThrow(new TaskArgumentError('TypeError', message));
+  });
+
   it('passes positional arguments in order', () => {
     expect(bindArguments(add, [2, 3], {})).toEqual([2, 3]);
   });
