@@ -36,6 +36,12 @@ export interface TaskRequest {
   replyTo: string | null;
   /** `correlation_id` property. */
   correlationId: string | null;
+  /** Every message property under its wire name (`app_id`, `priority`, custom ones a producer set): Celery's `request.properties`. */
+  properties: Record<string, unknown>;
+  /** Stamp names the message carried (`stamped_headers`; empty when unstamped). */
+  stampedHeaders: string[];
+  /** Stamp values by name (`request.stamps`), e.g. `{ monitoring_id: '...' }` from a Python `StampingVisitor`. */
+  stamps: Record<string, unknown>;
 }
 
 /** Options of `task.retry()`, as Python's `self.retry(...)`. */
@@ -52,6 +58,16 @@ export interface RetryCall {
   args?: unknown[];
   /** New keyword arguments. */
   kwargs?: Record<string, unknown>;
+  /** Expiry of the retry: seconds from now or an instant (Python's `expires`); default: the request's own expiry. */
+  expires?: number | Date;
+  /** Hard time limit of the retry in seconds (`time_limit`); default: the request's. */
+  timeLimit?: number;
+  /** Soft time limit of the retry in seconds (`soft_time_limit`); default: the request's. */
+  softTimeLimit?: number;
+  /** Priority of the retry message; default: the request's. */
+  priority?: number;
+  /** Queue the retry is sent to (`queue`); default: where the request came from. */
+  queue?: string;
 }
 
 /** The first argument of a bound task: Celery's `self`. */

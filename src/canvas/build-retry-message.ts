@@ -35,6 +35,15 @@ export interface RetryOptions {
   hostname?: string;
   /** Used as `reply_to` only when the message had none (the worker's oid). */
   replyTo?: string;
+  /** Expiry of the retry, seconds from `now` or an instant (`retry(expires=...)`); default: the request's. */
+  expires?: number | Date;
+  /** Hard / soft time limits of the retry (`time_limit`, `soft_time_limit`); default: the request's. */
+  timeLimitSec?: number;
+  softTimeLimitSec?: number;
+  /** Priority of the retry; default: the request's. */
+  priority?: number;
+  /** Queue to send the retry to (through the anonymous exchange, as `signature_from_request(queue=...)`). */
+  queue?: string;
 }
 
 /** Kombu/AMQP dead-letter headers Celery drops before re-sending (`x-death`, `x-first-death-*`). */
@@ -64,7 +73,8 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
   for (const [k, v] of Object.entries(msg.customHeaders)) if (!DEAD_LETTER_HEADER.test(k)) customHeaders[k] = v;
   const origin = msg.origin ?? opts.hostname ?? 'celeriac';
   const via = opts.deliveredVia;
-  const route: Route = via.exchange === '' && via.routingKey ? { exchange: '', routingKey: via.routingKey } : via;
+  const route: Route = opts.queue ? { exchange: '', routingKey: opts.queue }
+    : via.exchange === '' && via.routingKey ? { exchange: '', routingKey: via.routingKey } : via;
   const message = encodeTaskMessage({
     id: msg.id,
     task: msg.task,
@@ -73,12 +83,13 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
     shadow: msg.shadow,
     // countdown 0 means no eta in as_task_v2 (`if countdown:`)
     ...(opts.eta ? { eta: opts.eta } : countdownSec ? { countdownSec } : {}),
-    // the request's expires is re-sent as is (a PythonDatetime from the decoder keeps its microseconds)
-    expires: msg.expires,
+    // the request's expires is re-sent as is (a PythonDatetime from the decoder keeps its microseconds);
+    // retry(expires=n) counts from now, as as_task_v2 does for a number
+    ...(typeof opts.expires === 'number' ? { expiresSec: opts.expires } : { expires: opts.expires ?? msg.expires }),
     group: msg.group,
     groupIndex: msg.groupIndex,
     retries,
-    timeLimitSec: { ...msg.timeLimitSec },
+    timeLimitSec: { hard: opts.timeLimitSec ?? msg.timeLimitSec.hard, soft: opts.softTimeLimitSec ?? msg.timeLimitSec.soft },
     rootId: msg.rootId || msg.id,
     parentId: msg.parentId || msg.id,
     origin,
@@ -89,7 +100,7 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
     customHeaders,
     embed: msg.embed,
     replyTo: msg.replyTo ?? opts.replyTo ?? '',
-    priority: msg.priority ?? 0,
+    priority: opts.priority ?? msg.priority ?? 0,
   }, now);
   withOriginProperty(message, origin);
   return { message, route, taskId: msg.id, when: opts.eta ?? countdownSec ?? 0 };

@@ -19,6 +19,7 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
     headers: msg.customHeaders,
     deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
     hostname: policy.hostname, origin: msg.origin, replyTo: msg.replyTo, correlationId: msg.correlationId,
+    properties: msg.properties, stampedHeaders: msg.stampedHeaders ?? [], stamps: msg.stamps,
   };
   return {
     request,
@@ -34,6 +35,11 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
         ...(options.eta !== undefined ? { eta: options.eta } : {}),
         ...(options.args !== undefined ? { args: options.args } : {}),
         ...(options.kwargs !== undefined ? { kwargs: options.kwargs } : {}),
+        ...(options.expires !== undefined ? { expires: options.expires } : {}),
+        ...(options.timeLimit !== undefined ? { timeLimitSec: options.timeLimit } : {}),
+        ...(options.softTimeLimit !== undefined ? { softTimeLimitSec: options.softTimeLimit } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.queue !== undefined ? { queue: options.queue } : {}),
         // task.retry() defaults come from the task's options, then the app's settings (autoretry.ts).
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : limits ? { maxRetries: limits.maxRetries } : {}),
         ...(limits ? { defaultRetryDelaySec: limits.defaultRetryDelaySec } : {}),

@@ -36,6 +36,23 @@ describe('buildRetryMessage (vector 12: what Task.retry publishes)', () => {
     expect(r.when).toBe(eta);
   });
 
+  it('takes apply_async options as Task.retry does: expires (seconds from now or an instant), time limits, priority, queue', () => {
+    const at = new Date('2030-01-01T00:00:00Z');
+    const r = buildRetryMessage(original, { countdownSec: 0.1, expires: 60, timeLimitSec: 30, softTimeLimitSec: 20, priority: 7, queue: 'other',
+      deliveredVia: { exchange: 'tasks', routingKey: 'rk' } }, at);
+    expect(r.message.headers).toMatchObject({ expires: '2030-01-01T00:01:00+00:00', timelimit: [30, 20] });
+    expect(r.message.properties.priority).toBe(7);
+    expect(r.route).toEqual({ exchange: '', routingKey: 'other' });
+    const until = new Date('2030-01-02T00:00:00Z');
+    expect(buildRetryMessage(original, { expires: until, deliveredVia: CELERY }, at).message.headers.expires).toBe('2030-01-02T00:00:00+00:00');
+  });
+
+  it('re-sends the stamps of a stamped request (as_execution_options: stamped_headers and each stamp)', () => {
+    const stamped = { ...original, stampedHeaders: ['monitoring_id'], stamps: { monitoring_id: ['m1'] } };
+    const r = buildRetryMessage(stamped, { countdownSec: 1, deliveredVia: CELERY }, now);
+    expect(r.message.headers).toMatchObject({ stamped_headers: ['monitoring_id'], stamps: { monitoring_id: ['m1'] } });
+  });
+
   it('re-sends expires byte-for-byte with its expiration', () => {
     const expires = parsePythonDatetime('2026-11-21T06:00:00.123456+00:00') as PythonDatetime;
     const r = buildRetryMessage({ ...original, expires }, { countdownSec: 1, deliveredVia: CELERY }, new Date('2026-11-21T05:59:00Z'));

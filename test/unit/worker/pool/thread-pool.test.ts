@@ -13,7 +13,7 @@ const APP = join(__dirname, 'fixtures', 'cpu-app.js');
 const REQUEST: TaskRequest = {
   id: 'r1', task: 'cpu.until_soft', args: [], kwargs: {}, retries: 0, rootId: null, parentId: null, group: null, groupIndex: null,
   eta: null, expires: null, headers: {}, deliveryInfo: { exchange: '', routingKey: 'celery', priority: null, redelivered: false },
-  hostname: 'ts1@test', origin: null, replyTo: null, correlationId: null,
+  hostname: 'ts1@test', origin: null, replyTo: null, correlationId: null, properties: {}, stampedHeaders: [], stamps: {},
 };
 // Each thread transpiles the TypeScript sources it loads (jest runs from sources), so a thread takes ~1 s to start.
 jest.setTimeout(30_000);
