@@ -2,6 +2,8 @@
 // worker on one private rabbitmq-server. Python calls .delay() and reads results with AsyncResult.get();
 // integer headers cross py-amqp <-> amqplib intact both ways; a Python and a celeriac worker share an
 // acks-late queue and kill -9 of celeriac mid-drain loses nothing (RabbitMQ redelivers to Python).
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { createAmqpTransport } from '../src/transport/amqp/amqp-transport';
 import { amqpTransportOptionsSchema } from '../src/transport/amqp/amqp-transport-options';
@@ -11,7 +13,7 @@ import { textMessage } from '../test/contract/transport-contract';
 import { DeliveryLog } from '../test/contract/transport-contract-context';
 import { startCeleriacWorker, type CeleriacWorker } from './helpers/celeriac-worker';
 import { killAllChildren } from './helpers/child-registry';
-import { celeryEnv, runPythonJson } from './helpers/python';
+import { PYTHON_DIR, celeryEnv, runPythonJson, venvBin } from './helpers/python';
 import { startPythonWorker, type PythonWorker } from './helpers/python-worker';
 import { RedisProbe, waitUntil } from './helpers/redis-probe';
 
@@ -40,6 +42,21 @@ it('runs Python .delay() calls on a celeriac worker; AsyncResult.get() reads the
   expect(got.retries_header).toEqual({ ok: { id: expect.any(String), retries: 4, x: 7 } });
   expect(got.big_args).toEqual({ ok: 2 ** 40 - 2 ** 33 });
   expect(got.failure).toEqual({ error: 'ValueError: nope' });
+  await worker.stop();
+}, 120_000);
+
+it('answers `celery inspect ping` and `active_queues` over the pidbox exchanges as kombu declares them', async () => {
+  const node = 'ts-ping@interop';
+  const worker = await startCeleriacWorker({ brokerUrl: rabbit.url('amqp'), backendUrl: redis.url(2), nodeName: node, queues: ['celery', 'pingq'] });
+  workers.push(worker);
+  const celery = async (...args: string[]): Promise<unknown> => {
+    const { stdout } = await promisify(execFile)(venvBin('celery'), ['-A', 'tapp', 'inspect', ...args, '-d', node, '--json', '-t', '5'],
+      { cwd: PYTHON_DIR, env: { ...process.env, PYTHONPATH: PYTHON_DIR, ...pyEnv() }, timeout: 60_000 });
+    return JSON.parse(stdout.trim().split('\n').pop() as string);
+  };
+  expect(await celery('ping')).toEqual({ [node]: { ok: 'pong' } });
+  const queues = await celery('active_queues') as Record<string, Array<{ name: string }>>;
+  expect(queues[node]?.map((q) => q.name).sort()).toEqual(['celery', 'pingq']);
   await worker.stop();
 }, 120_000);
 

@@ -1,17 +1,48 @@
 import pino from 'pino';
+import { TransportError } from '../../src/errors/celeriac-error';
 import { createAmqpTransport } from '../../src/transport/amqp/amqp-transport';
 import { amqpTransportOptionsSchema } from '../../src/transport/amqp/amqp-transport-options';
-import { startRabbitMqServer } from '../helpers/rabbitmq-server';
-import { describeTransportContract } from './transport-contract';
+import { startRabbitMqServer, type RabbitMqServer } from '../helpers/rabbitmq-server';
+import { describeTransportContract, textMessage, type TransportHarness } from './transport-contract';
 
 jest.setTimeout(120_000);
 
-describeTransportContract('AmqpTransport (RabbitMQ)', async () => {
-  const server = await startRabbitMqServer();
-  const options = amqpTransportOptionsSchema.parse({ max_retry_interval_sec: 1 });
-  return {
-    open: () => createAmqpTransport(server.url(), options, pino({ level: 'silent' })),
-    dispose: () => server.stop(),
-    severConnections: () => server.closeAllConnections(),
-  };
+// One private rabbitmq-server for the file.
+let server: Promise<RabbitMqServer> | undefined;
+const rabbit = (): Promise<RabbitMqServer> => (server ??= startRabbitMqServer());
+afterAll(async () => { await (await server)?.stop(); }, 60_000);
+const options = amqpTransportOptionsSchema.parse({ max_retry_interval_sec: 1 });
+const open = (url: string): ReturnType<typeof createAmqpTransport> => createAmqpTransport(url, options, pino({ level: 'silent' }));
+
+describeTransportContract('AmqpTransport (RabbitMQ)', async (): Promise<TransportHarness> => {
+  const started = await rabbit();
+  return { open: () => open(started.url()), dispose: async () => undefined, severConnections: () => started.closeAllConnections() };
 }, { severConnections: true });
+
+describe('AmqpTransport beyond the contract', () => {
+  it('rejects an unroutable publish (mandatory) with CELERIAC_TRANSPORT_UNROUTABLE, and keeps publishing', async () => {
+    const t = open((await rabbit()).url());
+    try {
+      await t.connect();
+      await t.declareQueue('amqp.only.a', { exchange: 'amqp.only.ex', routingKey: 'rk.a' });
+      const nowhere = t.publish(textMessage('nowhere'), { exchange: 'amqp.only.ex', routingKey: 'rk.none' });
+      await expect(nowhere).rejects.toMatchObject({ code: 'CELERIAC_TRANSPORT_UNROUTABLE' });
+      await expect(t.publish(textMessage('no queue'), { exchange: '', routingKey: 'amqp.only.missing' }))
+        .rejects.toMatchObject({ code: 'CELERIAC_TRANSPORT_UNROUTABLE' });
+      await t.publish(textMessage('routed'), { exchange: 'amqp.only.ex', routingKey: 'rk.a' });
+      expect(await t.queueLength('amqp.only.a')).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses a wrong password with CELERIAC_TRANSPORT_AUTH, without showing it', async () => {
+    const started = await rabbit();
+    const t = open(`amqp://guest:wrong-s3cret@127.0.0.1:${started.port}//`);
+    const failure = await t.connect().then(() => undefined, (err: unknown) => err);
+    await t.close();
+    expect(failure).toBeInstanceOf(TransportError);
+    expect(failure).toMatchObject({ code: 'CELERIAC_TRANSPORT_AUTH' });
+    expect(String((failure as Error).message)).not.toContain('wrong-s3cret');
+  });
+});
