@@ -73,6 +73,15 @@ def send_all():
     # 13: group | task inside a chain -> the worker applies a chord as the next step (header published)
     chain(add.s(1, 1).set(task_id=tid(1301), queue="in"), group(add.s(2).set(task_id=tid(1302)), add.s(3).set(task_id=tid(1303))),
           tsum.s().set(task_id=tid(1304))).apply_async()
+    # 14: a chain ending in a group -> the group's members published with the step result
+    chain(add.s(1, 1).set(task_id=tid(1401), queue="in"), group(add.s(10).set(task_id=tid(1402)), add.s(20).set(task_id=tid(1403)))).apply_async()
+    # 15: a chord as a link callback -> its header published
+    add.apply_async((1, 1), task_id=tid(1501), queue="in",
+                    link=chord([add.s(1).set(task_id=tid(1502)), add.s(2).set(task_id=tid(1503))], tsum.s().set(task_id=tid(1504))))
+    # 16: a failing chord header with the chord's link_error -> the body's errback sent with (body id,), body FAILURE
+    c16 = chord([fail.s("z").set(task_id=tid(1601), queue="in")], tsum.s().set(task_id=tid(1602)))
+    c16.link_error(on_err.s().set(task_id=tid(1603)))
+    c16.apply_async()
     # 12: retry with countdown 100 -> the retry message is held (unacked) by the worker
     retry_once.apply_async((5,), task_id=tid(1201), queue="in", headers={"x-custom": "v"})
 
@@ -106,9 +115,10 @@ def main():
         wait_for("retry held", lambda: broker.hlen("unacked") >= 1)
         wait_for("metas", lambda: results.get("celery-task-meta-" + tid(813)) is not None
                  and results.get("celery-task-meta-" + tid(1012)) is not None
-                 and results.get("celery-task-meta-" + tid(1201)) is not None)
-        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303 = 11 messages
-        wait_for("follow-ups", lambda: broker.llen("celery") >= 11)
+                 and results.get("celery-task-meta-" + tid(1201)) is not None
+                 and results.get("celery-task-meta-" + tid(1602)) is not None)
+        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303, 1402+1403, 1502+1503, 1603 = 16 messages
+        wait_for("follow-ups", lambda: broker.llen("celery") >= 16)
         unacked = [v.decode() for v in broker.hvals("unacked")]
         worker.terminate()
         worker.wait(30)

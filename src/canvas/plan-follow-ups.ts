@@ -97,15 +97,19 @@ export function planFailureFollowUps(msg: TaskMessage, ctx: FollowUpContext): Fa
  * whose task it has locally with `(request, exc, traceback)` in-process; a foreign worker cannot, and
  * Python itself publishes them when the task is not registered, which is what this plans.
  */
-export function planErrbacks(failedId: string, rootId: string, errbacks: SignatureWire[], current: CurrentTask | null, ctx: FollowUpContext): CanvasEffect[] {
+export function planErrbacks(failedId: string, rootId: string, errbacks: SignatureWire[], current: CurrentTask | null, ctx: FollowUpContext,
+  env: ApplyEnv = envFor(ctx, current)): CanvasEffect[] {
   if (errbacks.length === 0) return [];
-  const env = envFor(ctx, current);
+  const from = env.effects.length;
   applySignature(groupOf(errbacks), { args: [failedId], options: { parent_id: failedId, root_id: rootId } }, env);
-  return env.effects;
+  return env.effects.slice(from);
 }
 
-/** One step of handling a failed chord: a canvas effect, or a FAILURE to store under an id. */
-export type ChordErrorStep = CanvasEffect | { kind: 'mark-failed'; taskId: string; exception: ExceptionInfo };
+/**
+ * One step of handling a failed chord: a canvas effect, or a FAILURE to store under an id, with the
+ * `children` Python stores there (the running task's trail: the errback groups sent so far).
+ */
+export type ChordErrorStep = CanvasEffect | { kind: 'mark-failed'; taskId: string; exception: ExceptionInfo; children: ResultTuple[] };
 
 /**
  * `Backend.chord_error_from_stack` when a chord's header failed (or its body could not be sent): a
@@ -119,18 +123,20 @@ export function planChordError(bodyWire: unknown, chordError: ExceptionInfo, cau
   const body = fromDict(bodyWire, 'embed.chord');
   const errbacks = listOf(optionsOf(body).link_error);
   const steps: ChordErrorStep[] = [];
+  const env = envFor(ctx, current);
+  const fail = (taskId: string, exception: ExceptionInfo): ChordErrorStep => ({ kind: 'mark-failed', taskId, exception, children: env.trail.map(toResultTuple) });
   if (typeOf(body) === 'group') {
-    const frozen = freezeGroup(body, {}, envFor(ctx, current));
+    const frozen = freezeGroup(body, {}, env);
     for (const member of frozen.results) {
-      steps.push(...planErrbacks(member.id, member.id, errbacks, current, ctx));
-      steps.push({ kind: 'mark-failed', taskId: member.id, exception: cause });
+      steps.push(...planErrbacks(member.id, member.id, errbacks, current, ctx, env));
+      steps.push(fail(member.id, cause));
     }
-    steps.push({ kind: 'mark-failed', taskId: frozen.id, exception: cause });
+    steps.push(fail(frozen.id, cause));
     return steps;
   }
   const bodyId = optionsOf(body).task_id;
   if (typeof bodyId !== 'string' || bodyId === '') return steps;
-  steps.push(...planErrbacks(bodyId, bodyId, errbacks, current, ctx));
-  steps.push({ kind: 'mark-failed', taskId: bodyId, exception: chordError });
+  steps.push(...planErrbacks(bodyId, bodyId, errbacks, current, ctx, env));
+  steps.push(fail(bodyId, chordError));
   return steps;
 }

@@ -83,11 +83,13 @@ export class ResultWriter {
 
   /**
    * The same failure stored under another task id (a remaining chain step, or a chord body), as
-   * Python's `mark_as_failure` does so `chain.get()` raises: no parent, empty children.
+   * Python's `mark_as_failure` does so `chain.get()` raises: no parent; `children` as Python finds
+   * them on the running task (a failed chord's body lists the errback groups just sent).
    */
-  markOtherFailed(ctx: ResultContext, taskId: string, groupId: string | null, info: ExceptionInfo, traceback: string | null): Promise<StoreOutcome> {
+  markOtherFailed(ctx: ResultContext, taskId: string, groupId: string | null, info: ExceptionInfo, traceback: string | null,
+    children: unknown[] = []): Promise<StoreOutcome> {
     const message: TaskMessage = { ...ctx.message, id: taskId, group: groupId, parentId: null };
-    return this.store({ ...ctx, message }, 'FAILURE', info, traceback);
+    return this.store({ ...ctx, message }, 'FAILURE', info, traceback, children);
   }
 
   /** FAILURE with an explicit Python exception (NotRegistered, InvalidTaskError, ...). */

@@ -103,7 +103,7 @@ async function reportPart(part: PartOf, msg: TaskMessage, outcome: ChordMemberOu
 
 async function runChordError(steps: ChordErrorStep[], deps: FollowUpDeps, rctx: ResultContext): Promise<void> {
   for (const step of steps) {
-    if (step.kind === 'mark-failed') await deps.writer.markOtherFailed(rctx, step.taskId, null, step.exception, null);
+    if (step.kind === 'mark-failed') await deps.writer.markOtherFailed(rctx, step.taskId, null, step.exception, null, step.children);
     else await runEffects([step], deps);
   }
 }

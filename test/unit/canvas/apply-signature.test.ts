@@ -100,7 +100,7 @@ describe('planChordError (chord_error_from_stack)', () => {
   it('a group body: every member and the group id get the header member\'s own exception', () => {
     const body = group([sig('t.a', [], { task_id: 'a' }), sig('t.b', [], { task_id: 'b' })], { task_id: 'gb' });
     const steps = planChordError(body, chordError, cause, null, env().ctx);
-    expect(steps).toEqual([{ kind: 'mark-failed', taskId: 'a', exception: cause }, { kind: 'mark-failed', taskId: 'b', exception: cause },
-      { kind: 'mark-failed', taskId: 'gb', exception: cause }]);
+    expect(steps).toEqual([{ kind: 'mark-failed', taskId: 'a', exception: cause, children: [] },
+      { kind: 'mark-failed', taskId: 'b', exception: cause, children: [] }, { kind: 'mark-failed', taskId: 'gb', exception: cause, children: [] }]);
   });
 });

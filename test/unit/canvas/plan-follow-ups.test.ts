@@ -1,4 +1,5 @@
-import { planFailureFollowUps, planSuccessFollowUps, type FollowUpContext } from '../../../src/canvas/plan-follow-ups';
+import { planChordError, planFailureFollowUps, planSuccessFollowUps, type FollowUpContext } from '../../../src/canvas/plan-follow-ups';
+import { chordErrorMessage } from '../../../src/backend/chord/chord-part';
 import type { PlannedMessage } from '../../../src/canvas/build-signature-message';
 import { CanvasError } from '../../../src/canvas/canvas-error';
 import { messagesOf } from '../../../src/canvas/canvas-result';
@@ -89,6 +90,23 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
     expect(plan.children).toEqual([[[gid, null], [[[tid(1302), null], null], [[tid(1303), null], null]]]]);
   });
 
+  it('a chain ending in a group: its members published with the step result (vector 14)', () => {
+    const plan = planSuccessFollowUps(parent(1401), 2, ctx());
+    expect(plan.effects.map((e) => e.kind)).toEqual(['publish', 'publish']);
+    const groups = new Map<string, string>();
+    messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
+  });
+
+  it('a chord as a link callback: its header published as Python does (vector 15)', () => {
+    // the header group id is drawn fresh (the chord was not frozen); hand out Python's so the body's options compare too
+    const gid = viewEnvelope(published.get(tid(1502)) as string).headers.group as string;
+    const ids = [gid];
+    const plan = planSuccessFollowUps(parent(1501), 2, { ...ctx(), newId: () => ids.shift() ?? 'unexpected-id' });
+    const groups = new Map<string, string>();
+    messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
+    expect(plan.effects.map((e) => e.kind)).toEqual(['publish', 'set-chord-size', 'publish']);
+  });
+
   it('a group callback is applied as its own group; a chain callback as a chain', () => {
     const msg = { ...parent(701), embed: { callbacks: [
       { task: 'celery.group', args: [], kwargs: { tasks: [{ task: 'canvas.add', args: [1], kwargs: {}, options: {}, subtask_type: null, immutable: false }] }, options: { task_id: 'g-1' }, subtask_type: 'group', immutable: false },
@@ -116,6 +134,23 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
     const msg = { ...parent(701), embed: { callbacks: [{ task: 'canvas.add', args: 'x' }], errbacks: null, chain: null, chord: null } };
     expect(() => planSuccessFollowUps(msg, 1, ctx())).toThrow(ProtocolError);
     expect(() => planSuccessFollowUps(msg, 1, ctx())).toThrow('embed.callbacks[0].args must be an array');
+  });
+});
+
+describe('planChordError reproduces chord_error_from_stack (vector 16)', () => {
+  it('a failed header: the body\'s errback sent with (body id,), then the body FAILURE ChordError listing that errback group as children', () => {
+    const member = parent(1601);
+    const stored = JSON.parse(fx.metas[`celery-task-meta-${tid(1602)}`] as string) as { result: { exc_message: string[] }; children: unknown[] };
+    const chordError = { excType: 'ChordError', excMessage: stored.result.exc_message, excModule: 'celery.exceptions' };
+    const cause = { excType: 'KeyError', excMessage: ['z'], excModule: 'builtins' };
+    const steps = planChordError(member.embed.chord, chordError, cause, { id: member.id, rootId: member.rootId }, ctx());
+    expect(steps.map((s) => s.kind)).toEqual(['publish', 'mark-failed']);
+    const groups = new Map<string, string>();
+    expectSameAsPython((steps[0] as { planned: PlannedMessage }).planned, groups);
+    const failed = steps[1] as { taskId: string; exception: unknown; children: unknown[] };
+    expect(failed.taskId).toBe(tid(1602));
+    expect(chordErrorMessage({ taskId: tid(1601), exception: cause })).toBe(stored.result.exc_message[0]);
+    expect(JSON.parse(JSON.stringify(failed.children).replace('gen-1', groups.get('gen-1') ?? ''))).toEqual(stored.children);
   });
 });
 
