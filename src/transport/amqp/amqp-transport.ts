@@ -55,7 +55,15 @@ export class AmqpTransport implements Transport {
     return consumer;
   }
 
+  /**
+   * A publish to the default exchange names its queue: declared first (once) as Celery's task sender
+   * declares the queue it routes to (`declare=[queue]`), so a task sent before any worker started
+   * waits in its queue instead of being unroutable.
+   */
   async publish(message: KombuMessage, route: Route): Promise<void> {
+    if (route.exchange === '' && !this.declaredQueues.has(route.routingKey)) {
+      await this.declareQueue(route.routingKey, { exchange: route.routingKey, routingKey: route.routingKey });
+    }
     if (route.exchange !== '' && !this.declaredExchanges.has(route.exchange)) {
       await this.withOps((ch) => this.ensureExchange(ch, route.exchange, 'task'), `declare exchange ${route.exchange}`);
     }
