@@ -28,6 +28,14 @@ describe('built-in celery.map and celery.starmap', () => {
     await expect(run('celery.starmap', { task: { ...task, task: 't.add' }, it: [[1, 2], [3, 4]] })).resolves.toEqual([3, 7]);
   });
 
+  it('celery.accumulate returns all its args, or the one at index', async () => {
+    const def = app.getTask('celery.accumulate');
+    if (!def) throw new Error('celery.accumulate not found');
+    expect(await def.handler(...bindArguments(def, [1, 2, 3], {}))).toEqual([1, 2, 3]);
+    expect(await def.handler(...bindArguments(def, [1, 2, 3], { index: 1 }))).toBe(2);
+    expect(await def.handler(...bindArguments(def, [[4, 5]], { index: 0 }))).toEqual([4, 5]);
+  });
+
   it('refuse a task this worker lacks, and a bound task, with a TaskError', async () => {
     await expect(run('celery.map', { task: { task: 't.missing' }, it: [1] })).rejects.toThrow(TaskError);
     await expect(run('celery.map', { task: { task: 't.bound' }, it: [1] })).rejects.toThrow(/bound task/);
