@@ -34,7 +34,7 @@ export function attachMonitoring(worker: Worker, transport: Transport, backend: 
   });
   const control = new ControlServer({
     transport, logger: logger.child({ component: 'control' }),
-    context: { inspector: worker, controller: worker, revoked: worker.revoked, clock, reprs: PYTHON_EVENT_REPRS, events, limits: worker.limits,
+    context: { inspector: worker, controller: worker, revoked: worker.revoked, revokedStamps: worker.revokedStamps, clock, reprs: PYTHON_EVENT_REPRS, events, limits: worker.limits,
       now: () => Date.now(), pid: process.pid },
   });
   worker.addEventSink(events);

@@ -38,8 +38,8 @@ export interface ExecutionDeps extends FollowUpDeps {
   policy: ExecutionPolicy;
   events: TaskEventSink;
   tracker: RequestTracker;
-  /** True when the id was revoked (remote control or a peer's `hello`). */
-  isRevoked(id: string): boolean;
+  /** True when the task was revoked: its id (remote control or a peer's `hello`) or one of its stamps (`revoke_by_stamped_headers`). */
+  isRevoked(msg: TaskMessage): boolean;
   /** Soft/hard limits for this run. */
   timeLimitsFor(msg: TaskMessage): TimeLimits;
   /** The thread pool, when the worker has one; tasks it `handles` run there. */
@@ -82,7 +82,7 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   const acksLate = def.options.acksLate ?? policy.acksLate;
   const storeResult = !(msg.ignoreResult || (def.options.ignoreResult ?? policy.ignoreResult));
   const expired = msg.expires !== null && msg.expires.getTime() < policy.now();
-  if (expired || deps.isRevoked(msg.id)) {
+  if (expired || deps.isRevoked(msg)) {
     log.info({ expired }, expired ? 'task expired; not run' : 'task revoked; not run');
     // Not acked yet in either mode: without a stored REVOKED the message goes back rather than vanish.
     if (!isStored(await writer.markRevoked(rctx, expired ? 'expired' : 'revoked'))) {

@@ -84,7 +84,7 @@ export class RequestTracker {
       id: msg.id, name: msg.shadow ?? msg.task, args: msg.args, kwargs: msg.kwargs, argsRepr: msg.argsRepr, kwargsRepr: msg.kwargsRepr,
       hostname: this.hostname, timeStartSec: req.startedAtMs === null ? null : req.startedAtMs / 1000, acknowledged: req.acknowledged,
       deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
-      eta: msg.eta, workerPid: process.pid,
+      eta: msg.eta, workerPid: process.pid, stampedHeaders: msg.stampedHeaders, stamps: msg.stamps,
     };
   }
 }

@@ -17,6 +17,8 @@ export interface TimeLimits {
  */
 export class TaskLimits implements TaskLimitsController {
   private readonly rates = new Map<string, number>();
+  /** Rate limits as set by `rate_limit`, in their text form (`task.rate_limit = '10/m'`), null when cleared. */
+  private readonly rateTexts = new Map<string, string | null>();
   private readonly times = new Map<string, TimeLimits>();
   private readonly buckets = new Map<string, TokenBucket>();
   /** Called after a task's rate changed, so messages waiting on the old rate are re-released. */
@@ -28,6 +30,7 @@ export class TaskLimits implements TaskLimitsController {
   setRateLimit(taskName: string, rateLimit: string | null): boolean {
     if (!this.app.getTask(taskName)) return false;
     this.rates.set(taskName, parseRate(rateLimit));
+    this.rateTexts.set(taskName, rateLimit);
     this.buckets.delete(taskName);
     this.onRateChanged?.(taskName);
     return true;
@@ -46,6 +49,18 @@ export class TaskLimits implements TaskLimitsController {
     const override = this.rates.get(taskName);
     if (override !== undefined) return override;
     return parseRate(this.app.getTask(taskName)?.options.rateLimit ?? null);
+  }
+
+  /** The task's rate limit text and time limits as set now (run-time overrides, then task options, then app settings). */
+  current(taskName: string): { rateLimit: string | null; softSec: number | null; hardSec: number | null } {
+    const opts = this.app.getTask(taskName)?.options;
+    const override = this.times.get(taskName);
+    const rate = this.rateTexts.get(taskName);
+    return {
+      rateLimit: rate !== undefined ? rate : opts?.rateLimit ?? null,
+      softSec: override ? override.softSec : opts?.softTimeLimit ?? this.settings.task_soft_time_limit ?? null,
+      hardSec: override ? override.hardSec : opts?.timeLimit ?? this.settings.task_time_limit ?? null,
+    };
   }
 
   /** The task's token bucket, or null when it is not rate limited. */

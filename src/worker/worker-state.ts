@@ -21,6 +21,24 @@ export interface RequestInfo {
   eta: Date | null;
   /** Process id running it. */
   workerPid: number;
+  /** Stamp names and values the message carried (`revoke_by_stamped_headers` matches running tasks on them). */
+  stampedHeaders: string[] | null;
+  stamps: Record<string, unknown>;
+}
+
+/** A registered task's attributes, as `inspect registered <attr>...` lists them (null = not set). */
+export interface TaskInfo {
+  name: string;
+  queue: string | null;
+  rateLimit: string | null;
+  timeLimitSec: number | null;
+  softTimeLimitSec: number | null;
+  acksLate: boolean;
+  ignoreResult: boolean;
+  trackStarted: boolean;
+  maxRetries: number | null;
+  defaultRetryDelaySec: number;
+  rejectOnWorkerLost: boolean;
 }
 
 /** Read side of a running worker, for `inspect`, events, metrics and health. */
@@ -40,6 +58,8 @@ export interface WorkerInspector {
   totals(): Record<string, number>;
   /** Registered task names, sorted. */
   registeredTasks(): string[];
+  /** A registered task's effective attributes (its options over the app's settings), or null when unknown. */
+  taskInfo(name: string): TaskInfo | null;
   /** Queues consumed now. */
   activeQueues(): string[];
   /** Current prefetch bound (0 = unlimited). */
@@ -56,6 +76,8 @@ export interface WorkerController {
   revoke(ids: readonly string[], options: { terminate: boolean; signal?: string }): string[];
   /** Ids revoked and still remembered. */
   revokedIds(): string[];
+  /** Abort running requests with these ids without remembering the ids as revoked; returns the ids aborted. */
+  terminateRequests(ids: readonly string[], options: { signal?: string }): string[];
   /** Start consuming another queue. */
   addQueue(queue: string): Promise<void>;
   /** Stop consuming a queue. */

@@ -9,6 +9,8 @@ import type { TaskMessage } from '../protocol/task-message';
 import type { Consumer, Delivery, Transport } from '../transport/transport';
 import { systemClock, type Clock } from './clock';
 import { RevokedSet } from './control/revoked-set';
+import { RevokedStamps } from './control/revoked-stamps';
+import { buildTaskInfo } from './build-task-info';
 import { executeTask, RETURNED, TERMINATED, type ExecutionDeps, type ExecutionOutcome } from './execute-task';
 import { retryDefaultsOf } from './autoretry';
 import { handlePoison } from './handle-poison';
@@ -27,7 +29,7 @@ import { TaskLimits } from './task-limits';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
 import { ThreadPool } from './pool/thread-pool';
 import type {
-  RequestInfo, TaskEventFields, TaskEventSink, TaskEventType, WorkerController, WorkerInspector, WorkerMonitor,
+  RequestInfo, TaskEventFields, TaskInfo, TaskEventSink, TaskEventType, WorkerController, WorkerInspector, WorkerMonitor,
 } from './worker-state';
 
 /** Everything a worker is built from; the CLI composes it. */
@@ -65,6 +67,8 @@ export class Worker implements WorkerInspector, WorkerController {
   readonly startedAtMs: number;
   /** Revoked ids (remote control, peers' `hello`), consulted at receipt and before running. */
   readonly revoked = new RevokedSet();
+  /** Stamps flagged by `revoke_by_stamped_headers`, consulted with the ids. */
+  readonly revokedStamps = new RevokedStamps();
   /** Rate and time limits per task type (changed by `rate_limit` / `time_limit`). */
   readonly limits: TaskLimits;
   private readonly clock: Clock;
@@ -205,6 +209,10 @@ export class Worker implements WorkerInspector, WorkerController {
   scheduledRequests(): RequestInfo[] { return this.tracker.list('scheduled').map((r) => this.tracker.info(r)); }
   totals(): Record<string, number> { return this.tracker.totalsByName(); }
   registeredTasks(): string[] { return this.deps.app.taskNames(); }
+  taskInfo(name: string): TaskInfo | null {
+    const def = this.deps.app.getTask(name);
+    return def ? buildTaskInfo(def, this.settings, this.limits.current(name)) : null;
+  }
   activeQueues(): string[] { return [...(this.consumer?.queues() ?? this.settings.worker_queues)]; }
   concurrency(): number { return this.concurrencyNow; }
   isConsuming(): boolean { return this.consumer !== null && !this.stopping; }
@@ -215,10 +223,12 @@ export class Worker implements WorkerInspector, WorkerController {
 
   // ---- WorkerController ----
   revoke(ids: readonly string[], options: { terminate: boolean; signal?: string }): string[] {
+    for (const id of ids) this.revoked.add(id);
+    return options.terminate ? this.terminateRequests(ids, options) : [];
+  }
+  terminateRequests(ids: readonly string[], options: { signal?: string }): string[] {
     const terminated: string[] = [];
     for (const id of ids) {
-      this.revoked.add(id);
-      if (!options.terminate) continue;
       for (const req of this.tracker.findById(id)) {
         if (req.startedAtMs === null || req.abort.signal.aborted) continue;
         req.abort.abort(TERMINATED);
@@ -268,7 +278,7 @@ export class Worker implements WorkerInspector, WorkerController {
       queue: delivery.queue });
     this.taskLog(msg).debug({ queue: delivery.queue, eta: msg.eta?.toISOString() }, 'task received');
     const delayMs = msg.eta ? msg.eta.getTime() - this.clock.now() : 0;
-    if (delayMs > 0 && !this.revoked.isRevoked(msg.id)) {
+    if (delayMs > 0 && !this.isRevoked(msg)) {
       this.holdUntilDue(req, delayMs);
       return;
     }
@@ -348,7 +358,7 @@ export class Worker implements WorkerInspector, WorkerController {
       writer: this.writer,
       events: { taskEvent: (type, fields) => this.emit(type, fields) },
       tracker: this.tracker,
-      isRevoked: (id) => this.revoked.isRevoked(id),
+      isRevoked: (msg) => this.isRevoked(msg),
       timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
       threads: this.threads,
       handlerEnded: (req) => this.releaseSlot(req),
@@ -364,6 +374,15 @@ export class Worker implements WorkerInspector, WorkerController {
   }
 
   private execDeps: ExecutionDeps | null = null;
+
+  /** Celery's `Request.revoked()`: by id, else by the first stamp that has flagged values. */
+  private isRevoked(msg: TaskMessage): boolean {
+    if (this.revoked.isRevoked(msg.id)) return true;
+    if (!msg.stampedHeaders || this.revokedStamps.size === 0) return false;
+    const match = this.revokedStamps.match(msg.stampedHeaders, msg.stamps);
+    if (match) this.taskLog(msg).info({ revokedByHeader: { [match.header]: match.value } }, 'task revoked by stamped header');
+    return match !== null;
+  }
 
   private emit(type: TaskEventType, fields: TaskEventFields): void {
     for (const sink of this.sinks) {

@@ -2,6 +2,7 @@ import type { EventReprs } from '../events/build-task-event-data';
 import type { LamportClock } from '../events/lamport-clock';
 import type { WorkerController, WorkerInspector } from '../worker-state';
 import type { RevokedSet } from './revoked-set';
+import type { RevokedStamps } from './revoked-stamps';
 
 /** The part of the EventDispatcher remote control drives (`enable_events`, `disable_events`, `heartbeat`). */
 export interface ControlledEvents {
@@ -23,6 +24,8 @@ export interface ControlContext {
   readonly inspector: WorkerInspector;
   readonly controller: WorkerController;
   readonly revoked: RevokedSet;
+  /** Stamps flagged by `revoke_by_stamped_headers`. */
+  readonly revokedStamps: RevokedStamps;
   readonly clock: LamportClock;
   readonly reprs: EventReprs;
   /** Null when the worker runs without events. */

@@ -5,6 +5,7 @@ import { rateLimit, timeLimit } from './commands/limits';
 import { addConsumer, autoscale, cancelConsumer, poolGrow, poolRestart, poolShrink, shutdown } from './commands/pool';
 import { activeQueues, conf, registered, report } from './commands/registry';
 import { hello, revoke, revoked, terminate } from './commands/revoke';
+import { revokeByStampedHeaders } from './commands/revoke-by-stamped-headers';
 import { clock, ping, stats } from './commands/stats';
 
 /** Every remote control command celeriac answers, by Celery's name (aliases included, as `Panel.data`). */
@@ -32,6 +33,7 @@ export const CONTROL_HANDLERS: Readonly<Record<string, ControlHandler>> = Object
   // control
   revoke,
   terminate,
+  revoke_by_stamped_headers: revokeByStampedHeaders,
   rate_limit: rateLimit,
   time_limit: timeLimit,
   enable_events: enableEvents,

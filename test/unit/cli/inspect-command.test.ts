@@ -5,6 +5,7 @@ import type { Transport } from '../../../src/transport/transport';
 import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
 import { ControlServer } from '../../../src/worker/control/control-server';
 import { RevokedSet } from '../../../src/worker/control/revoked-set';
+import { RevokedStamps } from '../../../src/worker/control/revoked-stamps';
 import { LamportClock } from '../../../src/worker/events/lamport-clock';
 import { FakeWorker, makeRequest, testReprs } from '../worker/control/fake-worker';
 
@@ -41,7 +42,7 @@ function startNode(broker: MemoryTransport, hostname: string): { server: Control
   worker.hostname = hostname;
   const server = new ControlServer({
     transport: broker,
-    context: { inspector: worker, controller: worker, revoked: new RevokedSet(), clock: new LamportClock(), reprs: testReprs,
+    context: { inspector: worker, controller: worker, revoked: new RevokedSet(), revokedStamps: new RevokedStamps(), clock: new LamportClock(), reprs: testReprs,
       events: null, limits: null, now: () => Date.now(), pid: 4242 },
   });
   return { server, worker };

@@ -1,6 +1,7 @@
 import type { RequestInfo } from '../../worker-state';
 import type { ControlHandler } from '../control-context';
-import { encodeRequestInfo, isoformat } from './request-info';
+import { formatPythonDatetime } from '../../../protocol/python-datetime';
+import { encodeRequestInfo } from './request-info';
 
 /** Celery's timer priority for ETA entries (`call_at(..., priority=6)`), reported by `scheduled`. */
 const ETA_TIMER_PRIORITY = 6;
@@ -16,7 +17,8 @@ export const reserved: ControlHandler = (ctx) =>
 /** `scheduled`: requests held until their ETA, as `{eta, priority, request}`. */
 export const scheduled: ControlHandler = (ctx) =>
   ctx.inspector.scheduledRequests().map((r) => ({
-    eta: r.eta ? isoformat(r.eta) : null,
+    // the message's own microseconds, as `eta.isoformat()` (the decoder keeps them on a PythonDatetime)
+    eta: r.eta ? formatPythonDatetime(r.eta) : null,
     priority: ETA_TIMER_PRIORITY,
     request: encodeRequestInfo(ctx, { ...r, timeStartSec: null, acknowledged: false }, false),
   }));

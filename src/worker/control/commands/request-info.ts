@@ -23,13 +23,6 @@ export function encodeRequestInfo(ctx: ControlContext, req: RequestInfo, safe: b
   };
 }
 
-/** Python `datetime.isoformat()` of an aware UTC time. */
-export function isoformat(date: Date): string {
-  const ms = date.getUTCMilliseconds();
-  const base = date.toISOString().slice(0, 19);
-  return ms === 0 ? `${base}+00:00` : `${base}.${String(ms * 1000).padStart(6, '0')}+00:00`;
-}
-
 function tupleRepr(ctx: ControlContext, args: readonly unknown[]): string {
   const items = args.map((a) => ctx.reprs.repr(a));
   return items.length === 1 ? `(${items[0] as string},)` : `(${items.join(', ')})`;

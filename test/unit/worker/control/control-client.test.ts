@@ -2,6 +2,7 @@ import { ControlClient } from '../../../../src/worker/control/control-client';
 import { ControlServer } from '../../../../src/worker/control/control-server';
 import { formatControlReplies } from '../../../../src/worker/control/format-control-replies';
 import { RevokedSet } from '../../../../src/worker/control/revoked-set';
+import { RevokedStamps } from '../../../../src/worker/control/revoked-stamps';
 import { LamportClock } from '../../../../src/worker/events/lamport-clock';
 import { MemoryTransport } from '../../../../src/transport/memory/memory-transport';
 import { encodeControlRequest } from '../../../../src/protocol/pidbox/encode-control-request';
@@ -16,7 +17,7 @@ function startWorker(transport: MemoryTransport, hostname: string): { server: Co
   const server = new ControlServer({
     transport,
     context: {
-      inspector: worker, controller: worker, revoked: new RevokedSet(), clock: new LamportClock(), reprs: testReprs,
+      inspector: worker, controller: worker, revoked: new RevokedSet(), revokedStamps: new RevokedStamps(), clock: new LamportClock(), reprs: testReprs,
       events: null, limits: null, now: () => Date.now(), pid: process.pid,
     },
   });

@@ -1,7 +1,9 @@
 import type { KombuMessage } from '../../../../src/protocol/kombu-message';
+import { parsePythonDatetime } from '../../../../src/protocol/python-datetime';
 import { ControlServer } from '../../../../src/worker/control/control-server';
 import type { ControlContext } from '../../../../src/worker/control/control-context';
 import { RevokedSet } from '../../../../src/worker/control/revoked-set';
+import { RevokedStamps } from '../../../../src/worker/control/revoked-stamps';
 import { LamportClock } from '../../../../src/worker/events/lamport-clock';
 import { FakeTransport, FakeWorker, bodyOf, makeRequest, testReprs, type Published } from './fake-worker';
 
@@ -14,6 +16,7 @@ function setup(overrides: Partial<ControlContext> = {}) {
     inspector: worker,
     controller: worker,
     revoked: new RevokedSet({ nowSec: () => monotonic }),
+    revokedStamps: new RevokedStamps(),
     clock: new LamportClock(),
     reprs: testReprs,
     events: {
@@ -107,7 +110,7 @@ describe('ControlServer', () => {
     const { transport, server, worker } = setup();
     worker.active = [makeRequest('a1')];
     worker.reserved = [makeRequest('r1', { timeStartSec: null, acknowledged: false, argsRepr: null, args: [7] })];
-    worker.scheduled = [makeRequest('s1', { eta: new Date('2026-11-21T10:00:00.5Z'), timeStartSec: null })];
+    worker.scheduled = [makeRequest('s1', { eta: parsePythonDatetime('2026-11-21T10:00:00.512345+00:00'), timeStartSec: null })];
     await server.start();
     expect(await call(transport, 'active', { safe: true })).toEqual([{
       id: 'a1', name: 'tapp.add', args: '(2, 3)', kwargs: '{}', type: 'tapp.add', hostname: 'ts1@host',
@@ -117,10 +120,15 @@ describe('ControlServer', () => {
     expect(await call(transport, 'active')).toMatchObject([{ args: [2, 3], kwargs: {} }]);
     expect(await call(transport, 'reserved')).toMatchObject([{ id: 'r1', args: [7], time_start: null, worker_pid: null }]);
     expect(await call(transport, 'scheduled')).toMatchObject([
-      { eta: '2026-11-21T10:00:00.500000+00:00', priority: 6, request: { id: 's1', acknowledged: false, time_start: null } },
+      // the message's microseconds survive, as Python's eta.isoformat()
+      { eta: '2026-11-21T10:00:00.512345+00:00', priority: 6, request: { id: 's1', acknowledged: false, time_start: null } },
     ]);
-    expect(await call(transport, 'registered')).toEqual(['tapp.add', 'tapp.tsum']);
-    expect(await call(transport, 'dump_tasks', { builtins: true })).toEqual(['celery.chord_unlock', 'tapp.add', 'tapp.tsum']);
+    // Celery's default items (exchange, routing_key, rate_limit): only a set rate limit shows
+    expect(await call(transport, 'registered')).toEqual(['tapp.add [rate_limit=10/m]', 'tapp.tsum']);
+    expect(await call(transport, 'dump_tasks', { builtins: true, taskinfoitems: ['name'] }))
+      .toEqual(['celery.chord_unlock [name=celery.chord_unlock]', 'tapp.add [name=tapp.add]', 'tapp.tsum [name=tapp.tsum]']);
+    expect(await call(transport, 'registered', { taskinfoitems: ['name', 'acks_late', 'max_retries', 'time_limit', 'exchange'] }))
+      .toEqual(['tapp.add [name=tapp.add acks_late=False max_retries=3]', 'tapp.tsum [name=tapp.tsum acks_late=False max_retries=3]']);
     expect(await call(transport, 'active_queues')).toMatchObject([{ name: 'celery', routing_key: 'celery', exchange: { name: 'celery', type: 'direct' } }]);
     expect(await call(transport, 'query_task', { ids: ['a1', 's1', 'zz'] })).toEqual({ a1: ['active', expect.objectContaining({ id: 'a1' })] });
     await server.close();
@@ -149,6 +157,27 @@ describe('ControlServer', () => {
     expect(reply.message.body.toString()).toContain('"r1": [100.0, "r1"]');
     expect(bodyOf(reply)['ts1@host'].revoked.peer1).toEqual([544.91063693, 'peer1']);
     expect(context.revoked.isRevoked('peer1')).toBe(true);
+    await server.close();
+  });
+
+  it('revoke_by_stamped_headers flags stamps, and with terminate aborts only running tasks whose stamps match', async () => {
+    const { transport, server, worker, context } = setup();
+    worker.active = [makeRequest('m1', { stampedHeaders: ['monitoring_id'], stamps: { monitoring_id: ['abc', 7] } }),
+      makeRequest('m2', { stampedHeaders: ['monitoring_id'], stamps: { monitoring_id: 'other' } }), makeRequest('plain')];
+    await server.start();
+    expect(await call(transport, 'revoke_by_stamped_headers', { headers: { myheader: ['myvalue'] }, terminate: false }))
+      .toEqual({ ok: "headers {'myheader': ['myvalue']} flagged as revoked, but not terminated" });
+    expect(await call(transport, 'revoke_by_stamped_headers', { headers: { monitoring_id: 'nope' }, terminate: true }))
+      .toEqual({ ok: "headers {'monitoring_id': 'nope'} were not terminated" });
+    expect(worker.calls).toEqual([]);
+    expect(await call(transport, 'revoke_by_stamped_headers', { headers: { monitoring_id: [7, 'x'] }, terminate: true, signal: 'SIGKILL' }))
+      .toEqual({ ok: "headers defaultdict(<class 'set'>, {'monitoring_id': {7}}) revoked" });
+    expect(worker.calls).toEqual([['terminateRequests', ['m1'], { signal: 'SIGKILL' }]]);
+    // the CLI form `celery control revoke_by_stamped_headers k=v` sends a list of "k=v"
+    expect(await call(transport, 'revoke_by_stamped_headers', { headers: ['cli_stamp=v1'] }))
+      .toEqual({ ok: "headers {'cli_stamp': 'v1'} flagged as revoked, but not terminated" });
+    expect(context.revokedStamps.toJSON()).toEqual({ myheader: ['myvalue'], monitoring_id: ['nope', 7, 'x'], cli_stamp: ['v1'] });
+    expect(context.revokedStamps.match(['monitoring_id'], { monitoring_id: 'x' })).toEqual({ header: 'monitoring_id', value: 'x' });
     await server.close();
   });
 
@@ -185,7 +214,16 @@ describe('ControlServer', () => {
     await transport.publishFanout('celery.pidbox', '', { ...request({}), body: Buffer.from('{') });
     expect(warnings).toHaveLength(1);
     const conf = await call(transport, 'conf') as Record<string, unknown>;
-    expect(conf).toEqual({ broker_url: 'redis://:***@broker.example:6380/3', worker_concurrency: 97 });
+    // what differs from Celery's defaults (celeriac's own settings: from celeriac's), censored as Python does
+    expect(conf).toEqual({
+      broker_url: 'redis://:********@broker.example:6380/3', result_backend: 'redis://localhost:6379/2', worker_concurrency: 97,
+      result_backend_base_sleep_between_retries_ms: 100, result_backend_max_retries: 5, task_reject_on_worker_lost: false,
+      timezone: 'UTC', worker_pool: 'event', worker_log_color: false, deprecated_settings: null, include: [],
+    });
+    const all = await call(transport, 'conf', { with_defaults: true }) as Record<string, unknown>;
+    expect(all).toMatchObject({ worker_hijack_root_logger: true, enable_utc: true, accept_content: ['json'], broker_heartbeat: 120,
+      result_expires: '1 day, 0:00:00', task_default_queue: 'celery', worker_prefetch_multiplier: 4, worker_poison_queue: 'celeriac.poison' });
+    expect(JSON.stringify(all)).not.toContain('s3cret');
     expect(await call(transport, 'report')).toEqual({ ok: expect.stringContaining('software -> celeriac:') });
     await server.close();
   });

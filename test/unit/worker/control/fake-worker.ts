@@ -3,7 +3,7 @@ import type { KombuMessage, Route } from '../../../../src/protocol/kombu-message
 import { MemoryTransport } from '../../../../src/transport/memory/memory-transport';
 import type { FanoutMessage } from '../../../../src/transport/transport';
 import type { EventReprs } from '../../../../src/worker/events/build-task-event-data';
-import type { RequestInfo, WorkerController, WorkerInspector } from '../../../../src/worker/worker-state';
+import type { RequestInfo, TaskInfo, WorkerController, WorkerInspector } from '../../../../src/worker/worker-state';
 
 /** A small Python repr for tests (str, int, bool, None, list, dict, tuple via arrays). */
 export function testRepr(value: unknown): string {
@@ -38,6 +38,8 @@ export function makeRequest(id: string, overrides: Partial<RequestInfo> = {}): R
     deliveryInfo: { exchange: '', routingKey: 'celery', priority: 0, redelivered: false },
     eta: null,
     workerPid: 4242,
+    stampedHeaders: null,
+    stamps: {},
     ...overrides,
   };
 }
@@ -60,6 +62,11 @@ export class FakeWorker implements WorkerInspector, WorkerController {
   scheduledRequests(): RequestInfo[] { return this.scheduled; }
   totals(): Record<string, number> { return { 'tapp.add': 8, 'tapp.tsum': 1 }; }
   registeredTasks(): string[] { return ['tapp.tsum', 'celery.chord_unlock', 'tapp.add']; }
+  taskInfo(name: string): TaskInfo | null {
+    if (!this.registeredTasks().includes(name)) return null;
+    return { name, queue: null, rateLimit: name === 'tapp.add' ? '10/m' : null, timeLimitSec: null, softTimeLimitSec: null, acksLate: false,
+      ignoreResult: false, trackStarted: false, maxRetries: 3, defaultRetryDelaySec: 180, rejectOnWorkerLost: false };
+  }
   activeQueues(): string[] { return this.queues; }
   prefetchCount(): number { return this.concurrencyValue * 4; }
   concurrency(): number { return this.concurrencyValue; }
@@ -70,6 +77,10 @@ export class FakeWorker implements WorkerInspector, WorkerController {
     return options.terminate ? ids.filter((id) => this.active.some((r) => r.id === id)) : [];
   }
   revokedIds(): string[] { return []; }
+  terminateRequests(ids: readonly string[], options: { signal?: string }): string[] {
+    this.calls.push(['terminateRequests', [...ids], options]);
+    return ids.filter((id) => this.active.some((r) => r.id === id));
+  }
   async addQueue(queue: string): Promise<void> { this.calls.push(['addQueue', queue]); this.queues.push(queue); }
   async cancelQueue(queue: string): Promise<void> { this.calls.push(['cancelQueue', queue]); this.queues = this.queues.filter((q) => q !== queue); }
   resizePool(delta: number): number { this.calls.push(['resizePool', delta]); this.concurrencyValue += delta; return this.concurrencyValue; }
