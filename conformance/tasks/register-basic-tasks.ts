@@ -50,17 +50,18 @@ export function registerBasicTasks(app: Celery): void {
     return null;
   }, { bind: true, params: ['log_message', 'print_message'] });
   app.task(`${T}return_exception`, (e: unknown) => [e, true], { params: ['e'] });
-  // sleeping(i, **_): Python also swallows any other keyword; celeriac maps only declared names.
-  app.task(`${T}sleeping`, async (task: TaskContext, i: number) => {
+  // sleeping(i, **_): any other keyword is accepted and ignored.
+  app.task(`${T}sleeping`, async (task: TaskContext, i: number, _kw: Record<string, unknown>) => {
     await sleepSeconds(i, task.signal);
     return null;
-  }, { bind: true, params: ['i'] });
+  }, { bind: true, params: ['i'], varKwargs: true });
   app.task(`${T}ids`, (task: TaskContext, i: unknown) => [task.request.rootId, task.request.parentId, i], { bind: true, params: ['i'] });
   app.task(`${T}collect_ids`, (task: TaskContext, res: unknown, i: unknown) => [res, [task.request.rootId, task.request.parentId, i]],
     { bind: true, params: ['res', 'i'] });
   app.task(`${T}return_priority`, (task: TaskContext, ..._args: unknown[]) => `Priority: ${task.request.deliveryInfo.priority ?? 'None'}`,
     { bind: true });
   app.task(`${T}replaced_with_me`, () => true);
+  app.task(`${T}return_properties`, (task: TaskContext) => task.request.properties, { bind: true });
   // pydantic=True tasks: the argument arrives as the model's dict and the result leaves as one.
   const addModel = z.object({ x: z.number().int(), y: z.number().int() });
   for (const name of ['add_pydantic', 'add_pydantic_string_annotations']) {

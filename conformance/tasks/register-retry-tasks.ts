@@ -8,25 +8,28 @@ import { T } from './register-basic-tasks';
 function toRetryCall(kwargs: Record<string, unknown>): RetryCall {
   const call: RetryCall = {};
   for (const [key, value] of Object.entries(kwargs)) {
+    if (value === undefined) continue;
     if (key === 'countdown') call.countdown = Number(value);
     else if (key === 'max_retries') call.maxRetries = value === null ? null : Number(value);
-    else throw new TypeError(`retry() got an unexpected keyword argument '${key}' (not supported by celeriac)`);
+    else if (key === 'expires') { if (value !== null) call.expires = typeof value === 'number' ? value : new Date(String(value)); }
+    else if (key === 'priority') call.priority = Number(value);
+    else if (key === 'queue') call.queue = String(value);
+    else if (key === 'time_limit') call.timeLimit = Number(value);
+    else if (key === 'soft_time_limit') call.softTimeLimit = Number(value);
+    else throw new TypeError(`retry() got an unexpected keyword argument '${key}'`);
   }
   return call;
 }
 
-/**
- * Keyword arguments of the `retry_once*` tasks (`*args, max_retries=1, countdown=0.1`): celeriac
- * cannot declare `*args` next to keyword-only parameters, so the handlers declare the keyword names
- * as `params` (ignoring what lands in them positionally) and read the keywords from the request.
- */
-function retryOnceCall(task: TaskContext): RetryCall {
-  const { kwargs } = task.request;
-  if (kwargs.expires !== undefined && kwargs.expires !== null) {
-    // Python's self.retry(expires=...) re-sends with a new expiry; celeriac's retry() has no such option.
-    throw new TypeError("retry() got an unexpected keyword argument 'expires' (not supported by celeriac)");
-  }
-  return toRetryCall({ countdown: kwargs.countdown ?? 0.1, max_retries: kwargs.max_retries ?? 1 });
+/** Keyword-only parameters of the `retry_once*` tasks: `(self, *args, expires=None, max_retries=1, countdown=0.1)`. */
+interface RetryOnceKw {
+  expires?: number | null;
+  max_retries?: number;
+  countdown?: number;
+}
+
+function retryOnceCall({ expires = null, max_retries = 1, countdown = 0.1 }: RetryOnceKw): RetryCall {
+  return toRetryCall({ countdown, max_retries, expires });
 }
 
 /** Registers the suite's retrying tasks on `app`. */
@@ -44,17 +47,20 @@ export function registerRetryTasks(app: Celery): void {
     return task.retry({ exc: new ExpectedException(), countdown: 5 });
   }, { bind: true, params: ['return_value'], defaultRetryDelay: 1 });
 
-  app.task(`${T}retry_unpickleable`, (task: TaskContext, foo: unknown, bar: unknown, retryKwargs: Record<string, unknown>) =>
-    task.retry({ exc: new UnpickleableException(foo, bar), ...toRetryCall(retryKwargs ?? {}) }),
-  { bind: true, params: ['foo', 'bar', 'retry_kwargs'], defaultRetryDelay: 1 });
+  // retry_unpickleable(self, foo, bar, *, retry_kwargs)
+  app.task(`${T}retry_unpickleable`, (task: TaskContext, foo: unknown, bar: unknown, kw: { retry_kwargs?: Record<string, unknown> }) =>
+    task.retry({ exc: new UnpickleableException(foo, bar), ...toRetryCall(kw.retry_kwargs ?? {}) }),
+  { bind: true, params: ['foo', 'bar'], kwOnly: ['retry_kwargs'], defaultRetryDelay: 1 });
 
-  const keywords = ['expires', 'max_retries', 'countdown'] as const;
-  app.task(`${T}retry_once`, (task: TaskContext) => (task.request.retries ? task.request.retries : task.retry(retryOnceCall(task))),
-    { bind: true, params: keywords, maxRetries: 1 });
-  app.task(`${T}retry_once_priority`, (task: TaskContext) => (task.request.retries
-    ? task.request.deliveryInfo.priority : task.retry(retryOnceCall(task))), { bind: true, params: keywords, maxRetries: 1 });
-  app.task(`${T}retry_once_headers`, (task: TaskContext) => (task.request.retries
-    ? task.request.headers : task.retry(retryOnceCall(task))), { bind: true, params: keywords, maxRetries: 1 });
+  // *args plus keyword-only parameters: varArgs + kwOnly give the extra positionals as one list and
+  // the keywords as one object (retry_once_priority and retry_once_headers take no expires in Python).
+  const sig = { bind: true, varArgs: true, maxRetries: 1 } as const;
+  app.task(`${T}retry_once`, (task: TaskContext, _args: unknown[], kw: RetryOnceKw) => (task.request.retries
+    ? task.request.retries : task.retry(retryOnceCall(kw))), { ...sig, kwOnly: ['expires', 'max_retries', 'countdown'] });
+  app.task(`${T}retry_once_priority`, (task: TaskContext, _args: unknown[], kw: RetryOnceKw) => (task.request.retries
+    ? task.request.deliveryInfo.priority : task.retry(retryOnceCall({ ...kw, expires: null }))), { ...sig, kwOnly: ['expires', 'max_retries', 'countdown'] });
+  app.task(`${T}retry_once_headers`, (task: TaskContext, _args: unknown[], kw: RetryOnceKw) => (task.request.retries
+    ? task.request.headers : task.retry(retryOnceCall({ ...kw, expires: null }))), { ...sig, kwOnly: ['max_retries', 'countdown'] });
 
   // ClassBasedAutoRetryTask: autoretry_for=(ValueError,), max_retries 1, backoff; RangeError is ValueError.
   app.task('auto_retry_class_task', (task: TaskContext) => {

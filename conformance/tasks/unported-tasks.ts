@@ -17,5 +17,4 @@ export const UNPORTED_TASKS: Readonly<Record<string, string>> = {
   second_order_replace2: 'task.replace() with a chain',
   fail_replaced: 'task.replace()',
   replace_with_stamped_task: 'task.replace() plus a stamping visitor (on_replace)',
-  return_properties: 'the request has no message properties (app_id, ...)',
 };
