@@ -82,6 +82,8 @@ def send_all():
     c16 = chord([fail.s("z").set(task_id=tid(1601), queue="in")], tsum.s().set(task_id=tid(1602)))
     c16.link_error(on_err.s().set(task_id=tid(1603)))
     c16.apply_async()
+    # 17: a chain ending in a group of immutable members -> cloned by the group, their args a tuple
+    chain(add.s(1, 1).set(task_id=tid(1701), queue="in"), group(add.si(5, 5).set(task_id=tid(1702)), add.si(6, 6).set(task_id=tid(1703)))).apply_async()
     # 12: retry with countdown 100 -> the retry message is held (unacked) by the worker
     retry_once.apply_async((5,), task_id=tid(1201), queue="in", headers={"x-custom": "v"})
 
@@ -117,8 +119,8 @@ def main():
                  and results.get("celery-task-meta-" + tid(1012)) is not None
                  and results.get("celery-task-meta-" + tid(1201)) is not None
                  and results.get("celery-task-meta-" + tid(1602)) is not None)
-        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303, 1402+1403, 1502+1503, 1603 = 16 messages
-        wait_for("follow-ups", lambda: broker.llen("celery") >= 16)
+        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303, 1402+1403, 1502+1503, 1603, 1702+1703 = 18 messages
+        wait_for("follow-ups", lambda: broker.llen("celery") >= 18)
         unacked = [v.decode() for v in broker.hvals("unacked")]
         worker.terminate()
         worker.wait(30)

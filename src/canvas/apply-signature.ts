@@ -6,7 +6,7 @@ import { newIdOf, type ApplyCall, type ApplyEnv, type CanvasResult } from './can
 import { descendChordSize, freezeGroup, freezeSignature, prepareChainSteps } from './freeze-signature';
 import { parseSignature } from './signature';
 import {
-  argsOf, asWire, cloneWire, dropNulls, groupOf, kwargsOf, mergeSignature, optionsOf, tasksOf, typeOf,
+  argsOf, asWire, cloneWire, dropNulls, groupOf, hasTupleArgs, kwargsOf, mergeSignature, optionsOf, tasksOf, typeOf,
 } from './wire-signature';
 
 export type { ApplyCall, ApplyFn, ResultTuple } from './canvas-result';
@@ -40,7 +40,7 @@ function sendPlain(w: SignatureWire, call: ApplyCall, env: ApplyEnv): CanvasResu
     if (!options.parent_id) options.parent_id = env.current.id;
   }
   const sig = parseSignature({ ...w, args: m.merged ? argsOf(w) : m.args, kwargs: m.kwargs, options }, String(w.task));
-  const planned = buildSignatureMessage(sig, { ...env.ctx, parent: null, prependArgs: m.merged ? call.args : [] });
+  const planned = buildSignatureMessage(sig, { ...env.ctx, parent: null, prependArgs: m.merged ? call.args : [], argsTuple: hasTupleArgs(w) });
   env.effects.push({ kind: 'publish', planned });
   const result: CanvasResult = { kind: 'task', id: planned.taskId, parent: null };
   if (call.addToParent !== false && env.current) env.trail.push(result);

@@ -29,6 +29,8 @@ export interface SignatureApplyContext {
   inheritHeaders?: Readonly<Record<string, unknown>>;
   /** Prepended to the signature's args unless it is immutable (the parent's result, a chord's results...). */
   prependArgs?: unknown[];
+  /** The signature's own args are a Python tuple (it was cloned): `argsrepr` shows `(1, 2)` even when nothing is prepended. */
+  argsTuple?: boolean;
   /** Call options (Celery names) merged over the signature's own, e.g. `chain`, `group_id`, `group_index`. */
   options?: Record<string, unknown>;
   now: Date;
@@ -69,8 +71,8 @@ export function buildSignatureMessage(sig: Signature, ctx: SignatureApplyContext
     task: sig.task,
     args,
     kwargs: sig.kwargs,
-    // Python renders args it re-merged as a tuple and passes a signature's own args (a JSON list) unchanged.
-    argsRepr: pythonRepr(args, { tuple: merged, maxChars: 1024 }),
+    // Python renders args it re-merged (or a cloned signature's) as a tuple and a signature's own args (a JSON list) unchanged.
+    argsRepr: pythonRepr(args, { tuple: merged || ctx.argsTuple === true, maxChars: 1024 }),
     shadow: str(o.shadow, 'shadow'),
     ...timing(o),
     group: str(o.group_id, 'group_id'),

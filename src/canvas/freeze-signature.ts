@@ -1,7 +1,7 @@
 import type { SignatureWire } from '../protocol/task-message';
 import { newIdOf, type ApplyEnv, type CanvasResult } from './canvas-result';
 import {
-  appendListOption, argsOf, asWire, cloneWire, groupOf, kwargsOf, listOf, optionsOf, tasksOf, typeOf,
+  appendListOption, argsOf, asTupleArgs, asWire, cloneWire, groupOf, kwargsOf, listOf, optionsOf, tasksOf, typeOf,
 } from './wire-signature';
 
 /** What `freeze(_id, group_id, chord, root_id, parent_id, group_index)` is given. */
@@ -170,7 +170,7 @@ export function prepareChainSteps(chain: SignatureWire, p: PrepareStepsOptions, 
     const isLast = i === 0;
     if (typeOf(task) === 'group' && tasksOf(task).length === 1) task = tasksOf(task)[0] as SignatureWire; // maybe_unroll_group
     if (p.clone) task = isFirst ? cloneWire(task, p.args, p.kwargs) : cloneWire(task);
-    else if (isFirst) task.args = [...p.args, ...argsOf(task)];
+    else if (isFirst) task.args = asTupleArgs([...p.args, ...argsOf(task)]);
     if (typeOf(task) === 'chain') {
       steps.push(...tasksOf(task));
       continue;

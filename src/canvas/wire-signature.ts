@@ -9,6 +9,20 @@ import { parseSignature } from './signature';
 /** `Signature._IMMUTABLE_OPTIONS`: a signature's own value wins over a call option. */
 const IMMUTABLE_OPTIONS = ['group_id', 'stamped_headers'];
 
+/** Args arrays that are Python tuples: a cloned signature's (`Signature.clone` makes `tuple(args)`), shown as `(1, 2)`. */
+const TUPLE_ARGS = new WeakSet<unknown[]>();
+
+/** Marks `args` as a Python tuple (for `argsrepr`) and returns it. */
+export function asTupleArgs(args: unknown[]): unknown[] {
+  TUPLE_ARGS.add(args);
+  return args;
+}
+
+/** True when the signature's args are a tuple in Python (it was cloned), false for a list read from a message. */
+export function hasTupleArgs(w: SignatureWire): boolean {
+  return Array.isArray(w.args) && TUPLE_ARGS.has(w.args);
+}
+
 /** Validates a wire signature (ProtocolError naming `where` when malformed) and returns it. */
 export function asWire(value: unknown, where: string): SignatureWire {
   parseSignature(value, where);
@@ -87,11 +101,15 @@ export function mergeSignature(w: SignatureWire, args: unknown[], kwargs: Record
 /** `Signature.clone(args, kwargs, **options)`: a deep copy with the partials merged in. */
 export function cloneWire(w: SignatureWire, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: Record<string, unknown> = {}): SignatureWire {
   const copy = structuredClone(w);
-  if (args.length === 0 && Object.keys(kwargs).length === 0 && Object.keys(options).length === 0) return copy;
-  const m = mergeSignature(copy, args, kwargs, options);
-  copy.args = m.args;
-  copy.kwargs = m.kwargs;
-  copy.options = m.options;
+  if (args.length > 0 || Object.keys(kwargs).length > 0 || Object.keys(options).length > 0) {
+    const m = mergeSignature(copy, args, kwargs, options);
+    copy.args = m.args === argsOf(copy) ? [...m.args] : m.args;
+    copy.kwargs = m.kwargs;
+    copy.options = m.options;
+  } else {
+    copy.args = [...argsOf(copy)];
+  }
+  asTupleArgs(copy.args as unknown[]);
   return copy;
 }
 

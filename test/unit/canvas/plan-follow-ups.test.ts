@@ -97,6 +97,13 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
     messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
   });
 
+  it('a group of immutable members after a chain step: the group clones them, so their argsrepr is a tuple (vector 17)', () => {
+    const plan = planSuccessFollowUps(parent(1701), 2, ctx());
+    const groups = new Map<string, string>();
+    messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
+    expect(messagesOf(plan.effects).map((m) => m.message.headers.argsrepr)).toEqual(['(5, 5)', '(6, 6)']);
+  });
+
   it('a chord as a link callback: its header published as Python does (vector 15)', () => {
     // the header group id is drawn fresh (the chord was not frozen); hand out Python's so the body's options compare too
     const gid = viewEnvelope(published.get(tid(1502)) as string).headers.group as string;
