@@ -3,7 +3,7 @@ import { TransportError } from '../../src/errors/celeriac-error';
 import { createAmqpTransport } from '../../src/transport/amqp/amqp-transport';
 import { amqpTransportOptionsSchema } from '../../src/transport/amqp/amqp-transport-options';
 import { startRabbitMqServer, type RabbitMqServer } from '../helpers/rabbitmq-server';
-import { describeTransportContract, textMessage, type TransportHarness } from './transport-contract';
+import { DeliveryLog, describeTransportContract, textMessage, type TransportHarness } from './transport-contract';
 
 jest.setTimeout(120_000);
 
@@ -40,6 +40,26 @@ describe('AmqpTransport beyond the contract', () => {
       await t.connect();
       await t.publish(textMessage('early'), { exchange: '', routingKey: 'amqp.only.before-any-worker' });
       expect(await t.queueLength('amqp.only.before-any-worker')).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('after the broker closed a consumer channel (addQueue of a missing queue: 404), consumes its queues on a new one', async () => {
+    const t = open((await rabbit()).url());
+    try {
+      await t.connect();
+      const queue = 'amqp.only.kept';
+      await t.declareQueue(queue, { exchange: queue, routingKey: queue });
+      const log = new DeliveryLog();
+      const consumer = await t.consume([queue], 2, log.push);
+      await expect(consumer.addQueue('amqp.only.no-such-queue')).rejects.toMatchObject({ code: 'CELERIAC_TRANSPORT_CONSUME_FAILED' });
+      expect(consumer.queues()).toEqual([queue]);
+      await t.publish(textMessage('after'), { exchange: '', routingKey: queue });
+      const [d] = await log.until(1, 10_000);
+      expect(d?.message.body.toString()).toBe('after');
+      await d?.ack();
+      expect(await t.queueLength(queue)).toBe(0);
     } finally {
       await t.close();
     }

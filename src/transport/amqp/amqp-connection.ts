@@ -55,6 +55,11 @@ export class AmqpConnection {
     return this.current;
   }
 
+  /** The connection that is up right now, if any (null while reconnecting or closed). */
+  live(): ChannelModel | null {
+    return this.closed || this.reconnecting ? null : this.model;
+  }
+
   /** Registers a hook run on every later connection (and returns a remover). */
   onReconnect(hook: ReconnectHook): () => void {
     this.hooks.add(hook);

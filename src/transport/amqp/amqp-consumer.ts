@@ -36,10 +36,17 @@ export class AmqpConsumer implements Consumer {
     this.removeHook = this.connection.onReconnect((model) => (this.stopped ? Promise.resolve() : this.attach(model)));
   }
 
+  /** A queue the broker does not have fails here (its 404 closes the channel, which is then opened again for the other queues). */
   async addQueue(queue: string): Promise<void> {
     if (this.queueList.includes(queue)) return;
+    if (this.channel) {
+      try {
+        await this.consumeQueue(this.channel, queue);
+      } catch (err) {
+        throw new TransportError('CELERIAC_TRANSPORT_CONSUME_FAILED', `cannot consume ${queue}: ${coerceError(err).message}`, { cause: err });
+      }
+    }
     this.queueList.push(queue);
-    if (this.channel) await this.consumeQueue(this.channel, queue);
   }
 
   async cancelQueue(queue: string): Promise<void> {
@@ -75,15 +82,34 @@ export class AmqpConsumer implements Consumer {
   private async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => { this.log.warn({ err: err.message }, 'consumer channel error'); });
-    channel.on('close', () => { if (this.channel === channel) this.channel = null; });
+    let attached = false;
+    channel.on('close', () => {
+      if (this.channel !== channel || !attached) return;
+      this.channel = null;
+      // The broker closed this channel alone (an error on it, consumer_timeout): consume again on a new
+      // one. When the whole connection went, the reconnection does it instead.
+      setImmediate(() => this.reattach());
+    });
     await channel.prefetch(this.prefetch, true);
     this.channel = channel;
     this.tags.clear();
     try {
       for (const queue of this.queueList) await this.consumeQueue(channel, queue);
+      attached = true;
     } catch (err) {
+      if (this.channel === channel) this.channel = null;
+      await channel.close().catch(() => undefined);
       throw new TransportError('CELERIAC_TRANSPORT_CONSUME_FAILED', `cannot start consuming ${this.queueList.join(', ')}: ${coerceError(err).message}`, { cause: err });
     }
+  }
+
+  private reattach(): void {
+    const model = this.connection.live();
+    if (this.stopped || this.channel || !model) return;
+    this.attach(model).catch((err: unknown) => {
+      this.log.error({ err: coerceError(err).message, queues: this.queueList }, 'cannot consume again after the channel closed; retrying');
+      setTimeout(() => this.reattach(), 1000).unref();
+    });
   }
 
   private async consumeQueue(channel: Channel, queue: string): Promise<void> {
