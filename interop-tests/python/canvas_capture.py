@@ -84,6 +84,10 @@ def send_all():
     c16.apply_async()
     # 17: a chain ending in a group of immutable members -> cloned by the group, their args a tuple
     chain(add.s(1, 1).set(task_id=tid(1701), queue="in"), group(add.si(5, 5).set(task_id=tid(1702)), add.si(6, 6).set(task_id=tid(1703)))).apply_async()
+    # 18: a chord step whose header member is a chain ending in a group -> the header GroupResult is saved first
+    chain(add.s(1, 1).set(task_id=tid(1801), queue="in"),
+          chord([chain(add.s(1).set(task_id=tid(1802)), group(add.s(10).set(task_id=tid(1803)), add.s(20).set(task_id=tid(1804))))],
+                tsum.s().set(task_id=tid(1805)))).apply_async()
     # 12: retry with countdown 100 -> the retry message is held (unacked) by the worker
     retry_once.apply_async((5,), task_id=tid(1201), queue="in", headers={"x-custom": "v"})
 
@@ -119,8 +123,8 @@ def main():
                  and results.get("celery-task-meta-" + tid(1012)) is not None
                  and results.get("celery-task-meta-" + tid(1201)) is not None
                  and results.get("celery-task-meta-" + tid(1602)) is not None)
-        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303, 1402+1403, 1502+1503, 1603, 1702+1703 = 18 messages
-        wait_for("follow-ups", lambda: broker.llen("celery") >= 18)
+        # follow-ups: 702, 712+713, 722, 732, 742+743, 802, 1003, 1302+1303, 1402+1403, 1502+1503, 1603, 1702+1703, 1802 = 19 messages
+        wait_for("follow-ups", lambda: broker.llen("celery") >= 19)
         unacked = [v.decode() for v in broker.hvals("unacked")]
         worker.terminate()
         worker.wait(30)
@@ -135,6 +139,8 @@ def main():
             "chordZset": [[m.decode(), s] for m, s in results.zrange(
                 "celery-taskset-meta-" + _group_of(broker) + ".j", 0, -1, withscores=True)],
             "metas": {k.decode(): results.get(k).decode() for k in sorted(results.keys("celery-task-meta-*"))},
+            "groups": {k.decode(): results.get(k).decode() for k in sorted(results.keys("celery-taskset-meta-*"))
+                       if not k.decode().endswith((".j", ".s", ".t"))},
         }
         with open(opts.out, "w") as fh:
             json.dump(out, fh, indent=1, sort_keys=True)

@@ -1,5 +1,6 @@
 import { planChordError, planFailureFollowUps, planSuccessFollowUps, type FollowUpContext } from '../../../src/canvas/plan-follow-ups';
 import { chordErrorMessage } from '../../../src/backend/chord/chord-part';
+import { encodePythonJson } from '../../../src/protocol/python-json';
 import type { PlannedMessage } from '../../../src/canvas/build-signature-message';
 import { CanvasError } from '../../../src/canvas/canvas-error';
 import { messagesOf } from '../../../src/canvas/canvas-result';
@@ -102,6 +103,15 @@ describe('planSuccessFollowUps reproduces what a Python worker publishes', () =>
     const groups = new Map<string, string>();
     messagesOf(plan.effects).forEach((m) => expectSameAsPython(m, groups));
     expect(messagesOf(plan.effects).map((m) => m.message.headers.argsrepr)).toEqual(['(5, 5)', '(6, 6)']);
+  });
+
+  it('a chord step whose header holds a chain ending in a group: the header GroupResult saved as Python saves it, then the first step sent (vector 18)', () => {
+    const plan = planSuccessFollowUps(parent(1801), 2, ctx());
+    expect(plan.effects.map((e) => e.kind)).toEqual(['save-group', 'set-chord-size', 'publish']);
+    const saved = plan.effects[0] as { groupId: string; result: unknown };
+    expect(encodePythonJson({ result: saved.result })).toBe(fx.groups[`celery-taskset-meta-${saved.groupId}`]);
+    expect(plan.effects[1]).toEqual({ kind: 'set-chord-size', groupId: saved.groupId, size: 2 });
+    expectSameAsPython(messagesOf(plan.effects)[0] as PlannedMessage, new Map());
   });
 
   it('a chord as a link callback: its header published as Python does (vector 15)', () => {

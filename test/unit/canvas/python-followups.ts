@@ -13,6 +13,8 @@ export interface FollowUpFixture {
   unacked: string[];
   chordZset: [string, number][];
   metas: Record<string, string>;
+  /** Saved header GroupResults (`celery-taskset-meta-<id>`, not the .j/.s/.t chord keys). */
+  groups: Record<string, string>;
 }
 
 /** Loads the captured Python worker follow-ups. */
