@@ -115,7 +115,7 @@ function buildEagerContext(def: TaskDefinition, scope: RequestScope, call: { arg
     group: null, groupIndex: null, eta: null, expires: null, headers: { ...options.headers },
     deliveryInfo: { exchange: options.exchange ?? '', routingKey: options.routingKey ?? options.queue ?? def.options.queue ?? '', priority: options.priority ?? null,
       redelivered: false },
-    hostname, origin: hostname, replyTo: null, correlationId: scope.id, properties: {}, stampedHeaders: [], stamps: {},
+    hostname, origin: hostname, replyTo: null, correlationId: scope.id, properties: {}, stampedHeaders: null, stamps: {},
   };
   return {
     request,

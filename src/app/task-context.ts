@@ -38,8 +38,8 @@ export interface TaskRequest {
   correlationId: string | null;
   /** Every message property under its wire name (`app_id`, `priority`, custom ones a producer set): Celery's `request.properties`. */
   properties: Record<string, unknown>;
-  /** Stamp names the message carried (`stamped_headers`; empty when unstamped). */
-  stampedHeaders: string[];
+  /** Stamp names the message carried (`self.request.stamped_headers`; null when unstamped, as Python's). */
+  stampedHeaders: string[] | null;
   /** Stamp values by name (`request.stamps`), e.g. `{ monitoring_id: '...' }` from a Python `StampingVisitor`. */
   stamps: Record<string, unknown>;
 }

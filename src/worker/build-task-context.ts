@@ -19,7 +19,7 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
     headers: msg.customHeaders,
     deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
     hostname: policy.hostname, origin: msg.origin, replyTo: msg.replyTo, correlationId: msg.correlationId,
-    properties: msg.properties, stampedHeaders: msg.stampedHeaders ?? [], stamps: msg.stamps,
+    properties: msg.properties, stampedHeaders: msg.stampedHeaders, stamps: msg.stamps,
   };
   return {
     request,

@@ -17,6 +17,8 @@ const FIXED: Readonly<Record<string, unknown>> = {
   task_create_missing_queues: true,
   task_send_sent_event: false,
   worker_enable_remote_control: true,
+  // prefetch follows worker_prefetch_multiplier; celeriac has no switch turning it off
+  worker_disable_prefetch: false,
   // the CLI builds the process's one root logger (pino) and logs everything through it, as Celery's default True
   worker_hijack_root_logger: true,
   // JSON log lines, never coloured
@@ -55,10 +57,14 @@ const MASK = '********';
  */
 export function buildCeleryConf(settings: Settings, withDefaults: boolean): Record<string, unknown> {
   const effective: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(settings as Record<string, unknown>)) effective[key] = value === undefined ? null : value;
+  // every setting celeriac has, unset optional ones (e.g. broker_connection_retry_on_startup) as null
+  const values = settings as Record<string, unknown>;
+  for (const key of Object.keys(settingsSchema.shape)) effective[key] = values[key] === undefined ? null : values[key];
   const heartbeat = (settings.broker_transport_options as Record<string, unknown>).broker_heartbeat;
   effective.broker_heartbeat = typeof heartbeat === 'number' ? heartbeat : 120;
   Object.assign(effective, FIXED);
+  // Python prints the empty deprecated-settings set as null among the changes, as safe_repr's 'set()' with the defaults
+  if (withDefaults) effective.deprecated_settings = 'set()';
   const own = settingsSchema.parse({}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(effective)) {

@@ -221,7 +221,7 @@ describe('ControlServer', () => {
       timezone: 'UTC', worker_pool: 'event', worker_log_color: false, deprecated_settings: null, include: [],
     });
     const all = await call(transport, 'conf', { with_defaults: true }) as Record<string, unknown>;
-    expect(all).toMatchObject({ worker_hijack_root_logger: true, enable_utc: true, accept_content: ['json'], broker_heartbeat: 120,
+    expect(all).toMatchObject({ deprecated_settings: 'set()', worker_hijack_root_logger: true, enable_utc: true, accept_content: ['json'], broker_heartbeat: 120,
       result_expires: '1 day, 0:00:00', task_default_queue: 'celery', worker_prefetch_multiplier: 4, worker_poison_queue: 'celeriac.poison' });
     expect(JSON.stringify(all)).not.toContain('s3cret');
     expect(await call(transport, 'report')).toEqual({ ok: expect.stringContaining('software -> celeriac:') });
