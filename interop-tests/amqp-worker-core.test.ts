@@ -137,3 +137,29 @@ it('loses nothing when a celeriac worker sharing an acks-late queue with a Pytho
     await results.close();
   }
 }, 240_000);
+
+it('recovers a lost broker connection mid-drain: re-consumes, acks nothing stale, every acks-late task succeeds', async () => {
+  const TASKS = 30;
+  const counterUrl = redis.url(4);
+  const counter = new RedisProbe(counterUrl, counterUrl);
+  try {
+    const ids = await runPythonJson<string[]>('core_send.py', { env: pyEnv({ TAPP_COUNTER_URL: counterUrl }),
+      input: JSON.stringify([{ name: 'tapp.fleet', count: TASKS, args: [150], queue: 'amqp-sever' }]) });
+    const ts = await startCeleriacWorker({ brokerUrl: rabbit.url('amqp'), backendUrl: redis.url(2), queues: ['amqp-sever'],
+      acksLate: true, concurrency: 4, prefetchMultiplier: 1, nodeName: 'ts-sever@%h', env: { TAPP_COUNTER_URL: counterUrl } });
+    workers.push(ts);
+    await waitUntil(async () => ((await counter.results.keys('tapp:ran:*')).length >= 6 ? true : undefined), 'six tasks started',
+      { timeoutMs: 60_000, maxIntervalMs: 50 });
+    await rabbit.closeAllConnections();
+    await ts.waitForRecord((r) => r.msg === 'broker connection restored', 60_000, 'the worker to reconnect');
+    const outcomes = await runPythonJson<Record<string, { state: string }>>('core_wait.py', { env: pyEnv(),
+      input: JSON.stringify(ids), timeoutMs: 120_000 });
+    expect(Object.values(outcomes).filter((o) => o.state !== 'SUCCESS')).toEqual([]);
+    // An ack of a delivery from the dead channel would have closed the new one (406 unknown delivery tag).
+    expect(ts.records().filter((r) => r.msg === 'consumer channel error')).toEqual([]);
+    expect(ts.proc.exited).toBe(false);
+    await ts.stop();
+  } finally {
+    await counter.close();
+  }
+}, 240_000);
