@@ -60,6 +60,18 @@ it('answers `celery inspect ping` and `active_queues` over the pidbox exchanges 
   await worker.stop();
 }, 120_000);
 
+it('sends worker and task events Python receives on the celeryev topic exchange (as Flower and `celery events`)', async () => {
+  const worker = await startCeleriacWorker({ brokerUrl: rabbit.url('amqp'), backendUrl: redis.url(2), nodeName: 'ts-events@interop',
+    env: { CELERY_WORKER_SEND_TASK_EVENTS: 'true', CELERY_WORKER_HEARTBEAT_INTERVAL: '1' } });
+  workers.push(worker);
+  const got = await runPythonJson<Record<string, Record<string, unknown>>>('amqp_events.py',
+    { args: ['worker-heartbeat', 'task-received', 'task-succeeded'], env: pyEnv() });
+  expect(got['worker-heartbeat']).toMatchObject({ hostname: 'ts-events@interop' });
+  expect(got['task-received']).toMatchObject({ name: 'tapp.add', hostname: 'ts-events@interop' });
+  expect(got['task-succeeded']).toMatchObject({ result: '3', hostname: 'ts-events@interop' });
+  await worker.stop();
+}, 120_000);
+
 describe('integer headers between py-amqp and amqplib', () => {
   const transport = (): ReturnType<typeof createAmqpTransport> =>
     createAmqpTransport(rabbit.url(), amqpTransportOptionsSchema.parse({}), pino({ level: 'silent' }));
