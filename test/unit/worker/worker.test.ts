@@ -223,6 +223,41 @@ describe('Worker', () => {
     expect(await h.transport.queueLength('celery')).toBe(2);
   });
 
+  it('does not run a task carrying a stamp flagged by revoke_by_stamped_headers, on arrival or when its ETA comes', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const timers: Array<{ at: number; fn: () => void }> = [];
+    const clock: Clock = {
+      now: () => now,
+      setTimer: (fn, ms) => { const t = { at: now + ms, fn }; timers.push(t); return () => timers.splice(timers.indexOf(t), 1); },
+    };
+    const app = new Celery('t');
+    const ran: string[] = [];
+    app.task('tapp.add', (task: { request: { id: string; stamps: Record<string, unknown> } }, x: number) => {
+      ran.push(task.request.id);
+      return { x, stamps: task.request.stamps };
+    }, { bind: true });
+    const h = await startWorker(app, { result_extended: true }, clock);
+    const stamp = (mid: unknown) => ({ stamped_headers: ['monitoring_id'], stamps: { monitoring_id: mid } });
+    const due = wireTask('tapp.add', [1], { eta: '2026-01-01T00:00:10+00:00', headers: stamp(['late', 'x']) });
+    await h.transport.publish(due, Q);
+    await waitFor(() => timers.length === 1);
+    h.worker.revokedStamps.add({ monitoring_id: ['now', 'late'] });
+    const flagged = wireTask('tapp.add', [2], { headers: stamp('now') });
+    const other = wireTask('tapp.add', [3], { headers: stamp('other') });
+    await h.transport.publish(flagged, Q);
+    await h.transport.publish(other, Q);
+    expect((await h.backend.waitForResult(String(flagged.headers.id), 2000)).status).toBe('REVOKED');
+    const ok = await h.backend.waitForResult(String(other.headers.id), 2000);
+    expect(ok.result).toEqual({ x: 3, stamps: { monitoring_id: 'other' } });
+    // stored as Backend._get_result_meta does: stamped_headers, then each stamp as its own key
+    expect(ok.extended).toMatchObject({ stampedHeaders: ['monitoring_id'], stamps: { monitoring_id: 'other' } });
+    now += 10_000;
+    timers.shift()?.fn();
+    expect((await h.backend.waitForResult(String(due.headers.id), 2000)).status).toBe('REVOKED');
+    expect(ran).toEqual([other.headers.id]);
+    expect(h.logs.some((l) => l.msg === 'task revoked by stamped header' && JSON.stringify(l.revokedByHeader) === '{"monitoring_id":"late"}')).toBe(true);
+  });
+
   it('holds an ETA task until due and stores REVOKED for an expired one', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const timers: Array<{ at: number; fn: () => void }> = [];
