@@ -65,6 +65,29 @@ describe('AmqpTransport beyond the contract', () => {
     }
   });
 
+  it('declares x-max-priority when max_priority is set, and RabbitMQ then delivers higher priorities first', async () => {
+    const started = await rabbit();
+    const t = createAmqpTransport(started.url(), amqpTransportOptionsSchema.parse({ max_priority: 10 }), pino({ level: 'silent' }));
+    try {
+      await t.connect();
+      const queue = 'amqp.only.prio';
+      await t.declareQueue(queue, { exchange: queue, routingKey: queue });
+      for (const p of [1, 9, 5, 0]) await t.publish(textMessage(`p${p}`, p), { exchange: queue, routingKey: queue });
+      const log = new DeliveryLog();
+      await t.consume([queue], 0, log.push);
+      await log.until(4);
+      expect(log.bodies()).toEqual(['p9', 'p5', 'p1', 'p0']);
+      for (const d of log.items) await d.ack();
+      // The same name declared without the argument is what RabbitMQ refuses (406): the declaration is really there.
+      const plain = open(started.url());
+      await plain.connect();
+      await expect(plain.declareQueue(queue, { exchange: queue, routingKey: queue })).rejects.toThrow(/PRECONDITION_FAILED|inequivalent arg/);
+      await plain.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('refuses a wrong password with CELERIAC_TRANSPORT_AUTH, without showing it', async () => {
     const started = await rabbit();
     const t = open(`amqp://guest:wrong-s3cret@127.0.0.1:${started.port}//`);
