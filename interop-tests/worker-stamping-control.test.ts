@@ -68,6 +68,9 @@ it('revoke_by_stamped_headers: Python\'s reply, and a task stamped with a revoke
   expect([py.stamped, py.other, py.plain]).toEqual([ts.stamped, ts.other, ts.plain]);
   expect(ts.meta).toMatchObject({ status: 'REVOKED', result: { exc_type: 'TaskRevokedError' } });
   expect(ts.meta.result).toEqual(py.meta.result);
+  // the whole REVOKED meta as Python's (result_extended with the stamps), the ids apart
+  expect([ts.meta.monitoring_id, py.meta.monitoring_id]).toEqual(['mid-revoked-ts', 'mid-revoked-py']);
+  expect(comparable({ ...ts.meta, monitoring_id: 'm' })).toEqual(comparable({ ...py.meta, monitoring_id: 'm' }));
 }, 120_000);
 
 it('revoke_by_stamped_headers with terminate aborts the running stamped task and names the matched stamps', async () => {
