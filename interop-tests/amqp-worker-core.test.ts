@@ -1,7 +1,8 @@
 // RabbitMQ: real Python Celery (py-amqp, broker pyamqp://, results in a private Redis DB 2) and a celeriac
 // worker on one private rabbitmq-server. Python calls .delay() and reads results with AsyncResult.get();
 // integer headers cross py-amqp <-> amqplib intact both ways; a Python and a celeriac worker share an
-// acks-late queue and kill -9 of celeriac mid-drain loses nothing (RabbitMQ redelivers to Python).
+// acks-late queue and kill -9 of either mid-drain loses nothing (RabbitMQ redelivers to the other);
+// celery inspect and Python's event Receiver see celeriac; a lost connection is recovered mid-drain.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pino from 'pino';
@@ -144,6 +145,42 @@ it('loses nothing when a celeriac worker sharing an acks-late queue with a Pytho
     expect(redelivered.length).toBeGreaterThan(0);
     expect(running.length).toBeGreaterThan(0);
     await py.stop();
+  } finally {
+    await counter.close();
+    await results.close();
+  }
+}, 240_000);
+
+it('loses nothing when a Python worker sharing an acks-late queue with celeriac is kill -9ed', async () => {
+  const TASKS = 20;
+  const counterUrl = redis.url(5);
+  const counter = new RedisProbe(counterUrl, counterUrl);
+  const results = new RedisProbe(redis.url(2), redis.url(2));
+  try {
+    const env = { TAPP_ACKS_LATE: '1', TAPP_COUNTER_URL: counterUrl };
+    const ids = await runPythonJson<string[]>('core_send.py', { env: pyEnv(env),
+      input: JSON.stringify([{ name: 'tapp.fleet', count: TASKS, args: [300], queue: 'amqp-fleet-py' }]) });
+    const py = await startPythonWorker({ brokerUrl: rabbit.url('pyamqp'), backendUrl: redis.url(2), queues: ['amqp-fleet-py'],
+      pool: 'solo', concurrency: 1, nodeName: 'py-kill@%h', env });
+    // Python (prefetch 4) is running one task and holds more, none acked: kill it there.
+    await waitUntil(async () => {
+      const started = [];
+      for (const id of ids) if ((await counter.results.llen(`tapp:ran:${id}`)) > 0) started.push(id);
+      if (started.length < 2) return undefined;
+      const done = await results.results.exists(...started.map((id) => `celery-task-meta-${id}`));
+      return started.length - done > 0 ? true : undefined;
+    }, 'the Python worker to be running tasks', { timeoutMs: 60_000, maxIntervalMs: 50 });
+    await py.kill();
+    const ts = await startCeleriacWorker({ brokerUrl: rabbit.url('amqp'), backendUrl: redis.url(2), queues: ['amqp-fleet-py'],
+      acksLate: true, concurrency: 4, nodeName: 'ts-after-py@%h', env: { TAPP_COUNTER_URL: counterUrl } });
+    workers.push(ts);
+    const outcomes = await runPythonJson<Record<string, { state: string }>>('core_wait.py', { env: pyEnv(),
+      input: JSON.stringify(ids), timeoutMs: 120_000 });
+    expect(Object.values(outcomes).filter((o) => o.state !== 'SUCCESS')).toEqual([]);
+    const runs = await Promise.all(ids.map((id) => counter.results.lrange(`tapp:ran:${id}`, 0, -1)));
+    const redelivered = ids.filter((_, i) => runs[i]?.[0]?.startsWith('py:') && runs[i]?.some((w) => w.startsWith('ts:')));
+    expect(redelivered.length).toBeGreaterThan(0);
+    await ts.stop();
   } finally {
     await counter.close();
     await results.close();
