@@ -278,7 +278,9 @@ export class Worker implements WorkerInspector, WorkerController {
       queue: delivery.queue });
     this.taskLog(msg).debug({ queue: delivery.queue, eta: msg.eta?.toISOString() }, 'task received');
     const delayMs = msg.eta ? msg.eta.getTime() - this.clock.now() : 0;
-    if (delayMs > 0 && !this.isRevoked(msg)) {
+    // Celery's strategy consults Request.revoked() on arrival only for an expiring or id-revoked task: a
+    // stamp-revoked ETA task is held until due like any other, then revoked before it runs.
+    if (delayMs > 0 && !((msg.expires !== null || this.revoked.isRevoked(msg.id)) && this.isRevoked(msg))) {
       this.holdUntilDue(req, delayMs);
       return;
     }

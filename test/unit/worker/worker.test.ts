@@ -244,6 +244,10 @@ describe('Worker', () => {
     h.worker.revokedStamps.add({ monitoring_id: ['now', 'late'] });
     const flagged = wireTask('tapp.add', [2], { headers: stamp('now') });
     const other = wireTask('tapp.add', [3], { headers: stamp('other') });
+    // as Celery's strategy: a stamp-revoked ETA task without expires is held until due, then revoked
+    const heldToo = wireTask('tapp.add', [4], { eta: '2026-01-01T00:00:10+00:00', headers: stamp('now') });
+    await h.transport.publish(heldToo, Q);
+    await waitFor(() => timers.length === 2);
     await h.transport.publish(flagged, Q);
     await h.transport.publish(other, Q);
     expect((await h.backend.waitForResult(String(flagged.headers.id), 2000)).status).toBe('REVOKED');
@@ -251,9 +255,11 @@ describe('Worker', () => {
     expect(ok.result).toEqual({ x: 3, stamps: { monitoring_id: 'other' } });
     // stored as Backend._get_result_meta does: stamped_headers, then each stamp as its own key
     expect(ok.extended).toMatchObject({ stampedHeaders: ['monitoring_id'], stamps: { monitoring_id: 'other' } });
+    expect(await h.backend.getTaskMeta(String(heldToo.headers.id))).toBeNull();
     now += 10_000;
-    timers.shift()?.fn();
+    for (const t of timers.splice(0)) t.fn();
     expect((await h.backend.waitForResult(String(due.headers.id), 2000)).status).toBe('REVOKED');
+    expect((await h.backend.waitForResult(String(heldToo.headers.id), 2000)).status).toBe('REVOKED');
     expect(ran).toEqual([other.headers.id]);
     expect(h.logs.some((l) => l.msg === 'task revoked by stamped header' && JSON.stringify(l.revokedByHeader) === '{"monitoring_id":"late"}')).toBe(true);
   });
