@@ -12,9 +12,9 @@ import { startRabbitMqServer, type RabbitMqServer } from '../test/helpers/rabbit
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
 import { textMessage } from '../test/contract/transport-contract';
 import { DeliveryLog } from '../test/contract/transport-contract-context';
-import { startCeleriacWorker, type CeleriacWorker } from './helpers/celeriac-worker';
+import { CELERIAC_BIN, startCeleriacWorker, type CeleriacWorker } from './helpers/celeriac-worker';
 import { killAllChildren } from './helpers/child-registry';
-import { PYTHON_DIR, celeryEnv, runPythonJson, venvBin } from './helpers/python';
+import { PYTHON_DIR, REPO_ROOT, celeryEnv, runPythonJson, venvBin } from './helpers/python';
 import { startPythonWorker, type PythonWorker } from './helpers/python-worker';
 import { RedisProbe, waitUntil } from './helpers/redis-probe';
 
@@ -46,7 +46,7 @@ it('runs Python .delay() calls on a celeriac worker; AsyncResult.get() reads the
   await worker.stop();
 }, 120_000);
 
-it('answers `celery inspect ping` and `active_queues` over the pidbox exchanges as kombu declares them', async () => {
+it('answers `celery inspect ping` / `active_queues` and `celeriac inspect ping` over the pidbox exchanges as kombu declares them', async () => {
   const node = 'ts-ping@interop';
   const worker = await startCeleriacWorker({ brokerUrl: rabbit.url('amqp'), backendUrl: redis.url(2), nodeName: node, queues: ['celery', 'pingq'] });
   workers.push(worker);
@@ -58,6 +58,10 @@ it('answers `celery inspect ping` and `active_queues` over the pidbox exchanges 
   expect(await celery('ping')).toEqual({ [node]: { ok: 'pong' } });
   const queues = await celery('active_queues') as Record<string, Array<{ name: string }>>;
   expect(queues[node]?.map((q) => q.name).sort()).toEqual(['celery', 'pingq']);
+  // celeriac's own client (reply queue on reply.celery.pidbox, request on celery.pidbox) too.
+  const { stdout } = await promisify(execFile)(process.execPath, [CELERIAC_BIN, 'inspect', 'ping', '-d', node],
+    { cwd: REPO_ROOT, env: { ...process.env, CELERY_BROKER_URL: rabbit.url('amqp'), CELERY_RESULT_BACKEND: redis.url(2) }, timeout: 60_000 });
+  expect(stdout).toBe(`->  ${node}: OK\n        pong\n\n1 node online.\n`);
   await worker.stop();
 }, 120_000);
 

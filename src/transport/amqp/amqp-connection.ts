@@ -48,11 +48,13 @@ export class AmqpConnection {
     }
   }
 
-  /** The live connection, waiting through a reconnection; rejects once closed. */
-  ready(): Promise<ChannelModel> {
-    if (this.closed) return Promise.reject(new TransportError('CELERIAC_TRANSPORT_CLOSED', `transport to ${this.label} is closed`));
-    if (!this.current) return Promise.reject(new TransportError('CELERIAC_TRANSPORT_CLOSED', 'transport is not connected'));
-    return this.current;
+  /** The live connection, waiting through a reconnection; connects on first use (as the Redis transport); rejects once closed. */
+  async ready(): Promise<ChannelModel> {
+    if (this.closed) throw new TransportError('CELERIAC_TRANSPORT_CLOSED', `transport to ${this.label} is closed`);
+    if (!this.current) await this.connect();
+    const current = this.current;
+    if (!current) throw new TransportError('CELERIAC_TRANSPORT_CLOSED', `transport to ${this.label} is closed`);
+    return current;
   }
 
   /** The connection that is up right now, if any (null while reconnecting or closed). */
