@@ -15,7 +15,7 @@ export const amqpTransportOptionsSchema = z.object({
   /** Seconds between reconnection attempts at most (the first retry comes after 1 s, doubling). */
   max_retry_interval_sec: z.coerce.number().positive().default(16),
 }).transform((o) => ({
-  heartbeatSec: o.broker_heartbeat,
+  heartbeatSec: Math.round(o.broker_heartbeat), // AMQP negotiates whole seconds; Celery allows 120.0
   maxPriority: o.max_priority,
   maxRetryIntervalMs: o.max_retry_interval_sec * 1000,
 }));

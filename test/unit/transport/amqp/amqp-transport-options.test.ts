@@ -25,5 +25,6 @@ describe('amqpTransportOptionsSchema', () => {
     expect(amqpTransportOptionsSchema.parse({})).toEqual({ heartbeatSec: 120, maxPriority: undefined, maxRetryIntervalMs: 16_000 });
     expect(amqpTransportOptionsSchema.parse({ max_priority: '10', visibility_timeout: 5 }).maxPriority).toBe(10);
     expect(amqpTransportOptionsSchema.safeParse({ max_priority: 300 }).success).toBe(false);
+    expect(amqpTransportOptionsSchema.parse({ broker_heartbeat: '60.4' }).heartbeatSec).toBe(60); // whole seconds on the wire
   });
 });
