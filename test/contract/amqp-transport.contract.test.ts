@@ -29,6 +29,8 @@ describe('AmqpTransport beyond the contract', () => {
       await expect(nowhere).rejects.toMatchObject({ code: 'CELERIAC_TRANSPORT_UNROUTABLE' });
       await t.publish(textMessage('routed'), { exchange: 'amqp.only.ex', routingKey: 'rk.a' });
       expect(await t.queueLength('amqp.only.a')).toBe(1);
+      // Except a pidbox reply whose client is gone: dropped, as kombu does.
+      await t.publish(textMessage('late reply'), { exchange: 'reply.celery.pidbox', routingKey: 'gone-client-oid' });
     } finally {
       await t.close();
     }

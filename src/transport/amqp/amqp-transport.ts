@@ -9,7 +9,7 @@ import { AmqpConnection } from './amqp-connection';
 import { AmqpConsumer } from './amqp-consumer';
 import { decodeAmqpMessage, encodeAmqpPublishOptions } from './amqp-message-codec';
 import { AmqpPublisher } from './amqp-publisher';
-import { BROADCAST_QUEUE_OPTIONS, buildExchangeSpec, buildQueueSpec } from './amqp-topology';
+import { BROADCAST_QUEUE_OPTIONS, PIDBOX_REPLY_EXCHANGE, buildExchangeSpec, buildQueueSpec } from './amqp-topology';
 import { type AmqpTransportOptions, parseAmqpUrl } from './amqp-transport-options';
 
 /**
@@ -67,7 +67,10 @@ export class AmqpTransport implements Transport {
     if (route.exchange !== '' && !this.declaredExchanges.has(route.exchange)) {
       await this.withOps((ch) => this.ensureExchange(ch, route.exchange, 'task'), `declare exchange ${route.exchange}`);
     }
-    await this.publisher.publish(route.exchange, route.routingKey, message.body, { ...encodeAmqpPublishOptions(message), mandatory: true });
+    // A pidbox reply to a client that already gave up (its reply queue expired) is dropped, as kombu's
+    // Mailbox._publish_reply does; any other unroutable message is an error.
+    const mandatory = route.exchange !== PIDBOX_REPLY_EXCHANGE;
+    await this.publisher.publish(route.exchange, route.routingKey, message.body, { ...encodeAmqpPublishOptions(message), mandatory });
   }
 
   async publishFanout(exchange: string, routingKey: string, message: KombuMessage): Promise<void> {
