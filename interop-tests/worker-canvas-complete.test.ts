@@ -40,6 +40,8 @@ const EXPECTED: Record<string, unknown> = {
   group_body_succeeds: [6, 6],
   chord_body_link: { value: 6, count: 1 },
   group_of_chains_with_chord: [7, 10],
+  new_style_errback: 1,
+  chord_new_style_errback: 1,
   xmap: [3, 12],
   xstarmap: [3, 7],
   chunks: [[0, 2], [4, 6], [8]],

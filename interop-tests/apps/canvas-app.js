@@ -62,6 +62,9 @@ app.task('canvas.fail_expected', () => {
   throw err;
 });
 app.task('canvas.redis_count', async (key) => { await counterRedis().incr(key); return null; });
+// A new-style errback (request, exc, traceback): called in process by the worker that saw the failure.
+app.task('canvas.errback_new', async (request) => { await counterRedis().incr(`errback_new:${request.id}`); return null; },
+  { params: ['request', 'exc', 'traceback'] });
 
 process.once('exit', () => counter?.disconnect());
 

@@ -13,7 +13,7 @@ import uuid
 
 from celery import chain, chord, group
 
-from canvas_worker_app import add, app, counter, echo, emit, fail, fail_expected, identity, redis_count, tsum
+from canvas_worker_app import add, app, counter, echo, emit, errback_new, fail, fail_expected, identity, redis_count, tsum
 
 TIMEOUT = float(os.environ.get("CANVAS_TIMEOUT", "20"))
 
@@ -156,6 +156,21 @@ def group_of_chains_with_chord():
     return group(chain(add.s(1, 1), chord([add.s(1), add.s(2)], tsum.s())), add.s(5, 5)).apply_async().get(timeout=TIMEOUT)
 
 
+def new_style_errback():
+    # called in process with (request, exc, traceback) by the worker that ran the failed task: no message
+    res = fail.apply_async(("n",), link_error=errback_new.s())
+    raised(lambda: res.get(timeout=TIMEOUT))
+    return wait_count(f"errback_new:{res.id}", 1)
+
+
+def chord_new_style_errback():
+    c = chord([fail.s("x")], identity.s())
+    c.link_error(errback_new.s())
+    res = c.delay()
+    res.get(timeout=TIMEOUT, propagate=False, follow_parents=False)
+    return wait_count(f"errback_new:{res.id}", 1)
+
+
 def xmap():
     return tsum.map([[1, 2], [3, 4, 5]]).delay().get(timeout=TIMEOUT)
 
@@ -187,6 +202,8 @@ CASES = {
     "group_body_succeeds": group_body_succeeds,
     "chord_body_link": chord_body_link,
     "group_of_chains_with_chord": group_of_chains_with_chord,
+    "new_style_errback": new_style_errback,
+    "chord_new_style_errback": chord_new_style_errback,
     "xmap": xmap,
     "xstarmap": xstarmap,
     "chunks": chunks,

@@ -114,3 +114,9 @@ def fail_expected(*args):
 def redis_count(key):
     """Counts its calls under `key` in the counter Redis (errback/callback counting)."""
     counter().incr(key)
+
+
+@app.task(name="canvas.errback_new")
+def errback_new(request, exc, traceback):
+    """A new-style errback: the worker that sees the failure calls it in process with the request."""
+    counter().incr(f"errback_new:{request.id}")

@@ -10,6 +10,11 @@ import { fromDict, groupOf, listOf, optionsOf, typeOf } from './wire-signature';
 export type FollowUpContext = Omit<SignatureApplyContext, 'parent' | 'prependArgs' | 'options'> & {
   /** `task_allow_error_cb_on_chord_header` (default false). */
   allowErrorCbOnChordHeader?: boolean;
+  /**
+   * True when an errback's task is one this worker calls in process with `(request, exc, traceback)`
+   * instead of sending it (Python: registered here, unbound, more than one positional parameter).
+   */
+  isLocalErrback?: (taskName: string) => boolean;
 };
 
 /** The success path plan: run `effects` in order, then store SUCCESS with `children`. */
@@ -20,7 +25,7 @@ export interface SuccessFollowUps {
 }
 
 function envFor(ctx: FollowUpContext, current: CurrentTask | null): ApplyEnv {
-  const { allowErrorCbOnChordHeader, ...rest } = ctx;
+  const { allowErrorCbOnChordHeader, isLocalErrback: _local, ...rest } = ctx;
   return { ctx: rest, current, effects: [], trail: [], allowErrorCbOnChordHeader: allowErrorCbOnChordHeader ?? false };
 }
 
@@ -72,6 +77,14 @@ export interface FailureFollowUps {
   chainFailures: ChainStepFailure[];
   /** What sending the errbacks does (one group, `(failed id,)` as args), after storing the failure. */
   errbacks: CanvasEffect[];
+  /** Errbacks to call in process with `(request, exc, traceback)` first (`isLocalErrback`), in order. */
+  localErrbacks: SignatureWire[];
+}
+
+/** `_call_task_errbacks`' split: new-style errbacks this worker calls itself, and the rest, sent. */
+function splitErrbacks(errbacks: SignatureWire[], ctx: FollowUpContext): { local: SignatureWire[]; sent: SignatureWire[] } {
+  const isLocal = ctx.isLocalErrback ?? (() => false);
+  return { local: errbacks.filter((e) => isLocal(String(e.task))), sent: errbacks.filter((e) => !isLocal(String(e.task))) };
 }
 
 /**
@@ -87,15 +100,14 @@ export function planFailureFollowUps(msg: TaskMessage, ctx: FollowUpContext): Fa
     chainFailures.push({ taskId: o.task_id, groupId: typeof o.group_id === 'string' ? o.group_id : null,
       groupIndex: typeof o.group_index === 'number' ? o.group_index : null, chord: o.chord ?? null });
   }
-  const errbacks = (msg.embed.errbacks ?? []).map((w, i) => fromDict(w, `embed.errbacks[${i}]`));
-  return { chainFailures, errbacks: planErrbacks(msg.id, msg.rootId || msg.id, errbacks, { id: msg.id, rootId: msg.rootId }, ctx) };
+  const { local, sent } = splitErrbacks((msg.embed.errbacks ?? []).map((w, i) => fromDict(w, `embed.errbacks[${i}]`)), ctx);
+  return { chainFailures, localErrbacks: local, errbacks: planErrbacks(msg.id, msg.rootId || msg.id, sent, { id: msg.id, rootId: msg.rootId }, ctx) };
 }
 
 /**
  * `_call_task_errbacks` for errbacks Python would send as tasks: ONE group (fresh id, indexes
- * 0..n) applied with `(failedId,)`, `parent_id` = failedId, `root_id` = rootId. Python calls errbacks
- * whose task it has locally with `(request, exc, traceback)` in-process; a foreign worker cannot, and
- * Python itself publishes them when the task is not registered, which is what this plans.
+ * 0..n) applied with `(failedId,)`, `parent_id` = failedId, `root_id` = rootId. (Errbacks Python
+ * calls in process with `(request, exc, traceback)` are split off before: `isLocalErrback`.)
  */
 export function planErrbacks(failedId: string, rootId: string, errbacks: SignatureWire[], current: CurrentTask | null, ctx: FollowUpContext,
   env: ApplyEnv = envFor(ctx, current)): CanvasEffect[] {
@@ -109,7 +121,9 @@ export function planErrbacks(failedId: string, rootId: string, errbacks: Signatu
  * One step of handling a failed chord: a canvas effect, or a FAILURE to store under an id, with the
  * `children` Python stores there (the running task's trail: the errback groups sent so far).
  */
-export type ChordErrorStep = CanvasEffect | { kind: 'mark-failed'; taskId: string; exception: ExceptionInfo; children: ResultTuple[] };
+export type ChordErrorStep = CanvasEffect
+  | { kind: 'mark-failed'; taskId: string; exception: ExceptionInfo; children: ResultTuple[] }
+  | { kind: 'call-errback'; errback: SignatureWire; requestId: string; exception: ExceptionInfo };
 
 /**
  * `Backend.chord_error_from_stack` when a chord's header failed (or its body could not be sent): a
@@ -121,13 +135,17 @@ export type ChordErrorStep = CanvasEffect | { kind: 'mark-failed'; taskId: strin
 export function planChordError(bodyWire: unknown, chordError: ExceptionInfo, cause: ExceptionInfo, current: CurrentTask | null,
   ctx: FollowUpContext): ChordErrorStep[] {
   const body = fromDict(bodyWire, 'embed.chord');
-  const errbacks = listOf(optionsOf(body).link_error);
+  const { local, sent: errbacks } = splitErrbacks(listOf(optionsOf(body).link_error), ctx);
   const steps: ChordErrorStep[] = [];
+  const callLocal = (requestId: string, exception: ExceptionInfo): void => {
+    for (const errback of local) steps.push({ kind: 'call-errback', errback, requestId, exception });
+  };
   const env = envFor(ctx, current);
   const fail = (taskId: string, exception: ExceptionInfo): ChordErrorStep => ({ kind: 'mark-failed', taskId, exception, children: env.trail.map(toResultTuple) });
   if (typeOf(body) === 'group') {
     const frozen = freezeGroup(body, {}, env);
     for (const member of frozen.results) {
+      callLocal(member.id, cause);
       steps.push(...planErrbacks(member.id, member.id, errbacks, current, ctx, env));
       steps.push(fail(member.id, cause));
     }
@@ -136,6 +154,7 @@ export function planChordError(bodyWire: unknown, chordError: ExceptionInfo, cau
   }
   const bodyId = optionsOf(body).task_id;
   if (typeof bodyId !== 'string' || bodyId === '') return steps;
+  callLocal(bodyId, chordError);
   steps.push(...planErrbacks(bodyId, bodyId, errbacks, current, ctx, env));
   steps.push(fail(bodyId, chordError));
   return steps;

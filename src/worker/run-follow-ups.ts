@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
+import { bindArguments } from '../app/bind-arguments';
+import type { TaskDefinition } from '../app/task-definition';
 import { chordErrorMessage, type ChordEffects, type ChordPart, type ChordPartOutcome } from '../backend/chord/chord-part';
 import { applySignature } from '../canvas/apply-signature';
 import type { PlannedMessage } from '../canvas/build-signature-message';
 import { CanvasError } from '../canvas/canvas-error';
 import type { CanvasEffect } from '../canvas/canvas-result';
 import { planChordError, planFailureFollowUps, planSuccessFollowUps, type ChordErrorStep, type FollowUpContext } from '../canvas/plan-follow-ups';
-import { fromDict } from '../canvas/wire-signature';
+import { argsOf, fromDict, kwargsOf } from '../canvas/wire-signature';
+import type { SignatureWire } from '../protocol/task-message';
 import { coerceError } from '../errors/coerce-error';
 import type { ExceptionInfo } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/task-message';
@@ -21,6 +24,8 @@ export interface FollowUpDeps {
   chords?: ChordEffects | null;
   /** Origin, reply_to, routing and time for messages published now. */
   context(): FollowUpContext;
+  /** The worker's task of that name: new-style errbacks it has are called in process, as Python's. */
+  lookupTask?: (name: string) => TaskDefinition | undefined;
   writer: ResultWriter;
 }
 
@@ -28,6 +33,49 @@ export interface FollowUpDeps {
 export type ChordMemberOutcome =
   | { state: 'SUCCESS'; result: unknown }
   | { state: 'FAILURE' | 'REVOKED'; exception: ExceptionInfo };
+
+/**
+ * Python's test in `_call_task_errbacks`: an errback whose task is registered here, unbound, with
+ * more than one positional parameter is a new-style errback, called with `(request, exc, traceback)`.
+ */
+function isNewStyleErrback(def: TaskDefinition | undefined): boolean {
+  if (!def || def.options.bind) return false;
+  return def.options.varArgs === true || Math.max(def.handler.length, def.options.params?.length ?? 0) > 1;
+}
+
+/** The follow-up context, with the worker's new-style errbacks marked local. */
+function contextOf(deps: FollowUpDeps): FollowUpContext {
+  const lookup = deps.lookupTask;
+  return lookup ? { ...deps.context(), isLocalErrback: (name) => isNewStyleErrback(lookup(name)) } : deps.context();
+}
+
+/** The failed task as a new-style errback sees it (Python passes its request Context). */
+export interface ErrbackRequest {
+  id: string;
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  rootId: string | null;
+  parentId: string | null;
+  group: string | null;
+}
+
+/**
+ * Calls a new-style errback in process, `errback(request, exc, traceback)` (its own args after
+ * them, or only its own when it is immutable), as a Python worker does; a throwing one is logged.
+ */
+async function callLocalErrback(errback: SignatureWire, request: ErrbackRequest, info: ExceptionInfo, traceback: string | null,
+  deps: FollowUpDeps, log: Logger): Promise<void> {
+  const def = deps.lookupTask?.(String(errback.task));
+  if (!def) return;
+  const exc = Object.assign(new Error(String(info.excMessage[0] ?? '')), { name: info.excType, pythonModule: info.excModule, pythonArgs: info.excMessage });
+  const args = errback.immutable === true ? argsOf(errback) : [request, exc, traceback, ...argsOf(errback)];
+  try {
+    await def.handler(...bindArguments(def, args, kwargsOf(errback)));
+  } catch (thrown) {
+    log.error({ err: coerceError(thrown), errback: def.name }, 'errback called in process failed');
+  }
+}
 
 /** Carries out planned canvas effects in order: publish, store a chord size, save a header GroupResult. */
 async function runEffects(effects: CanvasEffect[], deps: FollowUpDeps): Promise<void> {
@@ -88,36 +136,41 @@ async function reportPart(part: PartOf, msg: TaskMessage, outcome: ChordMemberOu
         log.error({ err, group: part.group }, 'chord body could not be applied');
         const reason = `Callback error: ${err.name}('${err.message.replace(/'/g, "\\'")}')`;
         const info: ExceptionInfo = { excType: 'ChordError', excMessage: [reason], excModule: 'celery.exceptions' };
-        await runChordError(planChordError(part.chord, info, info, current, deps.context()), deps, rctx);
+        await runChordError(planChordError(part.chord, info, info, current, contextOf(deps)), deps, rctx, log);
       }
       return;
     }
     const reason = result.error.reason ?? chordErrorMessage(result.error);
     const info: ExceptionInfo = { excType: 'ChordError', excMessage: [reason], excModule: 'celery.exceptions' };
     log.warn({ group: part.group, failedMember: result.error.taskId }, 'chord member failed: body marked failed');
-    await runChordError(planChordError(part.chord, info, result.error.exception, current, deps.context()), deps, rctx);
+    await runChordError(planChordError(part.chord, info, result.error.exception, current, contextOf(deps)), deps, rctx, log);
   } catch (thrown) {
     log.error({ err: coerceError(thrown), group: part.group }, 'chord bookkeeping failed');
   }
 }
 
-async function runChordError(steps: ChordErrorStep[], deps: FollowUpDeps, rctx: ResultContext): Promise<void> {
+async function runChordError(steps: ChordErrorStep[], deps: FollowUpDeps, rctx: ResultContext, log: Logger): Promise<void> {
   for (const step of steps) {
     if (step.kind === 'mark-failed') await deps.writer.markOtherFailed(rctx, step.taskId, null, step.exception, null, step.children);
-    else await runEffects([step], deps);
+    else if (step.kind === 'call-errback') {
+      // chord_error_from_stack's stand-in request: the body's id, task 'unknown'
+      const request: ErrbackRequest = { id: step.requestId, task: 'unknown', args: [], kwargs: {}, rootId: null, parentId: null, group: null };
+      await callLocalErrback(step.errback, request, step.exception, null, deps, log);
+    } else await runEffects([step], deps);
   }
 }
 
 /**
  * Failure path, after FAILURE is stored (Python's `mark_as_failure` + `_call_task_errbacks`): the
  * same failure is stored for every remaining chain step so `chain.get()` raises, a step that is a
- * chord member reports it to its chord, and link_error errbacks are sent. Logs instead of throwing.
+ * chord member reports it to its chord, and link_error errbacks are called (new-style ones this worker
+ * has, in process) or sent. Logs instead of throwing.
  */
 export async function runFailureFollowUps(msg: TaskMessage, info: ExceptionInfo, traceback: string, deps: FollowUpDeps,
   rctx: ResultContext, log: Logger): Promise<void> {
   try {
     if (!msg.embed.chain?.length && !msg.embed.errbacks?.length) return;
-    const plan = planFailureFollowUps(msg, deps.context());
+    const plan = planFailureFollowUps(msg, contextOf(deps));
     const state = info.excType === 'TaskRevokedError' ? 'REVOKED' : 'FAILURE';
     for (const step of plan.chainFailures) {
       await deps.writer.markOtherFailed(rctx, step.taskId, step.groupId, info, traceback);
@@ -126,6 +179,8 @@ export async function runFailureFollowUps(msg: TaskMessage, info: ExceptionInfo,
           { state, exception: info }, deps, rctx, log);
       }
     }
+    const request: ErrbackRequest = { id: msg.id, task: msg.task, args: msg.args, kwargs: msg.kwargs, rootId: msg.rootId, parentId: msg.parentId, group: msg.group };
+    for (const errback of plan.localErrbacks) await callLocalErrback(errback, request, info, traceback, deps, log);
     await runEffects(plan.errbacks, deps);
   } catch (thrown) {
     log.error({ err: coerceError(thrown) }, 'cannot run failure follow-ups (chain steps, errbacks)');

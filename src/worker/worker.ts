@@ -369,6 +369,7 @@ export class Worker implements WorkerInspector, WorkerController {
       publish: (planned: PlannedMessage) => publishWithSignals(planned, (m, r) => this.deps.transport.publish(m, r), this.deps.app.signals, this.log),
       onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
       chords: this.deps.backend?.chordEffects ?? null,
+      lookupTask: (name) => this.deps.app.getTask(name),
       // Called while a task runs: its follow-ups carry its correlation fields.
       context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
     };

@@ -186,6 +186,13 @@ describe('planFailureFollowUps reproduces Python failure handling', () => {
     expect(new Set(messagesOf(plan.errbacks).map((m) => m.message.headers.group)).size).toBe(1);
   });
 
+  it('new-style errbacks this worker has are split off to be called in process; the rest are still sent', () => {
+    const plan = planFailureFollowUps(parent(741), { ...ctx(), isLocalErrback: (name) => name === 'canvas.on_err' });
+    expect(plan.localErrbacks.map((e) => e.task)).toEqual(['canvas.on_err', 'canvas.on_err']);
+    expect(plan.errbacks).toEqual([]);
+    expect(planFailureFollowUps(parent(741), { ...ctx(), isLocalErrback: () => false }).localErrbacks).toEqual([]);
+  });
+
   it('failing chain: every remaining step id is marked, as Python stored FAILURE for them', () => {
     const plan = planFailureFollowUps(parent(811), ctx());
     expect(plan.chainFailures).toEqual([
