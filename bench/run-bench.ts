@@ -455,6 +455,20 @@ async function proxyRoundTrip(port: number): Promise<number | undefined> {
 
 async function memorySection(r: BenchRedis): Promise<void> {
   const n = CFG.memoryMessages;
+  const header = [
+    `## Memory: ${n.toLocaleString('en-US')} messages queued (issue 8 item 6)`,
+    '',
+    `Queued (before each row): one envelope captured from Python's producer, copied ${n.toLocaleString('en-US')} times in Node with a fresh task id and delivery_tag each, LPUSHed in pipelined batches of 1,000. The worker then drains for up to ${CFG.memorySeconds} s after its ready line. Second row: the same worker with V8's young generation capped (\`NODE_OPTIONS=--max-semi-space-size=4\`, as README's deployment section suggests; default is 16 MiB per semi-space).`,
+    '',
+    '| worker | command | node flags | drained in window | window (s) | steady tasks/s | **peak RSS (VmHWM)** | max sampled RSS | target | | note |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|---|',
+  ];
+  const rows: string[] = [];
+  for (const nodeFlags of [[], ['--max-semi-space-size=4']]) rows.push(await memoryRow(r, n, { concurrency: 100, nodeFlags }));
+  out(`\n${[...header, ...rows].join('\n')}`);
+}
+
+async function memoryRow(r: BenchRedis, n: number, spec: WorkerSpec): Promise<string> {
   const template = await r.capturedEnvelope(NOOP);
   await r.flushLegDbs();
   await r.copyBindings(NOOP);
@@ -462,8 +476,7 @@ async function memorySection(r: BenchRedis): Promise<void> {
   const pushSec = await pushCopies(r.broker, template, 'celery', n);
   const queued = await r.broker.llen('celery');
   const usedMemory = /used_memory_human:(\S+)/.exec(await r.admin.info('memory'))?.[1];
-  log(`memory: ${queued} queued in ${pushSec.toFixed(1)} s; Redis used_memory ${usedMemory}`);
-  const spec: WorkerSpec = { concurrency: 100 };
+  log(`memory: ${queued} queued in ${pushSec.toFixed(1)} s; Redis used_memory ${usedMemory}; node flags ${(spec.nodeFlags ?? []).join(' ') || 'none'}`);
   let worker: BenchWorker | undefined;
   let error: string | undefined;
   let maxRssKiB = 0;
@@ -492,17 +505,9 @@ async function memorySection(r: BenchRedis): Promise<void> {
   }
   const done = await readDoneTimes(r.results);
   const steady = steadyRate(done.times);
-  const lines = [
-    `## Memory: ${n.toLocaleString('en-US')} messages queued (issue 8 item 6)`,
-    '',
-    `Queued: one envelope captured from Python's producer, copied ${queued.toLocaleString('en-US')} times in Node with a fresh task id and delivery_tag each, LPUSHed in pipelined batches of 1,000 (${pushSec.toFixed(1)} s; Redis used_memory ${usedMemory}). The worker then drains for up to ${CFG.memorySeconds} s after its ready line.`,
-    '',
-    '| worker | command | drained in window | window (s) | steady tasks/s | **peak RSS (VmHWM)** | max sampled RSS | target | | note |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
-    `| celeriac | \`${celeriacImpl.describe(spec)}\` | ${drained.toLocaleString('en-US')} | ${fmt(windowSec, 1)} | ${fmt(steady)} | **${fmt(peak, 1)} MiB = ${fmt(peak !== undefined ? peak * 1.048576 : undefined, 1)} MB** | ${fmt(maxRssKiB / 1024, 1)} MiB | ≤ ${TARGETS.memoryMB} MB | ${verdict(peak !== undefined ? peak * 1.048576 : undefined, TARGETS.memoryMB, false)} | ${error ?? ''} |`,
-  ];
   await r.flushLegDbs();
-  out(`\n${lines.join('\n')}`);
+  const mb = peak !== undefined ? peak * 1.048576 : undefined;
+  return `| celeriac | \`${celeriacImpl.describe(spec)}\` | ${(spec.nodeFlags ?? []).join(' ') || '–'} | ${drained.toLocaleString('en-US')} | ${fmt(windowSec, 1)} | ${fmt(steady)} | **${fmt(peak, 1)} MiB = ${fmt(mb, 1)} MB** | ${fmt(maxRssKiB / 1024, 1)} MiB | ≤ ${TARGETS.memoryMB} MB | ${verdict(mb, TARGETS.memoryMB, false)} | ${error ?? ''} |`;
 }
 
 // ---------------------------------------------------------------- main
