@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../src/transport/amqp/amqp-long-int-tag'; // before amqplib loads, as the transport does
@@ -18,7 +18,9 @@ export interface RabbitMqServer {
   ctl(...args: string[]): Promise<string>;
   /** Closes every client connection (`rabbitmqctl close_all_connections`), as a network failure would. */
   closeAllConnections(): Promise<void>;
-  /** Stops the broker and the epmd it started, then removes its data dir. Idempotent. */
+  /** Kills the broker (SIGKILL: no clean shutdown) and starts it again on the same ports and data; resolves once it accepts AMQP. */
+  killAndRestart(): Promise<void>;
+  /** Stops the broker and its epmd, then removes its data dir. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -48,33 +50,90 @@ export async function startRabbitMqServer(): Promise<RabbitMqServer> {
     RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'), RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'), RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
   };
-  const child = spawn(SERVER_BIN, [], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
-  const killEpmd = (): void => { spawnSync('epmd', ['-kill'], { env, stdio: 'ignore', timeout: 5000 }); };
+  // Our own epmd, in the foreground as our child (not the daemon erl would start and leave behind).
+  const epmd = spawn('epmd', ['-port', String(epmdPort), '-address', '127.0.0.1'], { env, stdio: 'ignore' });
+  await waitEpmdListening(env, epmd);
+  const spawnServer = (): ChildProcess => spawn(SERVER_BIN, [], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  let child = spawnServer();
   let stopped: Promise<void> | undefined;
+  // The script we spawn runs the Erlang VM as its own child; the VM's OS pid is in the pid file.
+  const killVm = (): void => {
+    const pid = Number(readFileSafe(join(dir, 'rabbitmq.pid')).trim());
+    if (pid > 0) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+  };
   const stop = (): Promise<void> => {
-    stopped ??= new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => { clearTimeout(force); resolve(); });
-      child.kill('SIGTERM');
-    }).then(() => {
-      killEpmd();
+    stopped ??= killed(child, 'SIGTERM').then(killVm).then(() => killed(epmd, 'SIGKILL')).then(() => {
       rmSync(dir, { recursive: true, force: true });
     });
     return stopped;
   };
   const url = (scheme = 'amqp'): string => `${scheme}://guest:guest@127.0.0.1:${port}//`;
-  try {
+  const waitAccepting = async (): Promise<void> => {
     await waitStarted(child);
     const probe = await connect(url());
     await probe.close();
+  };
+  try {
+    await waitAccepting();
   } catch (err) {
     await stop();
     throw err;
   }
+  const killAndRestart = async (): Promise<void> => {
+    const script = child;
+    const exited = new Promise<void>((resolve) => {
+      if (script.exitCode !== null || script.signalCode !== null) resolve();
+      else script.once('exit', () => resolve());
+    });
+    killVm();
+    await exited; // the script ends with its VM
+    await waitUnregistered(env, nodename);
+    child = spawnServer();
+    await waitAccepting();
+  };
   const ctl = (...args: string[]): Promise<string> => runCtl(env, ['-n', nodename, ...args]);
   const closeAllConnections = async (): Promise<void> => { await ctl('close_all_connections', 'test: connection severed'); };
-  return { port, nodename, url, ctl, closeAllConnections, stop };
+  return { port, nodename, url, ctl, closeAllConnections, killAndRestart, stop };
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Sends `signal` (SIGKILL after 15 s) and resolves once the process has exited. */
+function killed(proc: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    const force = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    proc.once('exit', () => { clearTimeout(force); resolve(); });
+    proc.kill(signal);
+  });
+}
+
+/** Resolves once our epmd answers (else erl would start a daemon epmd of its own on that port). */
+async function waitEpmdListening(env: NodeJS.ProcessEnv, epmd: ChildProcess, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    if (epmd.exitCode !== null) throw new Error(`epmd exited (${epmd.exitCode}) on port ${env.ERL_EPMD_PORT}`);
+    if (spawnSync('epmd', ['-names'], { env, stdio: 'ignore', timeout: 5000 }).status === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  epmd.kill('SIGKILL');
+  throw new Error(`epmd not listening on port ${env.ERL_EPMD_PORT} after ${timeoutMs} ms`);
+}
+
+/** A killed node stays in epmd until epmd sees its socket close; a new one of that name cannot start before. */
+async function waitUnregistered(env: NodeJS.ProcessEnv, nodename: string, timeoutMs = 15_000): Promise<void> {
+  const name = nodename.split('@')[0] as string;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    const names = spawnSync('epmd', ['-names'], { env, encoding: 'utf8', timeout: 5000 }).stdout ?? '';
+    if (!names.includes(`name ${name} `)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`node ${nodename} still registered in epmd after ${timeoutMs} ms`);
 }
 
 function runCtl(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
