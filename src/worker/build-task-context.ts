@@ -4,7 +4,7 @@ import { buildRetryMessage } from '../canvas/build-retry-message';
 import { Retry } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
 import { markIfExhausted } from './autoretry';
-import type { ExecutionDeps } from './execute-task';
+import type { ExecutionDeps } from './execution-deps';
 import type { TrackedRequest } from './request-tracker';
 import type { ResultContext } from './result-writer';
 

@@ -5,63 +5,22 @@ import { Ignore, Reject, Retry } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
 import { encodeException, formatTraceback } from '../protocol/encode-exception';
 import { buildTaskContext } from './build-task-context';
-import type { RequestTracker, TrackedRequest } from './request-tracker';
+import type { TrackedRequest } from './request-tracker';
 import type { ResultContext, StoreOutcome } from './result-writer';
 import { giveBack, rejectQuietly, settle } from './settle-delivery';
 import { isStored } from './store-outcome';
-import { publishSuccessFollowUps, reportChordPart, runFailureFollowUps, type FollowUpDeps } from './run-follow-ups';
-import type { TaskEventSink } from './worker-state';
-import type { Clock } from './clock';
+import { publishSuccessFollowUps, reportChordPart, runFailureFollowUps } from './run-follow-ups';
 import { runWithTimeLimits } from './run-with-time-limits';
-import type { TimeLimits } from './task-limits';
 import type { ExceptionInfo } from '../protocol/result-meta';
-import type { TaskMessage } from '../protocol/task-message';
-import { applyAutoretry, CELERY_RETRY_DEFAULTS, isRetriesExhausted, resolveRetryLimits, type RetryDefaults } from './autoretry';
+import { applyAutoretry, CELERY_RETRY_DEFAULTS, isRetriesExhausted, resolveRetryLimits } from './autoretry';
 import { sendToDeadLetter } from './dead-letter';
-import type { ThreadDispatch } from './pool/thread-dispatch';
+import { RETURNED, TERMINATED } from './abort-reasons';
+import type { ExecutionDeps } from './execution-deps';
 
-/** Worker-wide policy the execution follows. */
-export interface ExecutionPolicy {
-  hostname: string;
-  acksLate: boolean;
-  trackStarted: boolean;
-  ignoreResult: boolean;
-  now: () => number;
-  /** App-wide retry defaults (task options override each); Celery's Task defaults when absent. */
-  retryDefaults?: RetryDefaults;
-  /** App-wide dead-letter queue (`task_dead_letter_queue`; '' = none); a task's `deadLetterQueue` overrides. */
-  deadLetterQueue?: string;
-}
-
-/** Everything one execution uses. */
-export interface ExecutionDeps extends FollowUpDeps {
-  policy: ExecutionPolicy;
-  events: TaskEventSink;
-  tracker: RequestTracker;
-  /** True when the task was revoked: its id (remote control or a peer's `hello`) or one of its stamps (`revoke_by_stamped_headers`). */
-  isRevoked(msg: TaskMessage): boolean;
-  /** Soft/hard limits for this run. */
-  timeLimitsFor(msg: TaskMessage): TimeLimits;
-  /** The thread pool, when the worker has one; tasks it `handles` run there. */
-  threads?: ThreadDispatch | null;
-  clock: Clock;
-  /** task_postrun for runs that end with no task event (Ignore, message given back); absent in bare executions. */
-  signals?: { postrun(req: TrackedRequest, state: string, retval: unknown): void } | null;
-  /**
-   * Called once when the handler has returned or thrown, before the outcome is stored and the message
-   * settled: the worker frees the concurrency slot there, so the next task runs while this one's
-   * result write and ack are in flight (the message stays unacked, within the prefetch bound).
-   */
-  handlerEnded?: (req: TrackedRequest) => void;
-}
+export type { ExecutionDeps, ExecutionPolicy } from './execution-deps';
 
 /** How one run ended, for counters and logs. */
 export type ExecutionOutcome = 'succeeded' | 'failed' | 'revoked' | 'retried' | 'rejected' | 'ignored';
-
-/** Abort reason used by `revoke(terminate=True)`. */
-export const TERMINATED = 'terminated';
-/** Abort reason of a running acks-late task whose message a shutdown gave back to its queue. */
-export const RETURNED = 'returned-at-shutdown';
 
 /** True when the run's outcome must be discarded: terminated by revoke, or its message given back at shutdown. */
 function isDiscarded(req: TrackedRequest): boolean {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { coerceError } from '../errors/coerce-error';
 import type { Clock } from './clock';
 import { closeWithin } from './close-within';
-import { RETURNED } from './execute-task';
+import { RETURNED } from './abort-reasons';
 import type { RequestTracker } from './request-tracker';
 
 /**

@@ -2,7 +2,7 @@ import { currentRequest } from '../../app/request-context';
 import type { TaskContext } from '../../app/task-context';
 import type { TaskDefinition } from '../../app/task-definition';
 import { Reject } from '../../canvas/task-signals';
-import { TERMINATED } from '../execute-task';
+import { TERMINATED } from '../abort-reasons';
 import type { TrackedRequest } from '../request-tracker';
 import { PoolError, WorkerLostError } from './pool-errors';
 import { deserializeError } from './serialize-error';

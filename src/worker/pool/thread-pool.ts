@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RequestScope } from '../../app/request-context';
 import type { TaskRequest } from '../../app/task-context';
 import { coerceError } from '../../errors/coerce-error';
-import { TERMINATED } from '../execute-task';
+import { TERMINATED } from '../abort-reasons';
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from '../time-limit-errors';
 import { PoolError, WorkerLostError } from './pool-errors';
 import { resolveThreadEntry, type ThreadEntry } from './resolve-thread-entry';
