@@ -42,9 +42,8 @@ export function registerRedisTasks(app: Celery, env: SuiteRedisEnv): void {
     await redis().incr(requestId);
     return requestId;
   }, { params: ['request_id'] });
-  // New-style errback (request, exc, traceback): a Python worker calls it in-process with the failed
-  // request; a celeriac worker publishes every errback with the failed id only, so this handler
-  // receives one argument and fails (recorded as a gap, not papered over).
+  // New-style errback (request, exc, traceback): an unbound task with more than one parameter, which
+  // the worker calls in process with the failed request, as a Python worker does.
   app.task(`${T}errback_new_style`, async (request: { id: string }, _exc: unknown, _tb: unknown) => {
     await redis().incr(request.id);
     return request.id;
