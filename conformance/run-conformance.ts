@@ -77,6 +77,8 @@ async function main(): Promise<number> {
       const r = buildModeReport(run, modules);
       report.modes[mode] = r;
       console.log(`   ${mode}: ${r.total.passed} passed, ${r.total.failed} failed, ${r.total.skipped} skipped in ${r.durationSec} s (log ${run.pytestLog})`);
+      // pytest exits 3 on an INTERNALERROR (seen once: formatting a traceback a timeout interrupted): the rest did not run.
+      if (run.exitCode !== 0 && run.exitCode !== 1) console.log(`   ${mode}: pytest exited ${run.exitCode}: the run is INCOMPLETE (see its log)`);
     }
   } finally {
     await redisServer.stop();
