@@ -1,5 +1,6 @@
 import { ProtocolError } from '../errors/celeriac-error';
 import type { SignatureWire } from '../protocol/task-message';
+import { isRecord } from '../protocol/read-wire-field';
 
 /**
  * A Celery signature (`celery.canvas.Signature`) as it travels in `embed.callbacks`, `embed.errbacks`,
@@ -76,10 +77,6 @@ export function toSignatureList(value: unknown, where: string): SignatureWire[] 
 
 function bad(field: string, why: string): ProtocolError {
   return new ProtocolError('CELERIAC_PROTOCOL_BAD_SIGNATURE', `${field} ${why}`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TaskRouteResolver } from '../canvas/build-signature-message';
 import { ConfigError } from '../errors/celeriac-error';
+import { buildGlobRegExp } from '../protocol/build-glob-reg-exp';
 
 /** A route value as Celery's `task_routes` accepts it: a queue name or `{queue, exchange, routing_key, priority}`. */
 export type TaskRouteValue = string | { queue?: string; exchange?: string; routing_key?: string; priority?: number };
@@ -38,7 +39,7 @@ export function createTaskRouter(taskRoutes: TaskRoutes | undefined, defaultQueu
           problems.push(`${where}: invalid regular expression (${(err as Error).message})`);
         }
       } else if (/[*?[]/.test(key)) {
-        const re = globToRegExp(key);
+        const re = buildGlobRegExp(key);
         patterns.push({ matches: (name) => re.test(name), value });
       } else {
         exact.set(key, value);
@@ -74,24 +75,4 @@ function checkValue(value: unknown): string | null {
     return 'priority must be an integer 0..255';
   }
   return null;
-}
-
-/** fnmatch-style glob (`*` any run, `?` one char, `[...]` a set) as a RegExp anchored at both ends. */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i] as string;
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else if (ch === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end === -1) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end);
-        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
-        i = end;
-      }
-    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }

@@ -2,6 +2,7 @@ import { ProtocolError } from '../errors/celeriac-error';
 import type { KombuMessage } from './kombu-message';
 import { parsePythonJsonTolerant } from './parse-python-json';
 import { encodePythonJson } from './python-json';
+import { isRecord } from './read-wire-field';
 
 /** The JSON object kombu's Redis transport stores in a list element (wire names). */
 export interface RedisEnvelope {
@@ -78,8 +79,4 @@ export function encodeRedisEnvelope(message: KombuMessage): string {
   });
   // base64 text never needs JSON escaping: splice it in rather than scanning it twice (it is most of the bytes).
   return `{"body": "${message.body.toString('base64')}", ${rest.slice(1)}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,5 +1,6 @@
 import { ProtocolError } from '../../errors/celeriac-error';
 import type { KombuMessage } from '../kombu-message';
+import { isRecord } from '../read-wire-field';
 
 /** The `celery.pidbox` fanout exchange requests arrive on (`<control_exchange>.pidbox`). */
 export const PIDBOX_EXCHANGE = 'celery.pidbox';
@@ -77,10 +78,6 @@ function decodeReplyTo(value: unknown): ReplyTo | null {
     throw bad('control request reply_to must be {exchange, routing_key}');
   }
   return { exchange: value.exchange, routingKey: value.routing_key };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function bad(message: string, cause?: unknown): ProtocolError {

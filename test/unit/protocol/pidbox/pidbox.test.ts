@@ -1,6 +1,7 @@
 import { decodeControlRequest } from '../../../../src/protocol/pidbox/decode-control-request';
 import { buildError, buildOk, encodeControlReply } from '../../../../src/protocol/pidbox/encode-control-reply';
-import { buildGlobRegExp, isAddressedTo, matchNodeName } from '../../../../src/protocol/pidbox/is-addressed-to';
+import { buildGlobRegExp } from '../../../../src/protocol/build-glob-reg-exp';
+import { isAddressedTo, matchNodeName } from '../../../../src/protocol/pidbox/is-addressed-to';
 import type { KombuMessage } from '../../../../src/protocol/kombu-message';
 
 /** Wire spec §11 item 17: the `celery inspect ping` request and the Python worker's reply, captured. */
