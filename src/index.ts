@@ -12,7 +12,11 @@ export { Retry, Reject, Ignore, MaxRetriesExceededError } from './canvas/task-si
 export { SoftTimeLimitExceeded, TimeLimitExceeded } from './worker/time-limit-errors';
 export type { RetryCall } from './app/task-context';
 export { createProducer, type Producer, type ProducerOptions, type SendTaskOptions } from './producer/producer';
-export { AsyncResult, type GetOptions } from './producer/async-result';
+export { AsyncResult, type GetOptions, type ResultNode } from './producer/async-result';
+export { GroupResult } from './producer/group-result';
+export {
+  CanvasSignature, signature, chain, group, chord, type CanvasApplyOptions, type CanvasHandle, type CanvasApp,
+} from './app/canvas-signature';
 export { EagerResult, type EagerOutcome } from './app/eager-result';
 export { NotRegisteredError } from './app/apply-eager';
 export { currentRequest, type RequestScope } from './app/request-context';

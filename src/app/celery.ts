@@ -5,6 +5,12 @@ import { AppProducer } from '../producer/app-producer';
 import type { AsyncResult } from '../producer/async-result';
 import type { Producer, SendTaskOptions } from '../producer/producer';
 import type { SettingsInput } from '../config/settings-schema';
+import { CanvasError } from '../canvas/canvas-error';
+import type { ApplyCall } from '../canvas/canvas-result';
+import type { SignatureWire } from '../protocol/task-message';
+import { CanvasSignature, type CanvasHandle } from './canvas-signature';
+import { buildSignatureWire } from '../canvas/signature';
+import { toCeleryOptions } from '../producer/producer';
 import { parseRate } from './parse-rate';
 import { Signals, type SignalName, type SignalReceiver } from './signals';
 import type { TaskContext } from './task-context';
@@ -36,6 +42,12 @@ export interface Task<Args extends unknown[] = unknown[], Result = unknown, Kwar
    * positional arguments given first, keyword arguments (by `params` name) for the rest.
    */
   applyAsync(args?: ApplyArgs<Args, Kwargs>, kwargs?: Kwargs, options?: SendTaskOptions): Promise<AsyncResult<Result>>;
+  /** A signature of this task (`task.signature(args, kwargs, **options)`), sent by this task's app; leading args may be left for a chain to fill. */
+  signature(args?: Partial<Args>, kwargs?: Partial<Kwargs>, options?: SendTaskOptions): CanvasSignature<AsyncResult<Result>>;
+  /** `task.s(*args)`: a partial signature (a chain prepends the previous result). */
+  s(...args: Partial<Args>): CanvasSignature<AsyncResult<Result>>;
+  /** `task.si(*args)`: an immutable signature (a chain's previous result is not prepended). */
+  si(...args: Args): CanvasSignature<AsyncResult<Result>>;
 }
 
 /** Options of a task registered without `bind`; `params` is kept as a tuple of names (no `as const` needed). */
@@ -86,6 +98,23 @@ export class Celery {
     }
     // The id is all an AsyncResult holds; Result only types what `get()` will read back.
     return this.producer.sendTask(name, args, kwargs, options) as Promise<AsyncResult<Result>>;
+  }
+
+  /**
+   * Applies a canvas in its wire form (what `CanvasSignature.applyAsync` calls): published through
+   * this app's producer, from inside a task with that task as parent. Not available with
+   * `task_always_eager` (CanvasError CELERIAC_CANVAS_EAGER).
+   */
+  applyCanvas(wire: SignatureWire, call: ApplyCall = {}): Promise<CanvasHandle> {
+    if (this.producer.settings().task_always_eager) {
+      return Promise.reject(new CanvasError('CELERIAC_CANVAS_EAGER', 'a canvas cannot be applied eagerly (task_always_eager) yet'));
+    }
+    return this.producer.applyCanvas(wire, call);
+  }
+
+  /** A signature of a task by name (Python's `app.signature(name, args, kwargs, **options)`), sent by this app. */
+  signature<R = unknown>(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): CanvasSignature<AsyncResult<R>> {
+    return new CanvasSignature(buildSignatureWire(name, { args, kwargs, options: toCeleryOptions(options) }), this);
   }
 
   /** A handle on a task's result by id (Python's `app.AsyncResult(id)`). */
@@ -155,6 +184,10 @@ export class Celery {
       delay: (...args) => this.sendTask(name, args, {}, options.queue ? { queue: options.queue } : {}),
       applyAsync: (args = [], kwargs = {}, sendOptions = {}) =>
         this.sendTask(name, args, kwargs, { ...(options.queue ? { queue: options.queue } : {}), ...sendOptions }),
+      signature: (args = [], kwargs = {}, sendOptions = {}) =>
+        this.signature(name, [...args], kwargs, { ...(options.queue ? { queue: options.queue } : {}), ...sendOptions }),
+      s: (...args) => def.signature(args),
+      si: (...args) => new CanvasSignature(buildSignatureWire(name, { args, immutable: true, options: options.queue ? { queue: options.queue } : {} }), this),
     };
     this.registry.set(name, def);
     return def;

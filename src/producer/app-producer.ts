@@ -6,7 +6,10 @@ import type { Settings, SettingsInput } from '../config/settings-schema';
 import type { Signals } from '../app/signals';
 import { createTransport } from '../transport/create-transport';
 import type { Transport } from '../transport/transport';
+import type { ApplyCall } from '../canvas/canvas-result';
+import type { SignatureWire } from '../protocol/task-message';
 import { AsyncResult } from './async-result';
+import { buildResultHandle, type GroupResult } from './group-result';
 import { createProducer, type Producer, type SendTaskOptions } from './producer';
 import type { TaskRoutes } from './task-router';
 
@@ -48,6 +51,12 @@ export class AppProducer {
   async sendTask(name: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: SendTaskOptions = {}): Promise<AsyncResult> {
     const { producer } = this.replacement ? { producer: this.replacement } : await this.open();
     return producer.sendTask(name, args, kwargs, options);
+  }
+
+  /** Applies a canvas in its wire form and resolves to its AsyncResult/GroupResult tree (`sig.apply_async`). */
+  async applyCanvas(wire: SignatureWire, call: ApplyCall): Promise<AsyncResult | GroupResult> {
+    const { producer } = this.replacement ? { producer: this.replacement } : await this.open();
+    return buildResultHandle(await producer.applyCanvas(wire, call), (id) => producer.asyncResult(id));
   }
 
   /** A handle on an existing task id (reads the result backend). */

@@ -16,6 +16,18 @@ export interface GetOptions {
   propagate?: boolean;
 }
 
+/** What a result's `parent` is: an AsyncResult or a GroupResult (src/producer/group-result.ts). */
+export interface ResultNode {
+  /** Task or group id. */
+  readonly id: string;
+  /** Its parent in a chain, else null. */
+  parent: ResultNode | null;
+  /** Waits for it (a group: every member) and returns the value(s). */
+  get(options?: GetOptions): Promise<unknown>;
+  /** True once it (every member) is ready. */
+  ready(): Promise<boolean>;
+}
+
 /**
  * A handle on a task's result (`celery.result.AsyncResult`), reading the ResultBackend only.
  * `get()` waits through the backend's pub/sub (`waitForResult`), as Python's Redis ResultConsumer.
@@ -23,6 +35,8 @@ export interface GetOptions {
 export class AsyncResult<Result = unknown> {
   /** The task id. */
   readonly id: string;
+  /** The result this one's task follows in a chain or chord (Python's `AsyncResult.parent`); null when none is known. */
+  parent: ResultNode | null = null;
   private readonly backend: ResultBackend | null;
 
   constructor(id: string, backend: ResultBackend | null) {

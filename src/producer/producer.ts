@@ -5,10 +5,12 @@ import { currentRequest } from '../app/request-context';
 import type { PublishPayload, Signals } from '../app/signals';
 import type { ResultBackend } from '../backend/result-backend';
 import { buildSignatureMessage, type PlannedMessage } from '../canvas/build-signature-message';
+import type { ApplyCall, CanvasResult } from '../canvas/canvas-result';
 import type { Signature } from '../canvas/signature';
 import type { KombuMessage, Route } from '../protocol/kombu-message';
 import type { SignatureWire } from '../protocol/task-message';
 import type { Transport } from '../transport/transport';
+import { applyCanvas } from './apply-canvas';
 import { AsyncResult } from './async-result';
 import { createTaskRouter, type TaskRoutes } from './task-router';
 
@@ -69,6 +71,11 @@ export interface Producer {
   sendTask(name: string, args?: unknown[], kwargs?: Record<string, unknown>, options?: SendTaskOptions): Promise<AsyncResult>;
   /** A handle on an existing task id. */
   asyncResult(taskId: string): AsyncResult;
+  /**
+   * Applies a canvas in its wire form (`sig.apply_async(args, kwargs, **options)`: a task, chain,
+   * group or chord) and resolves to its frozen result tree once every message is published.
+   */
+  applyCanvas(wire: SignatureWire, call?: ApplyCall): Promise<CanvasResult>;
 }
 
 /**
@@ -97,6 +104,10 @@ export function createProducer(opts: ProducerOptions): Producer {
     asyncResult(taskId) {
       return new AsyncResult(taskId, opts.backend);
     },
+    applyCanvas(wire, call = {}) {
+      return applyCanvas(wire, call, { backend: opts.backend, context: { now: now(), hostname: origin, replyTo, router },
+        publish: (planned) => publishWithSignals(planned, opts.transport.publish.bind(opts.transport), opts.signals, log) });
+    },
   };
 }
 
@@ -115,7 +126,7 @@ export async function publishWithSignals(planned: PlannedMessage, publish: (mess
 }
 
 /** camelCase send options → the Celery option names a signature carries. */
-function toCeleryOptions(o: SendTaskOptions): Record<string, unknown> {
+export function toCeleryOptions(o: SendTaskOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {
     task_id: o.taskId, countdown: o.countdown, eta: o.eta, expires: o.expires, priority: o.priority, queue: o.queue,
     exchange: o.exchange, routing_key: o.routingKey, link: o.link, link_error: o.linkError, headers: o.headers,
