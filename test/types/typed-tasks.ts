@@ -2,7 +2,7 @@
 // Lines under `@ts-expect-error` must NOT compile: if one starts compiling, tsc fails on the directive.
 // Nothing here runs; the functions only exist to be type-checked.
 import { z } from 'zod';
-import { Celery, type AsyncResult, type Task, type TaskContext } from '../../src/index';
+import { Celery, chain, chord, group, signature, type AsyncResult, type GroupResult, type Task, type TaskContext } from '../../src/index';
 
 /** True only when A and B are the same type (not merely assignable). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
@@ -121,4 +121,26 @@ export async function pythonSignatureTasks(): Promise<void> {
   const strict = app.task('t.strict', (x: number) => x, { params: ['x'] });
   // @ts-expect-error a typed task still refuses a wrong argument
   await strict.delay('1');
+}
+
+export async function canvasFromTypedTasks(): Promise<void> {
+  const add = app.task('t.canvas_add', (x: number, y: number) => x + y);
+  const tsum = app.task('t.canvas_tsum', (values: number[]) => values.length);
+  add.s(1);
+  add.si(1, 2);
+  signature(add, [1, 2]);
+  // @ts-expect-error a string where a number goes
+  signature(add, ['1']);
+  // @ts-expect-error too many arguments
+  add.s(1, 2, 3);
+  // @ts-expect-error an immutable signature needs every argument
+  add.si(1);
+  const last = await chain(add.s(1, 2), add.s(3), tsum.si([1])).applyAsync();
+  const n = await last.get();
+  expectType<typeof n, number>(true);
+  const g = await group(add.s(1, 1), add.s(2, 2)).applyAsync();
+  expectType<typeof g, GroupResult>(true);
+  const body = await chord([add.s(1, 1)], tsum.s()).applyAsync();
+  const total = await body.get();
+  expectType<typeof total, number>(true);
 }
