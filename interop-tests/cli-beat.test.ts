@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { decodeRedisEnvelope } from '../src/protocol/redis-envelope';
@@ -58,5 +58,34 @@ describe('celeriac beat (CLI)', () => {
     expect(beat.err()).toMatch(/61/);
     expect(beat.err()).toMatch(/report/);
     expect(beat.err()).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a broker it cannot keep its exactly-once record on, by name, without the password, and exits 1', async () => {
+    const beat = run(['beat', '-A', 'interop-tests/fixtures/beat-app.js', '-b', 'amqp://guest:s3cret@127.0.0.1:5672//']);
+    expect(await beat.exited).toBe(1);
+    expect(beat.err()).toMatch(/beat cannot run on broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672/);
+    expect(beat.out() + beat.err()).not.toMatch(/s3cret/);
+  });
+});
+
+// `celeriac beat -A app.js` sends the app's beat_init: an async receiver runs with the payload, a
+// throwing one is logged, and beat goes on sending the schedule.
+describe('celeriac beat sends beat_init', () => {
+  it('runs the app\'s receivers once at start (a throwing one logged) and keeps sending', async () => {
+    const file = join(dir, 'beat-init.json');
+    const beat = run(['beat', '-A', 'interop-tests/fixtures/beat-init-app.js', '--lease-ms', '3000'], { CELERY_BROKER_URL: redis.url(1), BEAT_INIT_FILE: file });
+    try {
+      // The first run is sent after the receivers ran (beat awaits them before its first tick).
+      expect(await client.brpop('beatinitq', 15)).not.toBeNull();
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ hostname: hostname() });
+    } finally {
+      beat.child.kill('SIGTERM');
+    }
+    expect(await beat.exited).toBe(0);
+    const records = beat.out().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failed = records.filter((r) => r.msg === 'signal receiver failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ signal: 'beat_init', err: { message: 'beat_init receiver bug' } });
+    expect(records.some((r) => r.msg === 'beat sent task')).toBe(true);
   });
 });
