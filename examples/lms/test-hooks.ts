@@ -1,7 +1,7 @@
 // Test-only hooks of the LMS app, off unless their LMS_TEST_* variable is set (interop-tests/lms-e2e).
 // They make a moment of a task observable from outside the process; they never change what a task does.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessageSender } from '../../src/tasks/bulk/message-sender';
 import type { CertificateStore } from '../../src/tasks/certificate';
@@ -27,7 +27,10 @@ export function holdAfterRecording(store: CertificateStore, holdDir: string | nu
       const recorded = await store.recordCertificate(certificate);
       const id = certificate.enrollmentId;
       if (existsSync(join(holdDir, `hold-${id}`))) {
-        await writeFile(join(holdDir, `held-${id}`), String(process.pid));
+        // Written whole, then renamed into place: a watcher that sees `held-<id>` reads the pid, never an empty file.
+        const held = join(holdDir, `held-${id}`);
+        await writeFile(`${held}.tmp`, String(process.pid));
+        await rename(`${held}.tmp`, held);
         await waitForFile(join(holdDir, `release-${id}`));
       }
       return recorded;
