@@ -3,13 +3,10 @@ import type { TaskMessage } from '../protocol/task-message';
 import type { PlannedMessage } from './build-signature-message';
 import { encodeTaskMessage } from '../protocol/encode-task-message';
 import { pythonRepr } from '../protocol/python-repr';
+import { CELERY_RETRY_DEFAULTS } from './retry-defaults';
 import { withOriginProperty } from './with-origin-property';
 import { MaxRetriesExceededError } from './task-signals';
 
-/** Celery's `Task.default_retry_delay` (3 minutes). */
-export const DEFAULT_RETRY_DELAY_SEC = 180;
-/** Celery's `Task.max_retries` default. */
-export const DEFAULT_MAX_RETRIES = 3;
 
 /** What `task.retry(...)` was called with, plus what the worker knows about the delivery. */
 export interface RetryOptions {
@@ -62,13 +59,13 @@ export function buildRetryMessage(msg: TaskMessage, opts: RetryOptions, now: Dat
   const retries = msg.retries + 1;
   const args = opts.args ?? msg.args;
   const kwargs = opts.kwargs ?? msg.kwargs;
-  const maxRetries = opts.maxRetries === undefined ? DEFAULT_MAX_RETRIES : opts.maxRetries;
+  const maxRetries = opts.maxRetries === undefined ? CELERY_RETRY_DEFAULTS.maxRetries : opts.maxRetries;
   if (maxRetries !== null && retries > maxRetries) {
     if (opts.exc) throw opts.exc;
     throw new MaxRetriesExceededError(
       `Can't retry ${msg.task}[${msg.id}] args:${pythonRepr(args, { tuple: true })} kwargs:${pythonRepr(kwargs)}`, args, kwargs);
   }
-  const countdownSec = opts.eta ? undefined : opts.countdownSec ?? opts.defaultRetryDelaySec ?? DEFAULT_RETRY_DELAY_SEC;
+  const countdownSec = opts.eta ? undefined : opts.countdownSec ?? opts.defaultRetryDelaySec ?? CELERY_RETRY_DEFAULTS.defaultRetryDelaySec;
   const customHeaders: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(msg.customHeaders)) if (!DEAD_LETTER_HEADER.test(k)) customHeaders[k] = v;
   const origin = msg.origin ?? opts.hostname ?? 'celeriac';
@@ -124,9 +121,9 @@ export interface RetryBackoff {
  * `random` returns [0, 1) (inject for tests).
  */
 export function retryCountdownSec(retries: number, policy: RetryBackoff, random: () => number = Math.random): number {
-  if (policy.backoff === false || policy.backoff === 0) return policy.defaultDelaySec ?? DEFAULT_RETRY_DELAY_SEC;
+  if (policy.backoff === false || policy.backoff === 0) return policy.defaultDelaySec ?? CELERY_RETRY_DEFAULTS.defaultRetryDelaySec;
   const factor = Math.trunc(Math.max(1, policy.backoff === true ? 1 : policy.backoff));
-  let countdown = Math.min(Math.trunc(policy.backoffMaxSec ?? 600), factor * 2 ** retries);
-  if (policy.jitter ?? true) countdown = Math.floor(random() * (countdown + 1));
+  let countdown = Math.min(Math.trunc(policy.backoffMaxSec ?? CELERY_RETRY_DEFAULTS.backoffMaxSec), factor * 2 ** retries);
+  if (policy.jitter ?? CELERY_RETRY_DEFAULTS.jitter) countdown = Math.floor(random() * (countdown + 1));
   return Math.max(0, countdown);
 }

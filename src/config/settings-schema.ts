@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { CELERY_RETRY_DEFAULTS as RETRY } from '../canvas/retry-defaults';
 
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
@@ -85,18 +86,18 @@ export const settingsSchema = z.object({
   task_soft_time_limit: z.coerce.number().positive().optional(),
   /** celeriac: default `maxRetries` of every task (Celery's Task.max_retries, 3); `none` = unlimited. */
   task_max_retries: z.union([z.literal('none'), z.null(), z.coerce.number().int().nonnegative()])
-    .transform((v) => (v === 'none' ? null : v)).default(3),
+    .transform((v) => (v === 'none' ? null : v)).default(RETRY.maxRetries),
   /** celeriac: default `defaultRetryDelay` in seconds of every task (Celery's Task.default_retry_delay, 180). */
-  task_default_retry_delay: z.coerce.number().nonnegative().default(180),
+  task_default_retry_delay: z.coerce.number().nonnegative().default(RETRY.defaultRetryDelaySec),
   /** celeriac: error class names every task retries automatically (Celery's autoretry_for); `Exception`/`Error` = all. */
   task_autoretry_for: list.default([]),
   /** celeriac: exponential backoff for automatic retries: false, true (factor 1) or a factor (Celery's retry_backoff). */
   task_retry_backoff: z.union([z.boolean(), z.enum(['true', 'false']), z.coerce.number().nonnegative()])
-    .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)).default(false),
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : v)).default(RETRY.backoff),
   /** celeriac: cap in seconds of the backoff (Celery's retry_backoff_max). */
-  task_retry_backoff_max: z.coerce.number().nonnegative().default(600),
+  task_retry_backoff_max: z.coerce.number().nonnegative().default(RETRY.backoffMaxSec),
   /** celeriac: full jitter on the backoff (Celery's retry_jitter). */
-  task_retry_jitter: bool.default(true),
+  task_retry_jitter: bool.default(RETRY.jitter),
   /** celeriac: queue that receives the original message of a task that finally failed (tasks may override); empty = none. */
   task_dead_letter_queue: z.string().default(''),
   /** Cap on the prefetch allowance that held ETA/countdown messages raise (Celery 5.6); unset = no cap. */

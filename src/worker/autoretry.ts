@@ -1,32 +1,14 @@
 import type { ErrorMatcher, TaskDefinition } from '../app/task-definition';
 import type { Settings } from '../config/settings-schema';
 import { buildRetryMessage, retryCountdownSec, type RetryBackoff } from '../canvas/build-retry-message';
+import type { RetryDefaults } from '../canvas/retry-defaults';
 import { Retry, TaskSignal } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
 import type { Route } from '../protocol/kombu-message';
 import type { TaskMessage } from '../protocol/task-message';
 import { TimeLimitExceeded } from './time-limit-errors';
 
-/** App-wide retry defaults (the `task_*` retry settings); task options override each one. */
-export interface RetryDefaults {
-  /** `task_max_retries`: null = unlimited. */
-  maxRetries: number | null;
-  /** `task_default_retry_delay`, seconds. */
-  defaultRetryDelaySec: number;
-  /** `task_autoretry_for`: error class names. */
-  autoretryFor: readonly string[];
-  /** `task_retry_backoff`. */
-  backoff: boolean | number;
-  /** `task_retry_backoff_max`, seconds. */
-  backoffMaxSec: number;
-  /** `task_retry_jitter`. */
-  jitter: boolean;
-}
-
-/** Celery's Task defaults, used when no settings are given. */
-export const CELERY_RETRY_DEFAULTS: RetryDefaults = {
-  maxRetries: 3, defaultRetryDelaySec: 180, autoretryFor: [], backoff: false, backoffMaxSec: 600, jitter: true,
-};
+export { CELERY_RETRY_DEFAULTS, type RetryDefaults } from '../canvas/retry-defaults';
 
 /** The retry limit and default delay in force for one task (task option over app default). */
 export function resolveRetryLimits(def: TaskDefinition, defaults: RetryDefaults): { maxRetries: number | null; defaultRetryDelaySec: number } {
