@@ -10,6 +10,10 @@ export interface StoreOptions {
    * `CELERIAC_PROTOCOL_ENCODE_TOO_LARGE` before anything is sent. Default: no limit of our own.
    */
   maxEncodedBytes?: number;
+  /** The request's `reply_to`: where the `rpc://` backend sends the state (other backends ignore it). */
+  replyTo?: string | null;
+  /** The request's `correlation_id` for that reply; the task id when absent (Celery's `destination_for`). */
+  correlationId?: string | null;
 }
 
 /**
@@ -35,6 +39,8 @@ export interface ResultBackend {
   onChordPartReturn?(part: ChordPart): Promise<ChordPartOutcome>;
   /** Where applying a chord stores its header size and nested header (`set_chord_size`, `apply_chord`); with onChordPartReturn. */
   readonly chordEffects?: ChordEffects;
+  /** Why this backend refuses chords, when it does (Celery's `ensure_chords_allowed`, e.g. rpc's NotImplementedError text). */
+  readonly chordRefusal?: string;
   /** Disconnect. Idempotent. */
   close(): Promise<void>;
 }

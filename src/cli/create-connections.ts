@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ResultBackend } from '../backend/result-backend';
 import { createRedisResultBackend } from '../backend/redis-result-backend';
+import { createRpcResultBackend, isRpcBackendUrl } from '../backend/rpc/create-rpc-result-backend';
 import type { Settings } from '../config/settings-schema';
 import { createTransport } from '../transport/create-transport';
 import type { Transport } from '../transport/transport';
@@ -11,9 +12,14 @@ export function createTransportFor(settings: Settings, logger: Logger): Transpor
     { poisonQueue: settings.worker_poison_queue, maxMessageBytes: settings.worker_max_message_bytes });
 }
 
-/** The result backend for `result_backend`, or null when it is `disabled`. */
+/** The result backend for `result_backend` (Redis, or rpc:// over an AMQP broker), or null when it is `disabled`. */
 export function createBackendFor(settings: Settings, logger: Logger): ResultBackend | null {
   if (settings.result_backend === 'disabled') return null;
+  if (isRpcBackendUrl(settings.result_backend)) {
+    return createRpcResultBackend({ resultBackend: settings.result_backend, brokerUrl: settings.broker_url,
+      brokerTransportOptions: settings.broker_transport_options, resultExpiresSec: settings.result_expires,
+      persistent: settings.result_persistent }, logger.child({ component: 'backend' }));
+  }
   return createRedisResultBackend(settings.result_backend, {
     ...settings.result_backend_transport_options,
     result_expires: settings.result_expires,

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { ResultBackend } from '../backend/result-backend';
 import type { Settings, SettingsInput } from '../config/settings-schema';
 import { loadConfig } from '../config/load-config';
-import { CeleriacError } from '../errors/celeriac-error';
+import { isRpcBackendUrl } from '../backend/rpc/create-rpc-result-backend';
+import { BackendError, CeleriacError } from '../errors/celeriac-error';
 import { AsyncResult } from '../producer/async-result';
 import { createBackendFor } from './create-connections';
 import { createLogger } from './create-logger';
@@ -41,6 +42,11 @@ export async function runResultCommand(argv: string[], env: NodeJS.ProcessEnv, i
   const stdout = io.stdout ?? ((t: string) => { process.stdout.write(t); });
   const stderr = io.stderr ?? ((t: string) => { process.stderr.write(t); });
   const settings = loadConfig(env, { result_backend: values['result-backend'] } satisfies SettingsInput);
+  if (isRpcBackendUrl(settings.result_backend)) {
+    // Celery's rpc results are messages to the sending client's own reply queue: another process cannot look them up.
+    throw new BackendError('CELERIAC_BACKEND_UNSUPPORTED', 'result_backend rpc:// keeps no results to look up by task id: only the client that sent '
+      + 'the task receives them (on its reply queue); use AsyncResult.get() there, or a Redis result backend');
+  }
   const backend = (io.createBackend ?? createBackendFor)(settings, createLogger('warn', process.stderr));
   if (!backend) throw new CeleriacError('CELERIAC_CLI_USAGE', 'result_backend is disabled: there is no stored result to read');
   try {

@@ -41,6 +41,8 @@ export const settingsSchema = z.object({
   result_expires: z.coerce.number().int().nonnegative().default(86400),
   /** Add name/args/kwargs/worker/retries/queue to stored results. */
   result_extended: bool.default(false),
+  /** rpc:// backend: send replies persistent (delivery_mode 2) instead of transient (Celery's name and default). */
+  result_persistent: bool.default(false),
   /** celeriac: largest stored result meta in bytes (encoded JSON); a bigger result is stored as FAILURE kombu.exceptions.EncodeError. Max 512 MiB (Redis's proto-max-bulk-len default). */
   result_max_bytes: positiveInt.max(512 * 1024 * 1024).default(64 * 1024 * 1024),
   /** Retries of a failed result store before an acks-late message is given back to its queue (Celery's name; Celery: unlimited, only with result_backend_always_retry). */
@@ -128,6 +130,8 @@ export const settingsSchema = z.object({
   worker_log_context_fields: list.default([]),
   /** Periodic tasks for `celeriac beat` (Celery's `beat_schedule` shape; validated by beat). */
   beat_schedule: z.record(z.string(), z.unknown()).default({}),
+  /** Beat's local state file on a RabbitMQ broker without a Redis result backend (Celery's name; its default is `celerybeat-schedule`, a shelve). */
+  beat_schedule_filename: z.string().min(1).default('celeriac-beat-schedule.json'),
   /** App time zone, for naive ETA/expiry values and crontab schedules. */
   timezone: z.string().default('UTC'),
 });

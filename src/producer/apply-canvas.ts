@@ -31,7 +31,7 @@ export async function applyCanvas(wire: SignatureWire, call: ApplyCall, deps: Ap
   const result = applySignature(structuredClone(wire), call, env);
   const chords = deps.backend?.chordEffects;
   if (!chords && env.effects.some((e) => e.kind !== 'publish')) {
-    throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'a chord needs a result backend that keeps chords (Redis)');
+    throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', deps.backend?.chordRefusal ?? 'a chord needs a result backend that keeps chords (Redis)');
   }
   for (const effect of env.effects) {
     if (effect.kind === 'publish') await deps.publish(effect.planned);

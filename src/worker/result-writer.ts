@@ -88,7 +88,8 @@ export class ResultWriter {
    */
   markOtherFailed(ctx: ResultContext, taskId: string, groupId: string | null, info: ExceptionInfo, traceback: string | null,
     children: unknown[] = []): Promise<StoreOutcome> {
-    const message: TaskMessage = { ...ctx.message, id: taskId, group: groupId, parentId: null };
+    // Its reply goes where the running task's goes, correlated by its own id (Celery's chain_elem_ctx has no correlation_id).
+    const message: TaskMessage = { ...ctx.message, id: taskId, group: groupId, parentId: null, correlationId: null };
     return this.store({ ...ctx, message }, 'FAILURE', info, traceback, children);
   }
 
@@ -112,7 +113,7 @@ export class ResultWriter {
     const meta = this.buildMeta(ctx, status, result, traceback, children, true);
     try {
       // The common case costs one await, as before retries existed (callers' microtask order is unchanged).
-      return { kind: 'stored', written: await this.backend.storeResult(meta, this.storeOptions) };
+      return { kind: 'stored', written: await this.backend.storeResult(meta, this.storeOptions(ctx)) };
     } catch (thrown) {
       return this.recover(ctx, meta, coerceError(thrown));
     }
@@ -122,7 +123,7 @@ export class ResultWriter {
   private async recover(ctx: ResultContext, meta: ResultMeta, firstError: Error): Promise<StoreOutcome> {
     const { status } = meta;
     const final = READY_STATES.has(status) || status === 'RETRY';
-    const first = await this.retryWrite(meta, firstError, final);
+    const first = await this.retryWrite(meta, firstError, final, this.storeOptions(ctx));
     if (first.ok) return { kind: 'stored', written: first.written };
     const { error, failure } = first;
     const log = { taskId: ctx.message.id, status };
@@ -143,10 +144,10 @@ export class ResultWriter {
 
   /** The EncodeError FAILURE: no traceback or children; the extended fields only when they encode. */
   private async storeEncodeError(ctx: ResultContext, exception: ExceptionInfo): Promise<WriteResult> {
-    const attempt = await this.write(this.buildMeta(ctx, 'FAILURE', exception, null, [], true), true);
+    const attempt = await this.write(this.buildMeta(ctx, 'FAILURE', exception, null, [], true), true, this.storeOptions(ctx));
     if (attempt.ok || !this.options.extended || attempt.failure !== 'encode') return attempt;
     // The task's own arguments (result_extended) are what cannot be encoded: store without them.
-    return this.write(this.buildMeta(ctx, 'FAILURE', exception, null, [], false), true);
+    return this.write(this.buildMeta(ctx, 'FAILURE', exception, null, [], false), true, this.storeOptions(ctx));
   }
 
   private buildMeta(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[], withExtended: boolean): ResultMeta {
@@ -167,21 +168,23 @@ export class ResultWriter {
     };
   }
 
-  private get storeOptions(): StoreOptions {
+  /** Expiry and size limit, and the request's reply destination (the rpc:// backend sends there). */
+  private storeOptions(ctx: ResultContext): StoreOptions {
     const maxBytes = this.options.maxResultBytes;
-    return { expiresSec: this.options.expiresSec, ...(maxBytes ? { maxEncodedBytes: maxBytes } : {}) };
+    const { replyTo, correlationId } = ctx.message;
+    return { expiresSec: this.options.expiresSec, ...(maxBytes ? { maxEncodedBytes: maxBytes } : {}), replyTo, correlationId };
   }
 
-  private async write(meta: ResultMeta, retry: boolean): Promise<WriteResult> {
+  private async write(meta: ResultMeta, retry: boolean, options: StoreOptions): Promise<WriteResult> {
     try {
-      return { ok: true, written: await (this.backend as ResultBackend).storeResult(meta, this.storeOptions) };
+      return { ok: true, written: await (this.backend as ResultBackend).storeResult(meta, options) };
     } catch (thrown) {
-      return this.retryWrite(meta, coerceError(thrown), retry);
+      return this.retryWrite(meta, coerceError(thrown), retry, options);
     }
   }
 
   /** After a failed attempt: retried while the failure may clear up, `retry` allows, and the worker is not stopping. */
-  private async retryWrite(meta: ResultMeta, firstError: Error, retry: boolean): Promise<WriteResult> {
+  private async retryWrite(meta: ResultMeta, firstError: Error, retry: boolean, options: StoreOptions): Promise<WriteResult> {
     let error = firstError;
     for (let attempt = 1; ; attempt++) {
       const failure = classifyStoreFailure(error);
@@ -192,7 +195,7 @@ export class ResultWriter {
       this.logger.warn({ err: error, taskId: meta.taskId, status: meta.status, attempt, delayMs }, 'cannot store task result; retrying');
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, delayMs));
       try {
-        return { ok: true, written: await (this.backend as ResultBackend).storeResult(meta, this.storeOptions) };
+        return { ok: true, written: await (this.backend as ResultBackend).storeResult(meta, options) };
       } catch (thrown) {
         error = coerceError(thrown);
       }
