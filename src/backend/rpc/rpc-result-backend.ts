@@ -100,6 +100,7 @@ export class RpcResultBackend implements ResultBackend {
   /** Waits for a ready state on this client's reply queue (pushed, not polled); rejects with CELERIAC_BACKEND_TIMEOUT. */
   async waitForResult(taskId: string, timeoutMs: number): Promise<ResultMeta> {
     await this.startConsuming();
+    if (this.closing) throw closedError(); // closed while the consumer was being set up
     const held = this.buffer.get(taskId);
     if (held && READY_STATES.has(held.status)) return held;
     return this.waiters.add(taskId, taskId, timeoutMs).promise;

@@ -129,7 +129,7 @@ describe('ResultWriter', () => {
   it('passes result_max_bytes to the backend as maxEncodedBytes', async () => {
     const { backend, attempts } = flakyBackend(0, ioError);
     await new ResultWriter(backend, base({ maxResultBytes: 1234, expiresSec: 60 }), logger).markSucceeded(ctxFor(), 1);
-    expect(attempts[0]?.options).toEqual({ expiresSec: 60, maxEncodedBytes: 1234 });
+    expect(attempts[0]?.options).toEqual({ expiresSec: 60, maxEncodedBytes: 1234, replyTo: expect.any(String), correlationId: expect.any(String) });
   });
 
   it('never throws, even when the backend throws something that is not an Error', async () => {
