@@ -21,6 +21,8 @@ import { RequestTracker, type TrackedRequest } from './request-tracker';
 import { waitWithSoftShutdown } from './soft-shutdown';
 import { closeWithin } from './close-within';
 import { ResultWriter } from './result-writer';
+import { settle } from './settle-delivery';
+import { isStored } from './store-outcome';
 import { createTaskLogger } from './task-logger';
 import { currentRequest, pickContextFields, runInRequestScope } from '../app/request-context';
 import { publishWithSignals } from '../producer/producer';
@@ -234,7 +236,10 @@ export class Worker implements WorkerInspector, WorkerController {
         if (req.startedAtMs === null || req.abort.signal.aborted) continue;
         req.abort.abort(TERMINATED);
         terminated.push(id);
-        this.track(this.writer.markRevoked({ message: req.msg, hostname: this.hostname, queue: req.delivery.queue }, 'terminated'));
+        // Acked once REVOKED is stored, as Celery's Request._announce_revoked does, not when the handler
+        // returns (an event-loop task may ignore its signal for long); the settle after it is a no-op.
+        this.track(this.writer.markRevoked({ message: req.msg, hostname: this.hostname, queue: req.delivery.queue }, 'terminated')
+          .then((stored) => (isStored(stored) ? settle(req, this.log) : undefined)));
         this.emit('task-revoked', { uuid: id, terminated: true, expired: false, signum: options.signal ?? 'SIGTERM' });
       }
     }
