@@ -32,17 +32,33 @@ export function buildMeta(taskId: string, status: string, result: unknown, extra
   };
 }
 
+/** What kind of backend is under test. */
+export interface ResultBackendContractKind {
+  /**
+   * False for a backend that stores nothing and streams states to the client instead (rpc://): the
+   * tests of storage (every field kept, SUCCESS never overwritten, read right after write, forget,
+   * expiry) do not apply to it and are skipped; waiting, timeouts, fan-out and close still do.
+   */
+  stores: boolean;
+}
+
 /**
- * The ResultBackend contract: every implementation (Redis, in-memory) must pass it unchanged.
+ * The ResultBackend contract: every implementation (Redis, in-memory, rpc) must pass it unchanged.
  * `factory` returns a fresh, connected fixture; the suite closes it.
  */
-export function describeResultBackendContract(name: string, factory: (options?: ResultBackendFixtureOptions) => Promise<ResultBackendFixture>): void {
+export function describeResultBackendContract(name: string, factory: (options?: ResultBackendFixtureOptions) => Promise<ResultBackendFixture>,
+  kind: ResultBackendContractKind = { stores: true }): void {
+  /** A test of storage: skipped (visibly) for a backend that stores nothing. */
+  const itStores = kind.stores ? it : it.skip;
+  /** What a wait returns for `m`: all of it, or for a stream just what Celery's rpc reply carries (no date_done, ids or extended fields). */
+  const delivered = (m: ResultMeta): ResultMeta => (kind.stores ? m
+    : { taskId: m.taskId, status: m.status, result: m.result, traceback: m.traceback, children: m.children, dateDone: null });
   describe(`ResultBackend contract: ${name}`, () => {
     let fx: ResultBackendFixture;
     beforeEach(async () => { fx = await factory(); });
     afterEach(async () => { await fx.close(); });
 
-    it('round-trips every meta field and reports nothing stored as null', async () => {
+    itStores('round-trips every meta field and reports nothing stored as null', async () => {
       const id = newTaskId();
       expect(await fx.backend.getTaskMeta(id)).toBeNull();
       const meta = buildMeta(id, 'SUCCESS', { n: 5, s: 'caf\u00e9 \u{1F600}', list: [1, null, true] }, {
@@ -53,7 +69,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       expect(await fx.backend.getTaskMeta(id)).toEqual(meta);
     });
 
-    it('never overwrites a stored SUCCESS (returns false, keeps the value)', async () => {
+    itStores('never overwrites a stored SUCCESS (returns false, keeps the value)', async () => {
       const id = newTaskId();
       expect(await fx.backend.storeResult(buildMeta(id, 'SUCCESS', 1))).toBe(true);
       expect(await fx.backend.storeResult(buildMeta(id, 'FAILURE', { excType: 'ValueError', excMessage: ['late'], excModule: 'builtins' }))).toBe(false);
@@ -62,7 +78,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       expect(await fx.backend.getTaskMeta(id)).toMatchObject({ status: 'SUCCESS', result: 1 });
     });
 
-    it('lets exactly one of many concurrent SUCCESS writes win', async () => {
+    itStores('lets exactly one of many concurrent SUCCESS writes win', async () => {
       const id = newTaskId();
       const writes = Array.from({ length: 25 }, (_, i) => fx.backend.storeResult(buildMeta(id, 'SUCCESS', i)));
       const outcomes = await Promise.all(writes);
@@ -71,7 +87,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       expect((await fx.backend.getTaskMeta(id))?.result).toBe(winner);
     });
 
-    it('replaces non-SUCCESS states: STARTED, custom PROGRESS, FAILURE, then SUCCESS', async () => {
+    itStores('replaces non-SUCCESS states: STARTED, custom PROGRESS, FAILURE, then SUCCESS', async () => {
       const id = newTaskId();
       const exc = { excType: 'ValueError', excMessage: ['boom'], excModule: 'builtins' };
       for (const meta of [
@@ -89,7 +105,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       const id = newTaskId();
       const meta = buildMeta(id, 'REVOKED', { excType: 'TaskRevokedError', excMessage: ['revoked'], excModule: 'celery.exceptions' }, { children: null });
       await fx.backend.storeResult(meta);
-      await expect(fx.backend.waitForResult(id, 5000)).resolves.toEqual(meta);
+      await expect(fx.backend.waitForResult(id, 5000)).resolves.toEqual(delivered(meta));
     });
 
     it('resolves a wait started before the result, on the first ready state only', async () => {
@@ -99,7 +115,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       await fx.backend.storeResult(buildMeta(id, 'PROGRESS', { current: 1, total: 3 }));
       const done = buildMeta(id, 'FAILURE', { excType: 'KeyError', excMessage: ['missing 7'], excModule: 'builtins' });
       await fx.backend.storeResult(done);
-      await expect(waiting).resolves.toEqual(done);
+      await expect(waiting).resolves.toEqual(delivered(done));
     });
 
     it('rejects a wait with CELERIAC_BACKEND_TIMEOUT when no ready state arrives', async () => {
@@ -123,7 +139,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       for (const meta of await Promise.all(onB)) expect(meta).toMatchObject({ taskId: b, result: 'b' });
     });
 
-    it('forgets a stored result, and forgetting nothing is fine', async () => {
+    itStores('forgets a stored result, and forgetting nothing is fine', async () => {
       const id = newTaskId();
       await fx.backend.storeResult(buildMeta(id, 'SUCCESS', 1));
       await fx.backend.forget(id);
@@ -132,7 +148,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       expect(await fx.backend.storeResult(buildMeta(id, 'SUCCESS', 2))).toBe(true);
     });
 
-    it('honours expiry: the default of one day, a per-write value, and never', async () => {
+    itStores('honours expiry: the default of one day, a per-write value, and never', async () => {
       const [d, short, never] = [newTaskId(), newTaskId(), newTaskId()];
       await fx.backend.storeResult(buildMeta(d, 'SUCCESS', 1));
       await fx.backend.storeResult(buildMeta(short, 'SUCCESS', 1), { expiresSec: 30 });
@@ -148,7 +164,7 @@ export function describeResultBackendContract(name: string, factory: (options?: 
       expect(await fx.ttlSec(fractional)).toBeLessThanOrEqual(7);
     });
 
-    it('stores without expiry when the backend is configured with 0', async () => {
+    itStores('stores without expiry when the backend is configured with 0', async () => {
       const forever = await factory({ resultExpiresSec: 0 });
       try {
         const id = newTaskId();
