@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
+import { CanvasError } from '../canvas/canvas-error';
 import { Ignore, MaxRetriesExceededError, Reject } from '../canvas/task-signals';
 import { TaskError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
@@ -136,5 +137,10 @@ function buildEagerContext(def: TaskDefinition, scope: RequestScope, call: { arg
       }
       throw new EagerRetryRequest(retry.args, retry.kwargs);
     },
+    // Python's eager replace applies the canvas eagerly; celeriac applies no canvas eagerly yet.
+    replace: (): never => {
+      throw new CanvasError('CELERIAC_CANVAS_EAGER', 'task.replace() cannot run eagerly (task_always_eager) yet');
+    },
+    addToChord: (() => Promise.reject(new CanvasError('CELERIAC_CANVAS_EAGER', 'task.addToChord() cannot run eagerly (task_always_eager) yet'))) as TaskContext['addToChord'],
   };
 }

@@ -17,6 +17,12 @@ export interface RequestScope {
    * every log line of the task and copied to the headers of every task it sends.
    */
   fields: Readonly<Record<string, unknown>>;
+  /**
+   * Results of what the task sent while it ran (`delay`, `applyAsync`, a canvas), as Celery result
+   * tuples, appended in order: stored as the SUCCESS meta's `children`, as Python's `request.children`.
+   * Absent where nothing records them (eager runs, pool threads).
+   */
+  children?: unknown[];
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();

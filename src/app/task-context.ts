@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SignatureWire } from '../protocol/task-message';
 
 /** What a bound task (`bind: true`) sees of the message that started it, as Celery's `self.request`. */
 export interface TaskRequest {
@@ -42,6 +43,25 @@ export interface TaskRequest {
   stampedHeaders: string[] | null;
   /** Stamp values by name (`request.stamps`), e.g. `{ monitoring_id: '...' }` from a Python `StampingVisitor`. */
   stamps: Record<string, unknown>;
+  /** The chord body this task reports to when it is a chord header member (`request.chord`), else null. */
+  chord?: SignatureWire | null;
+  /** How many replacements led to this task (`request.replaced_task_nesting`). */
+  replacedTaskNesting?: number;
+}
+
+/** A canvas built in TypeScript (`CanvasSignature`), as `replace`/`addToChord` read it: its wire dict and, type-only, its result handle. */
+export interface SignatureOf<H = unknown> {
+  readonly wire: SignatureWire;
+  readonly resultType?: H;
+}
+
+/** What `task.replace()` and `task.addToChord()` take: a canvas built in TypeScript, or a signature dict as Python serialises one. */
+export type SignatureLike = SignatureOf | SignatureWire;
+
+/** Options of `task.addToChord()`. */
+export interface AddToChordOptions {
+  /** Do not send it: resolve to the signature (frozen, chord size already raised) for the caller to apply (Python's `lazy=True`). */
+  lazy?: boolean;
 }
 
 /** Options of `task.retry()`, as Python's `self.retry(...)`. */
@@ -86,4 +106,23 @@ export interface TaskContext {
    * Past `maxRetries` it throws `exc` (or MaxRetriesExceededError), failing the task.
    */
   retry(options?: RetryCall): never;
+  /**
+   * Replaces this task with `sig`, as Python's `self.replace(sig)`: the replacement gets this task's
+   * id (a chain's last task, a group's accumulated chord body), callbacks, errbacks, the rest of its
+   * chain and its chord membership; it is sent and the run ends without storing a state (Celery's
+   * Ignore), the message acked. It throws, so `return task.replace(sig)` / `throw task.replace(sig)`
+   * both work. A signature that is part of a chord, or an empty chain, fails the task with
+   * ImproperlyConfigured (ReplaceError CELERIAC_CANVAS_BAD_REPLACEMENT), as Python's.
+   */
+  replace(sig: SignatureLike): never;
+  /**
+   * Adds `sig` to the chord this task is a header member of, as Python's `self.add_to_chord(sig)`:
+   * the chord then waits for one more result (Redis `.t` counter, shared with Python workers), `sig`
+   * is sent with this task's group and chord, and its AsyncResult (a chord's: its body's) returned;
+   * with `lazy` nothing is sent and the frozen signature is returned. Rejects with ReplaceError
+   * CELERIAC_CANVAS_NOT_IN_CHORD (Python's ValueError) outside a chord header.
+   */
+  addToChord<S extends SignatureOf>(sig: S, options?: { lazy?: false }): Promise<NonNullable<S['resultType']>>;
+  addToChord<S extends SignatureOf>(sig: S, options: { lazy: true }): Promise<S>;
+  addToChord(sig: SignatureLike, options?: AddToChordOptions): Promise<unknown>;
 }

@@ -148,6 +148,7 @@ export class RedisResultBackend implements ResultBackend {
   readonly chordEffects = {
     setChordSize: async (groupId: string, size: number): Promise<void> => (await this.chordStore()).setChordSize(groupId, size),
     saveGroup: async (groupId: string, result: unknown): Promise<void> => (await this.chordStore()).saveGroup(groupId, result),
+    addToChord: async (groupId: string): Promise<void> => (await this.chordStore()).addToChord(groupId),
   };
 
   private async chordStore(): Promise<RedisChordStore> {

@@ -1,6 +1,8 @@
 import type { SignatureWire } from '../protocol/task-message';
 import { CanvasError } from './canvas-error';
-import { chainOf, groupOf, kwargsOf, tasksOf, typeOf } from './wire-signature';
+import { linkErrorOn } from './freeze-signature';
+import { linkOn } from './link-signature';
+import { chainOf, groupOf, kwargsOf, listOf, tasksOf, typeOf } from './wire-signature';
 
 // The dicts celery.canvas builds for `chain(...)`, `group(...)`, `chord(header, body)` and `a | b`,
 // so a canvas built in TypeScript is the canvas a Python producer would send (compared with
@@ -45,40 +47,61 @@ export function pipeWire(a: SignatureWire, b: SignatureWire): SignatureWire {
 
 /** `Signature.__or__`. */
 function pipeTask(a: SignatureWire, b: SignatureWire): SignatureWire {
-  if (typeOf(b) === 'chain') return chainOf([copy(a), ...tasksOf(b).map(copy)]);
+  if (typeOf(b) === 'chain') return chainOf([copy(a), ...unchainTasks(b)]);
   if (typeOf(b) === 'group') return chainOf([copy(a), unrollGroup(b)]);
   return chainOf([copy(a), copy(b)]);
 }
 
-/** `_chain.__or__`. */
-function pipeChain(c: SignatureWire, other: SignatureWire): SignatureWire {
+/**
+ * `_chain.unchain_tasks`: copies of the steps, the chain's own `link` callbacks moved to the last
+ * step and its `link_error` errbacks to every step (so a chain that is spliced into another keeps them).
+ */
+function unchainTasks(c: SignatureWire): SignatureWire[] {
   const tasks = tasksOf(c).map(copy);
   const last = tasks[tasks.length - 1];
+  const options = (c.options ?? {}) as Record<string, unknown>;
+  if (last) for (const callback of listOf(options.link)) linkOn(last, callback);
+  for (const errback of listOf(options.link_error)) for (const task of tasks) linkErrorOn(task, errback, {});
+  return tasks;
+}
+
+/** `_chain.__or__`. */
+function pipeChain(c: SignatureWire, other: SignatureWire): SignatureWire {
+  const own = tasksOf(c);
+  const last = own[own.length - 1];
   if (typeOf(other) === 'group') {
     const unrolled = unrollGroup(other);
     if (typeOf(unrolled) !== 'group') return pipeChain(c, unrolled);
-    if (!last) return unrolled;
-    if (typeOf(last) === 'chord') {
-      setBody(last, pipeWire(bodyOf(last), unrolled));
+    const tasks = unchainTasks(c);
+    const lastCopy = tasks[tasks.length - 1];
+    if (!lastCopy) return unrolled;
+    if (typeOf(lastCopy) === 'chord') {
+      setBody(lastCopy, pipeWire(bodyOf(lastCopy), unrolled));
       return chainOf(tasks);
     }
     return chainOf([...tasks, unrolled]);
   }
-  if (typeOf(other) === 'chain') return tasksOf(other).reduce<SignatureWire>((acc, t) => pipeWire(acc, t), c);
+  if (typeOf(other) === 'chain') return unchainTasks(other).reduce<SignatureWire>((acc, t) => pipeWire(acc, t), c);
   if (last && typeOf(last) === 'group') {
-    tasks[tasks.length - 1] = buildChordWire(last, other);
+    // `self.clone()`: the chain keeps its own options here
+    const sig = copy(c);
+    const tasks = tasksOf(sig);
+    tasks[tasks.length - 1] = buildChordWire(tasks[tasks.length - 1] as SignatureWire, other);
     const before = tasks[tasks.length - 2];
     if (tasks.length > 1 && before && typeOf(before) === 'chord') {
       setBody(before, pipeWire(bodyOf(before), tasks[tasks.length - 1] as SignatureWire));
       tasks.pop();
     }
-    return chainOf(tasks);
+    kwargsOf(sig).tasks = tasks;
+    return sig;
   }
   if (last && typeOf(last) === 'chord') {
-    setBody(last, pipeWire(bodyOf(last), other));
-    return chainOf(tasks);
+    const sig = copy(c);
+    const lastCopy = tasksOf(sig)[own.length - 1] as SignatureWire;
+    setBody(lastCopy, pipeWire(bodyOf(lastCopy), other));
+    return sig;
   }
-  return chainOf([...tasks, copy(other)]);
+  return chainOf([...unchainTasks(c), copy(other)]);
 }
 
 /** `chord.__or__`: a task (or a group of one) joins the body; anything else chains after the chord. */

@@ -118,7 +118,7 @@ export function descendChordSize(w: SignatureWire): number {
 }
 
 /** `link_error` for every canvas type: a group links each member, a chord its body (and header when allowed). */
-export function linkErrorOn(w: SignatureWire, errback: SignatureWire, env: ApplyEnv): void {
+export function linkErrorOn(w: SignatureWire, errback: SignatureWire, env: Pick<ApplyEnv, 'allowErrorCbOnChordHeader'>): void {
   const type = typeOf(w);
   if (type === 'group') {
     // `sig.clone(immutable=True)` sets an *option* named immutable (the flag itself stays), as Python does.

@@ -1,6 +1,7 @@
 import { CeleriacError } from '../errors/celeriac-error';
 import type { KombuMessage, Route } from '../protocol/kombu-message';
 import { pythonRepr } from '../protocol/python-repr';
+import type { CanvasEffect } from './canvas-result';
 
 /**
  * Control signals a task throws on purpose (celery.exceptions): the worker reacts by class, they are
@@ -73,6 +74,26 @@ export class Ignore extends TaskSignal {
   /** Python's `Ignore()` args. */
   get pythonArgs(): unknown[] {
     return [];
+  }
+}
+
+/**
+ * Thrown by `task.replace(sig)`: the replacement is planned (same id, the request's callbacks,
+ * errbacks, chain rest and chord membership); the worker carries out `effects` (publish, chord
+ * sizes), then ends the run as Python's `Ignore('Replaced by new task')`: no state stored, message acked.
+ */
+export class Replaced extends Ignore {
+  /** What applying the replacement does, in order. */
+  readonly effects: CanvasEffect[];
+
+  constructor(effects: CanvasEffect[]) {
+    super('Replaced by new task');
+    this.effects = effects;
+  }
+
+  /** Python's `Ignore('Replaced by new task')` args. */
+  override get pythonArgs(): unknown[] {
+    return [this.message];
   }
 }
 

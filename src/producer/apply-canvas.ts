@@ -3,7 +3,7 @@ import type { ResultBackend } from '../backend/result-backend';
 import { applySignature } from '../canvas/apply-signature';
 import type { PlannedMessage, SignatureApplyContext } from '../canvas/build-signature-message';
 import { CanvasError } from '../canvas/canvas-error';
-import type { ApplyCall, ApplyEnv, CanvasResult } from '../canvas/canvas-result';
+import { toResultTuple, type ApplyCall, type ApplyEnv, type CanvasResult } from '../canvas/canvas-result';
 import type { SignatureWire } from '../protocol/task-message';
 
 /** What applying a canvas from a producer needs. */
@@ -38,5 +38,7 @@ export async function applyCanvas(wire: SignatureWire, call: ApplyCall, deps: Ap
     else if (effect.kind === 'set-chord-size') await chords?.setChordSize(effect.groupId, effect.size);
     else await chords?.saveGroup(effect.groupId, effect.result);
   }
+  // add_to_parent: what the canvas added to the running task's trail joins its `children`
+  scope?.children?.push(...env.trail.map(toResultTuple));
   return result;
 }

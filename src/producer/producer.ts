@@ -98,6 +98,8 @@ export function createProducer(opts: ProducerOptions): Producer {
       const planned = buildSignatureMessage(sig, { parent: scope ? { id: scope.id, rootId: scope.rootId } : null,
         ...(scope ? { inheritHeaders: scope.fields } : {}), now: now(), hostname: origin, replyTo, router });
       await publishWithSignals(planned, opts.transport.publish.bind(opts.transport), opts.signals, log);
+      // send_task's add_to_parent: the running task's `children` lists it
+      scope?.children?.push([[planned.taskId, null], null]);
       log.debug({ taskId: planned.taskId, taskName: name, exchange: planned.route.exchange, routingKey: planned.route.routingKey }, 'task sent');
       return new AsyncResult(planned.taskId, opts.backend);
     },

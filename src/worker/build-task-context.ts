@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
-import type { RetryCall, TaskContext, TaskRequest } from '../app/task-context';
+import { CanvasSignature } from '../app/canvas-signature';
+import type { AddToChordOptions, RetryCall, SignatureLike, TaskContext, TaskRequest } from '../app/task-context';
 import { buildRetryMessage } from '../canvas/build-retry-message';
-import { Retry } from '../canvas/task-signals';
+import { CanvasError } from '../canvas/canvas-error';
+import { buildChordAddition, planReplace } from '../canvas/plan-replace';
+import { Replaced, Retry } from '../canvas/task-signals';
+import type { SignatureWire } from '../protocol/task-message';
 import { coerceError } from '../errors/coerce-error';
 import { markIfExhausted } from './autoretry';
 import type { ExecutionDeps } from './execution-deps';
@@ -20,6 +24,7 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
     deliveryInfo: { exchange: delivery.route.exchange, routingKey: delivery.route.routingKey, priority: msg.priority, redelivered: delivery.redelivered },
     hostname: policy.hostname, origin: msg.origin, replyTo: msg.replyTo, correlationId: msg.correlationId,
     properties: msg.properties, stampedHeaders: msg.stampedHeaders, stamps: msg.stamps,
+    chord: msg.embed.chord ?? null, replacedTaskNesting: msg.replacedTaskNesting,
   };
   return {
     request,
@@ -48,5 +53,28 @@ export function buildTaskContext(req: TrackedRequest, deps: ExecutionDeps, rctx:
       }, new Date(policy.now())));
       throw new Retry({ ...planned, exc: options.exc === undefined ? null : coerceError(options.exc) });
     },
+    replace: (sig: SignatureLike): never => {
+      // Planned now (a refused replacement fails the task from here); the executor publishes it.
+      throw new Replaced(planReplace(msg, wireOf(sig), deps.context()).effects);
+    },
+    addToChord: ((sig: SignatureLike, options: AddToChordOptions = {}) => addToChord(msg, sig, options, deps)) as TaskContext['addToChord'],
   };
+}
+
+function wireOf(sig: SignatureLike): SignatureWire {
+  return 'wire' in sig && typeof sig.wire === 'object' && sig.wire !== null ? sig.wire as SignatureWire : sig as SignatureWire;
+}
+
+/**
+ * `Task.add_to_chord`: the signature gets the request's chord membership and is frozen, the chord's
+ * expected size is raised by one (Redis `INCR .t`, as `RedisBackend.add_to_chord`), then it is sent
+ * through its app (`sig.delay()`), or returned unsent when lazy.
+ */
+async function addToChord(msg: TrackedRequest['msg'], sig: SignatureLike, options: AddToChordOptions, deps: ExecutionDeps): Promise<unknown> {
+  const { wire } = buildChordAddition(msg, wireOf(sig), deps.context());
+  const chords = deps.chords;
+  if (!chords?.addToChord) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'add_to_chord needs a result backend that keeps chords (Redis)');
+  await chords.addToChord(msg.group as string);
+  const frozen = new CanvasSignature(wire, sig instanceof CanvasSignature ? sig.app : null);
+  return options.lazy ? frozen : frozen.applyAsync();
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { bindArguments } from '../app/bind-arguments';
 import type { TaskDefinition } from '../app/task-definition';
-import { Ignore, Reject, Retry } from '../canvas/task-signals';
+import { currentRequest } from '../app/request-context';
+import { Ignore, Reject, Replaced, Retry } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
 import { encodeException, formatTraceback } from '../protocol/encode-exception';
 import { buildTaskContext } from './build-task-context';
@@ -9,7 +10,7 @@ import type { TrackedRequest } from './request-tracker';
 import type { ResultContext, StoreOutcome } from './result-writer';
 import { giveBack, rejectQuietly, settle } from './settle-delivery';
 import { isStored } from './store-outcome';
-import { publishSuccessFollowUps, reportChordPart, runFailureFollowUps } from './run-follow-ups';
+import { publishReplacement, publishSuccessFollowUps, reportChordPart, runFailureFollowUps } from './run-follow-ups';
 import { runWithTimeLimits } from './run-with-time-limits';
 import type { ExceptionInfo } from '../protocol/result-meta';
 import { applyAutoretry, CELERY_RETRY_DEFAULTS, isRetriesExhausted, resolveRetryLimits } from './autoretry';
@@ -78,7 +79,8 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       log.info({ reason: req.abort.signal.reason as unknown }, 'task finished after it was terminated or returned; result discarded');
       outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
     } else {
-      const children = await publishSuccessFollowUps(msg, value, deps);
+      // Python's request.children: what the handler sent, then the follow-ups applied now
+      const children = [...(currentRequest()?.children ?? []), ...await publishSuccessFollowUps(msg, value, deps)];
       const stored = storeResult ? await writer.markSucceeded(rctx, value, children) : NOTHING_TO_STORE;
       outcome = stored.kind === 'replaced' ? await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log)
         : !isStored(stored) && acksLate ? GIVE_BACK
@@ -140,7 +142,9 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
   const ctx = deps.context();
   const decision = applyAutoretry(def, deps.policy.retryDefaults ?? CELERY_RETRY_DEFAULTS, thrown, msg,
     { deliveredVia: req.delivery.route, hostname: ctx.hostname, replyTo: ctx.replyTo, now: new Date(deps.policy.now()) });
-  const err = coerceError(decision.kind === 'retry' ? decision.retry : decision.kind === 'exhausted' ? decision.error : thrown);
+  let err = coerceError(decision.kind === 'retry' ? decision.retry : decision.kind === 'exhausted' ? decision.error : thrown);
+  // task.replace(): the replacement is sent, then the run ends as Ignore; if it cannot be sent the task fails with why.
+  if (err instanceof Replaced) err = (await publishReplacement(err.effects, deps)) ?? err;
   if (err instanceof Retry) {
     try {
       await deps.publish({ message: err.retryMessage, route: err.route, taskId: msg.id });
@@ -167,7 +171,7 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
     return 'rejected';
   }
   if (err instanceof Ignore) {
-    log.info('task ignored');
+    log.info(err instanceof Replaced ? 'task replaced' : 'task ignored');
     // No task event for Ignore (as Celery), but the run ended: task_postrun IGNORED, retval the Ignore.
     deps.signals?.postrun(req, 'IGNORED', err);
     return 'ignored';

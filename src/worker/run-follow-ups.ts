@@ -91,6 +91,19 @@ async function runEffects(effects: CanvasEffect[], deps: FollowUpDeps): Promise<
 }
 
 /**
+ * Sends a `task.replace()` replacement (its planned effects, in order). Returns the error when it
+ * could not be sent (the task then fails with it, as Python's `sig.delay()` raising), else null.
+ */
+export async function publishReplacement(effects: CanvasEffect[], deps: FollowUpDeps): Promise<Error | null> {
+  try {
+    await runEffects(effects, deps);
+    return null;
+  } catch (thrown) {
+    return coerceError(thrown);
+  }
+}
+
+/**
  * Success path, before SUCCESS is stored (as Python's tracer, so `children` is filled): applies link
  * callbacks with the result prepended, then the next chain step, whatever their canvas type.
  * Returns the result tuples for `children`. Throws when a follow-up cannot be planned or published:

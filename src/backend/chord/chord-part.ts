@@ -23,6 +23,8 @@ export interface ChordEffects {
   setChordSize(groupId: string, size: number): Promise<void>;
   /** Saves the header GroupResult tuple (`celery-taskset-meta-<id>`, `{"result": tuple}`). */
   saveGroup(groupId: string, result: unknown): Promise<void>;
+  /** The chord waits for one more result (`task.add_to_chord`: Redis `INCR .t`, which Python workers read too). */
+  addToChord?(groupId: string): Promise<void>;
 }
 
 /** Python's `ChordError` text for a failed member: `Dependency <id> raised KeyError('m')`. */

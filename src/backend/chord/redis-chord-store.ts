@@ -134,6 +134,17 @@ export class RedisChordStore {
     }
   }
 
+  /** One more result for the chord to wait for, as Python's `RedisBackend.add_to_chord` (`INCR .t`, no expiry set). */
+  async addToChord(groupId: string): Promise<void> {
+    const key = buildChordKeys(this.keyPrefix, groupId).extra;
+    try {
+      await this.client.incr(key);
+    } catch (thrown) {
+      const err = coerceError(thrown);
+      throw new BackendError('CELERIAC_BACKEND_IO', `adding to chord ${groupId} failed: ${err.message}`, { cause: err });
+    }
+  }
+
   /** Stores the header size (`.s`) as Python's `set_chord_size` does before the last header task is sent. */
   async setChordSize(groupId: string, size: number): Promise<void> {
     const key = buildChordKeys(this.keyPrefix, groupId).size;

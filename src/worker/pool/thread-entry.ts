@@ -102,6 +102,11 @@ export class ThreadRunner {
       retry: (options: RetryCall = {}): never => {
         throw new ThreadRetry(options);
       },
+      // The replacement is published by the main thread's worker; not wired through the pool yet.
+      replace: (): never => {
+        throw new CeleriacError('CELERIAC_POOL_UNSUPPORTED', 'task.replace() is not available in pool: \'threads\' tasks yet');
+      },
+      addToChord: (() => Promise.reject(new CeleriacError('CELERIAC_POOL_UNSUPPORTED', 'task.addToChord() is not available in pool: \'threads\' tasks yet'))) as TaskContext['addToChord'],
     };
   }
 
