@@ -9,7 +9,7 @@ import type { Transport } from '../transport/transport';
 /** The broker transport for `broker_url`, chosen by URL scheme. */
 export function createTransportFor(settings: Settings, logger: Logger): Transport {
   return createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }),
-    { poisonQueue: settings.worker_poison_queue, maxMessageBytes: settings.worker_max_message_bytes });
+    { poisonQueue: settings.worker_poison_queue, maxMessageBytes: settings.worker_max_message_bytes }, settings);
 }
 
 /** The result backend for `result_backend` (Redis, or rpc:// over an AMQP broker), or null when it is `disabled`. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { CELERY_RETRY_DEFAULTS as RETRY } from '../canvas/retry-defaults';
+import { queueSettingsShape } from './queue-settings-schema';
 
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
@@ -120,6 +121,8 @@ export const settingsSchema = z.object({
   task_reject_on_worker_lost: bool.default(false),
   /** Queue for follow-up messages (callbacks, chain steps) whose signature names none. */
   task_default_queue: z.string().min(1).default('celery'),
+  /** Celery's queue/exchange settings (`task_queues`, `task_default_queue_type`, ...): src/config/queue-settings-schema.ts. */
+  ...queueSettingsShape,
   /** Routing for follow-up messages by task name (Celery's `task_routes`: exact, glob or /regex/ keys). */
   task_routes: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).optional(),
   /** Run tasks in process instead of sending them: `delay`/`applyAsync`/`sendTask` call the registered handler and return an EagerResult (Celery's name). */

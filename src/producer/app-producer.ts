@@ -83,7 +83,7 @@ export class AppProducer {
       // Created on first use: an app that only runs tasks (worker, threads) opens nothing.
       const settings = this.settings();
       const logger = this.log;
-      const transport = createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }));
+      const transport = createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }), undefined, settings);
       const backend = settings.result_backend === 'disabled' ? null
         : isRpcBackendUrl(settings.result_backend) ? createRpcResultBackend({ resultBackend: settings.result_backend, brokerUrl: settings.broker_url,
           brokerTransportOptions: settings.broker_transport_options, resultExpiresSec: settings.result_expires, persistent: settings.result_persistent },

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, TransportError } from '../errors/celeriac-error';
+import type { QueueTableSettings } from './amqp/amqp-queue-table';
 import { createAmqpTransport } from './amqp/amqp-transport';
 import { amqpTransportOptionsSchema } from './amqp/amqp-transport-options';
 import { MemoryTransport } from './memory/memory-transport';
@@ -26,10 +27,12 @@ export interface RefusalPolicy {
 
 /**
  * The transport for a broker URL, chosen by scheme: redis/rediss/redis+socket/unix/sentinel → Redis
- * (kombu layout), amqp/amqps/pyamqp → RabbitMQ (AMQP 0-9-1), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case).
+ * (kombu layout), amqp/amqps/pyamqp → RabbitMQ (AMQP 0-9-1), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case);
+ * `queues` Celery's queue settings (`task_queues`, `task_default_queue_type`, ...), which only RabbitMQ declarations use.
  * Does not connect: call `connect()`.
  */
-export function createTransport(url: string, options: Record<string, unknown>, logger: Logger, refusals?: RefusalPolicy): Transport {
+export function createTransport(url: string, options: Record<string, unknown>, logger: Logger, refusals?: RefusalPolicy,
+  queues?: QueueTableSettings): Transport {
   const scheme = brokerScheme(url);
   if (scheme !== undefined && REDIS_SCHEMES.has(scheme)) {
     return createRedisTransport(url, { ...parseRedisTransportOptions(options), ...(refusals ? redisRefusalOptions(refusals) : {}) }, logger);
@@ -40,7 +43,7 @@ export function createTransport(url: string, options: Record<string, unknown>, l
     if (!parsed.success) {
       throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
     }
-    return createAmqpTransport(url, parsed.data, logger);
+    return createAmqpTransport(url, parsed.data, logger, queues);
   }
   throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED',
     `broker ${safeUrl(url)}: ${scheme ? `scheme "${scheme}" is not supported` : 'no scheme'} (expected redis://, rediss://, redis+socket://, sentinel://, amqp://, amqps://, pyamqp:// or memory://)`);

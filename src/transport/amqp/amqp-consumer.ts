@@ -2,16 +2,30 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
 import { coerceError } from '../../errors/coerce-error';
+import type { KombuMessage } from '../../protocol/kombu-message';
 import type { Consumer, Delivery } from '../transport';
+import { etaMsOf } from './amqp-delayed-delivery';
 import type { AmqpConnection } from './amqp-connection';
 import { decodeAmqpMessage } from './amqp-message-codec';
 
+/** Gives a far-ETA message back to the broker to be delivered again later (AmqpTransport: native delayed delivery). */
+export interface EtaPostponer {
+  /** Longest a delivery with an ETA is handed to the worker to hold; a later ETA is postponed. */
+  maxHoldMs: number;
+  /** Re-publishes `message` (consumed from `queue`) to come back in `countdownSec`; resolves once the broker confirmed it. */
+  postpone(message: KombuMessage, queue: string, countdownSec: number): Promise<void>;
+}
+
 /**
- * A Consumer on its own channel: one basic.consume per queue and a basic.qos on that channel bounding
- * the unsettled deliveries of all its queues together (channel-wide, so `setPrefetch` applies at
- * once, as kombu's QoS.update). A delivery is settled on the channel that delivered it; once that
- * channel or its connection is gone, the broker has requeued the message and settling is a no-op,
- * so no stale tag is ever acked on a new channel. After a reconnection it consumes again.
+ * A Consumer on its own channel: one basic.consume per queue, each under a per-consumer basic.qos
+ * (global=false) of the prefetch count, as Celery 5.5 uses with quorum queues (channel-global QoS is
+ * unsupported by quorum queues and deprecated in RabbitMQ 4). RabbitMQ applies such a qos to
+ * consumers started after it, so `setPrefetch` takes effect for the next basic.consume (addQueue,
+ * re-consuming after a lost channel), never by cancelling a running consumer: that would drop its
+ * unacked deliveries from the count and break the bound. Held ETA messages are kept short instead
+ * (EtaPostponer). A delivery is settled on the channel that delivered it; once that channel or its
+ * connection is gone, the broker has requeued the message and settling is a no-op, so no stale tag
+ * is ever acked on a new channel. After a reconnection it consumes again.
  */
 export class AmqpConsumer implements Consumer {
   private channel: Channel | null = null;
@@ -26,6 +40,7 @@ export class AmqpConsumer implements Consumer {
     private prefetch: number,
     private readonly onDelivery: (delivery: Delivery) => void,
     private readonly log: Logger,
+    private readonly postponer: EtaPostponer | null = null,
   ) {
     this.queueList = [...queues];
   }
@@ -61,11 +76,9 @@ export class AmqpConsumer implements Consumer {
     return [...this.queueList];
   }
 
+  /** Per-consumer QoS: applies to the consumers started from now on (see the class comment). */
   setPrefetch(count: number): void {
     this.prefetch = count;
-    this.channel?.prefetch(count, true).catch((err: unknown) => {
-      this.log.warn({ err: coerceError(err).message, prefetch: count }, 'cannot change prefetch');
-    });
   }
 
   /** Cancels every consumer; the channel stays open so deliveries already handed out can still be settled. */
@@ -90,7 +103,6 @@ export class AmqpConsumer implements Consumer {
       // one. When the whole connection went, the reconnection does it instead.
       setImmediate(() => this.reattach());
     });
-    await channel.prefetch(this.prefetch, true);
     this.channel = channel;
     this.tags.clear();
     try {
@@ -113,12 +125,47 @@ export class AmqpConsumer implements Consumer {
   }
 
   private async consumeQueue(channel: Channel, queue: string): Promise<void> {
+    await channel.prefetch(this.prefetch, false);
     const { consumerTag } = await channel.consume(queue, (msg) => { if (msg) this.deliver(channel, queue, msg); }, { noAck: false });
     this.tags.set(queue, consumerTag);
   }
 
   private deliver(channel: Channel, queue: string, msg: ConsumeMessage): void {
     const { message, route } = decodeAmqpMessage(msg, queue);
+    const etaMs = this.postponer ? etaMsOf(message) : null;
+    if (this.postponer && etaMs !== null && etaMs - Date.now() > this.postponer.maxHoldMs) {
+      this.postpone(this.postponer, channel, queue, msg, { message, route }, etaMs);
+      return;
+    }
+    this.handOut(channel, queue, msg, message, route);
+  }
+
+  /**
+   * A far ETA: re-published to come back when due, and acked once the broker confirmed the copy (a
+   * crash in between leaves both: at-least-once, never lost). When the copy cannot be published the
+   * worker holds the message as before.
+   */
+  private postpone(postponer: EtaPostponer, channel: Channel, queue: string, msg: ConsumeMessage,
+    decoded: Pick<Delivery, 'message' | 'route'>, etaMs: number): void {
+    const { message, route } = decoded;
+    const countdownSec = Math.max(1, Math.floor((etaMs - Date.now()) / 1000));
+    postponer.postpone(message, queue, countdownSec).then(() => {
+      // Its channel gone, the broker requeued the original: it comes back and is postponed again.
+      if (this.channel !== channel) return;
+      try {
+        channel.ack(msg);
+      } catch (err) {
+        this.log.warn({ err: coerceError(err).message, queue }, 'cannot ack a postponed delivery; the broker will redeliver it');
+        return;
+      }
+      this.log.debug({ queue, countdownSec, taskId: message.headers.id }, 'far ETA postponed through native delayed delivery');
+    }, (err: unknown) => {
+      this.log.warn({ err: coerceError(err).message, queue, taskId: message.headers.id }, 'cannot postpone a far ETA; the worker holds it');
+      this.handOut(channel, queue, msg, message, route);
+    });
+  }
+
+  private handOut(channel: Channel, queue: string, msg: ConsumeMessage, message: KombuMessage, route: Delivery['route']): void {
     let settled = false;
     const settle = (how: 'ack' | 'reject', requeue: boolean): Promise<void> => {
       // Settled, or its channel is gone (the broker requeued it then): nothing to do.

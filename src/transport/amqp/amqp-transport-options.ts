@@ -14,10 +14,17 @@ export const amqpTransportOptionsSchema = z.object({
   max_priority: z.coerce.number().int().min(1).max(255).optional(),
   /** Seconds between reconnection attempts at most (the first retry comes after 1 s, doubling). */
   max_retry_interval_sec: z.coerce.number().positive().default(16),
+  /**
+   * Seconds a worker may hold a delivered ETA/countdown message unacked; a later ETA is re-published
+   * through native delayed delivery and the original acked once the copy is confirmed. Keep it well
+   * below RabbitMQ's consumer_timeout (30 min by default), which closes a channel holding a delivery longer.
+   */
+  eta_max_hold_sec: z.coerce.number().min(1).max(1500).default(10),
 }).transform((o) => ({
   heartbeatSec: Math.round(o.broker_heartbeat), // AMQP negotiates whole seconds; Celery allows 120.0
   maxPriority: o.max_priority,
   maxRetryIntervalMs: o.max_retry_interval_sec * 1000,
+  etaMaxHoldMs: o.eta_max_hold_sec * 1000,
 }));
 
 /** Parsed AMQP transport settings (camelCase, with units). */

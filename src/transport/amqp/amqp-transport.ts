@@ -6,7 +6,9 @@ import type { KombuMessage, Route } from '../../protocol/kombu-message';
 import { safeUrl } from '../safe-url';
 import type { Consumer, Delivery, FanoutMessage, Transport } from '../transport';
 import { AmqpConnection } from './amqp-connection';
-import { AmqpConsumer } from './amqp-consumer';
+import { AmqpConsumer, type EtaPostponer } from './amqp-consumer';
+import { AmqpDelayedDelivery, withoutDeadLetterHeaders } from './amqp-delayed-delivery';
+import { AmqpQueueTable, type QueueTableSettings } from './amqp-queue-table';
 import { decodeAmqpMessage, encodeAmqpPublishOptions } from './amqp-message-codec';
 import { AmqpPublisher } from './amqp-publisher';
 import { BROADCAST_QUEUE_OPTIONS, PIDBOX_REPLY_EXCHANGE, buildExchangeSpec, buildQueueSpec } from './amqp-topology';
@@ -25,14 +27,19 @@ export class AmqpTransport implements Transport {
   private readonly declaredExchanges = new Set<string>();
   private readonly declaredQueues = new Map<string, Route>();
   private readonly consumers = new Set<AmqpConsumer>();
+  private readonly table: AmqpQueueTable;
+  private readonly delayed: AmqpDelayedDelivery;
 
-  constructor(url: string, private readonly options: AmqpTransportOptions, private readonly log: Logger) {
+  constructor(url: string, private readonly options: AmqpTransportOptions, private readonly log: Logger, queues: QueueTableSettings = {}) {
+    this.table = new AmqpQueueTable(queues, options.maxPriority);
+    this.delayed = new AmqpDelayedDelivery(this.table);
     this.connection = new AmqpConnection(parseAmqpUrl(url, options.heartbeatSec), safeUrl(url), options.maxRetryIntervalMs, log);
     this.publisher = new AmqpPublisher(this.connection);
     // A restarted broker may have lost non-durable state: declare again what was declared.
     // (On the new connection itself: ready() waits for these hooks.)
     this.connection.onReconnect(async (model) => {
       this.declaredExchanges.clear();
+      this.delayed.reset();
       const ch = await model.createChannel();
       for (const [queue, route] of this.declaredQueues) await this.declareOn(ch, queue, route);
       await ch.close();
@@ -49,7 +56,7 @@ export class AmqpTransport implements Transport {
   }
 
   async consume(queues: readonly string[], prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Consumer> {
-    const consumer = new AmqpConsumer(this.connection, queues, prefetch, onDelivery, this.log);
+    const consumer = new AmqpConsumer(this.connection, queues, prefetch, onDelivery, this.log, this.etaPostponer());
     await consumer.start();
     this.consumers.add(consumer);
     return consumer;
@@ -70,7 +77,24 @@ export class AmqpTransport implements Transport {
     // A pidbox reply to a client that already gave up (its reply queue expired) is dropped, as kombu's
     // Mailbox._publish_reply does; any other unroutable message is an error.
     const mandatory = route.exchange !== PIDBOX_REPLY_EXCHANGE;
-    await this.publisher.publish(route.exchange, route.routingKey, message.body, { ...encodeAmqpPublishOptions(message), mandatory });
+    // A countdown to a quorum setup goes through native delayed delivery, as Python's send_task sends it.
+    const plan = this.delayed.planPublish(message, route, Date.now());
+    if (plan) await this.withOps((ch) => this.delayed.prepare(ch, plan.targets), 'declare native delayed delivery');
+    const to = plan?.route ?? route;
+    await this.publisher.publish(to.exchange, to.routingKey, message.body, { ...encodeAmqpPublishOptions(message), mandatory });
+  }
+
+  /** Far ETAs go back to the broker through native delayed delivery, to exactly the queue they came from. */
+  private etaPostponer(): EtaPostponer {
+    return {
+      maxHoldMs: this.options.etaMaxHoldMs,
+      postpone: async (message, queue, countdownSec) => {
+        const plan = this.delayed.planPostpone(queue, countdownSec);
+        await this.withOps((ch) => this.delayed.prepare(ch, plan.targets), 'declare native delayed delivery');
+        const copy = withoutDeadLetterHeaders(message);
+        await this.publisher.publish(plan.route.exchange, plan.route.routingKey, copy.body, { ...encodeAmqpPublishOptions(copy), mandatory: true });
+      },
+    };
   }
 
   async publishFanout(exchange: string, routingKey: string, message: KombuMessage): Promise<void> {
@@ -133,16 +157,27 @@ export class AmqpTransport implements Transport {
   }
 
   private async declareOn(ch: Channel, queue: string, route: Route): Promise<void> {
-    const spec = buildQueueSpec(queue, route.exchange, this.options.maxPriority);
+    // A configured queue (task_queues, the default queue) is declared as Python's queue table says,
+    // whatever route the caller assumed for it (the worker passes Celery's missing-queue default).
+    const assumed = route.exchange === queue && route.routingKey === queue;
+    const decl = this.table.isConfigured(queue) && assumed ? this.table.lookup(queue) : null;
+    const exchange = decl?.exchange ?? route.exchange;
+    const spec = buildQueueSpec(queue, exchange, this.table.lookup(queue).arguments);
     await ch.assertQueue(spec.name, spec.options);
-    if (route.exchange !== '') {
-      await this.ensureExchange(ch, route.exchange, 'task');
-      await ch.bindQueue(queue, route.exchange, route.routingKey);
+    if (exchange !== '') {
+      await this.ensureExchange(ch, exchange, 'task');
+      await ch.bindQueue(queue, exchange, decl?.routingKey ?? route.routingKey);
+    }
+    // As Python's DelayedDelivery bootstep, with a quorum queue configured: the levels, and this queue reachable from them.
+    const exchangeType = this.table.exchangeType(exchange);
+    if (this.delayed.enabled && exchange !== '' && exchange !== PIDBOX_REPLY_EXCHANGE) {
+      const routingKey = decl?.routingKey ?? route.routingKey;
+      await this.delayed.prepare(ch, exchangeType === 'direct' ? [] : [{ queue, exchange, exchangeType, routingKey }]);
     }
   }
 
   private async ensureExchange(ch: Channel, name: string, kind: 'task' | 'broadcast'): Promise<void> {
-    const spec = buildExchangeSpec(name, kind);
+    const spec = buildExchangeSpec(name, kind, this.table.exchangeType(name));
     await ch.assertExchange(spec.name, spec.type, spec.options);
     this.declaredExchanges.add(name);
   }
@@ -171,6 +206,6 @@ export class AmqpTransport implements Transport {
 }
 
 /** An AmqpTransport for a broker URL (does not connect). */
-export function createAmqpTransport(url: string, options: AmqpTransportOptions, logger: Logger): AmqpTransport {
-  return new AmqpTransport(url, options, logger);
+export function createAmqpTransport(url: string, options: AmqpTransportOptions, logger: Logger, queues?: QueueTableSettings): AmqpTransport {
+  return new AmqpTransport(url, options, logger, queues);
 }

@@ -22,9 +22,12 @@ describe('parseAmqpUrl', () => {
 
 describe('amqpTransportOptionsSchema', () => {
   it('defaults to Celery broker_heartbeat 120 s, no x-max-priority', () => {
-    expect(amqpTransportOptionsSchema.parse({})).toEqual({ heartbeatSec: 120, maxPriority: undefined, maxRetryIntervalMs: 16_000 });
+    expect(amqpTransportOptionsSchema.parse({})).toEqual({ heartbeatSec: 120, maxPriority: undefined, maxRetryIntervalMs: 16_000, etaMaxHoldMs: 10_000 });
     expect(amqpTransportOptionsSchema.parse({ max_priority: '10', visibility_timeout: 5 }).maxPriority).toBe(10);
     expect(amqpTransportOptionsSchema.safeParse({ max_priority: 300 }).success).toBe(false);
     expect(amqpTransportOptionsSchema.parse({ broker_heartbeat: '60.4' }).heartbeatSec).toBe(60); // whole seconds on the wire
+    expect(amqpTransportOptionsSchema.parse({ eta_max_hold_sec: '30' }).etaMaxHoldMs).toBe(30_000);
+    // Holding past RabbitMQ's consumer_timeout (30 min default) would get the channel closed.
+    expect(amqpTransportOptionsSchema.safeParse({ eta_max_hold_sec: 1800 }).success).toBe(false);
   });
 });
