@@ -14,8 +14,12 @@ import { BeatScheduler, type MissedRunPolicy } from './scheduler';
 
 /** Settings of `runBeat`. */
 export interface RunBeatOptions {
-  /** Broker URL; lease, state and queues all live there (`openBeatBroker`: Redis brokers today). */
+  /** Broker URL: Redis (lease, state and queues all there) or RabbitMQ (see `resultBackendUrl`, `stateFile`). */
   brokerUrl: string;
+  /** On RabbitMQ: a Redis result backend (Celery's `result_backend`) holds the lease and run record. */
+  resultBackendUrl?: string;
+  /** On RabbitMQ without a Redis backend: the local state file (Celery's `beat_schedule_filename`). */
+  stateFile?: string;
   /** Validated entries (`loadBeatSchedule` / `readBeatScheduleFile`). */
   schedule: readonly BeatEntry[];
   /** App time zone for crontabs (Celery `timezone`), default UTC. */
@@ -28,7 +32,7 @@ export interface RunBeatOptions {
   signal: AbortSignal;
   /** Queue for entries without `queue`/`routing_key` (Celery `task_default_queue`). Default `celery`. */
   defaultQueue?: string;
-  /** Prefix of beat's Redis keys (default `celeriac.beat`). */
+  /** Prefix of beat's Redis keys (default `celeriac.beat`), on the broker or on the result backend. */
   keyPrefix?: string;
   /** Celery's `broker_transport_options` (on Redis, sep, priority_steps and global_keyprefix name the queue keys). */
   brokerTransportOptions?: Record<string, unknown>;
@@ -60,8 +64,11 @@ export interface BeatLoopParts {
  */
 export async function runBeat(options: RunBeatOptions): Promise<void> {
   const leaseMs = options.leaseMs ?? 6000;
-  const broker = openBeatBroker(options.brokerUrl, options.brokerTransportOptions ?? {}, { leaseMs, ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}) });
   const logger = options.logger.child({ component: 'beat' });
+  const broker = openBeatBroker(options.brokerUrl, options.brokerTransportOptions ?? {}, { leaseMs, logger,
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+    ...(options.resultBackendUrl ? { resultBackendUrl: options.resultBackendUrl } : {}),
+    ...(options.stateFile ? { stateFile: options.stateFile } : {}) });
   logger.info({ broker: safeUrl(options.brokerUrl), entries: options.schedule.length, leaseMs, keyPrefix: options.keyPrefix ?? 'celeriac.beat' }, 'beat starting');
   try {
     await broker.connect().catch((err: unknown) => logger.warn({ err: coerceError(err) }, 'beat cannot reach the broker yet; retrying'));
@@ -79,7 +86,7 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
 
 /**
  * The thin loop: standby polls for the lease every leaseMs/3; the holder renews every leaseMs/3,
- * ticks the scheduler and commits each due run (lease check + record + LPUSH, atomically).
+ * ticks the scheduler and commits each due run (`BeatStateStore.commitRun`: lease check, record, publish).
  */
 export async function runBeatLoop(entries: readonly BeatEntry[], parts: BeatLoopParts, schedulerOptions: { timezone: string; missedRunPolicy: MissedRunPolicy }): Promise<void> {
   const { lease, store, logger, leaseMs, signal } = parts;

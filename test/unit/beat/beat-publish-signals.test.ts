@@ -45,9 +45,9 @@ describe('beat publish signals', () => {
   });
 
   it('a broker beat cannot keep its record on is a clear error naming the broker, with the password hidden', async () => {
-    const run = runBeat({ brokerUrl: 'amqp://guest:s3cret@localhost:5672//', schedule: [], logger: pino({ level: 'silent' }), signal: new AbortController().signal });
+    const run = runBeat({ brokerUrl: 'sqs://key:s3cret@localhost:9324/', schedule: [], logger: pino({ level: 'silent' }), signal: new AbortController().signal });
     await expect(run).rejects.toMatchObject({ code: 'CELERIAC_BEAT_BROKER_UNSUPPORTED' });
-    await expect(run).rejects.toThrow(/amqp:\/\/guest:\*\*\*@localhost:5672/);
+    await expect(run).rejects.toThrow(/sqs:\/\/key:\*\*\*@localhost:9324/);
     await expect(run).rejects.not.toThrow(/s3cret/);
   });
 });
