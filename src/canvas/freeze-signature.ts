@@ -25,6 +25,8 @@ export function freezeSignature(w: SignatureWire, f: FreezeOptions, env: ApplyEn
     case 'chain': {
       const { results } = prepareChainSteps(w, { args: argsOf(w), kwargs: kwargsOf(w), rootId: f.rootId ?? null, lastTaskId: f.id ?? null,
         groupId: f.groupId ?? null, chordBody: f.chord ?? null, clone: false, groupIndex: f.groupIndex ?? null }, env);
+      // prepare_steps ends with `self.id = last_task_id`: a frozen chain carries its last task's id (None too)
+      optionsOf(w).task_id = f.id ?? null;
       return results[0] ?? { kind: 'task', id: String(optionsOf(w).task_id ?? newIdOf(env)), parent: null };
     }
     case 'chord': return freezeChord(w, f, env);
