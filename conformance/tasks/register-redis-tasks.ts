@@ -10,9 +10,9 @@ export interface SuiteRedisEnv {
   REDIS_PORT?: string;
 }
 
-/** redis-py sends ints and strings as their text; anything else it refuses (DataError). */
-function redisValue(v: unknown): string {
-  if (typeof v === 'string') return v;
+/** redis-py sends bytes as they are, ints and strings as their text; anything else it refuses (DataError). */
+function redisValue(v: unknown): string | Buffer {
+  if (typeof v === 'string' || Buffer.isBuffer(v)) return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   throw new TypeError(`Invalid input of type: '${v === null ? 'NoneType' : typeof v}'. Convert to a bytes, string, int or float first.`);
 }

@@ -6,6 +6,7 @@ import type { AsyncResult } from '../producer/async-result';
 import type { GroupResult } from '../producer/group-result';
 import { toCeleryOptions, type SendTaskOptions } from '../producer/producer';
 import type { SignatureWire } from '../protocol/task-message';
+import { cloneWireValue } from '../protocol/clone-wire-value';
 
 /** What a canvas result is: a task's (a chain's last, a chord's body) or a group's. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,7 +66,7 @@ export class CanvasSignature<H extends CanvasHandle = CanvasHandle> {
 
   /** A copy whose args the previous step's result is not prepended to (`sig.set(immutable=True)`, as `task.si`). */
   immutable(): CanvasSignature<H> {
-    return new CanvasSignature<H>({ ...structuredClone(this.wire), immutable: true }, this.app);
+    return new CanvasSignature<H>({ ...cloneWireValue(this.wire), immutable: true }, this.app);
   }
 
   /** `self | other`: a chain (a group piped into a task is a chord), as Python's `|`. */

@@ -3,6 +3,7 @@ import { CanvasError } from './canvas-error';
 import { linkErrorOn } from './freeze-signature';
 import { linkOn } from './link-signature';
 import { chainOf, groupOf, kwargsOf, listOf, tasksOf, typeOf } from './wire-signature';
+import { cloneWireValue } from '../protocol/clone-wire-value';
 
 // The dicts celery.canvas builds for `chain(...)`, `group(...)`, `chord(header, body)` and `a | b`,
 // so a canvas built in TypeScript is the canvas a Python producer would send (compared with
@@ -10,7 +11,7 @@ import { chainOf, groupOf, kwargsOf, listOf, tasksOf, typeOf } from './wire-sign
 
 /** A deep copy (Python's `|` clones before it changes a signature). */
 function copy(w: SignatureWire): SignatureWire {
-  return structuredClone(w);
+  return cloneWireValue(w);
 }
 
 /** `group(*tasks)`: one message per member when applied. */

@@ -1,6 +1,7 @@
 import type { SignatureWire } from '../protocol/task-message';
 import { CanvasError } from './canvas-error';
 import { parseSignature } from './signature';
+import { cloneWireValue } from '../protocol/clone-wire-value';
 
 // Applying a canvas works on signatures in their wire form (the dict Python's `Signature` is), cloned
 // where Python clones and changed in place where Python changes them, so what is published is what a
@@ -100,7 +101,7 @@ export function mergeSignature(w: SignatureWire, args: unknown[], kwargs: Record
 
 /** `Signature.clone(args, kwargs, **options)`: a deep copy with the partials merged in. */
 export function cloneWire(w: SignatureWire, args: unknown[] = [], kwargs: Record<string, unknown> = {}, options: Record<string, unknown> = {}): SignatureWire {
-  const copy = structuredClone(w);
+  const copy = cloneWireValue(w);
   if (args.length > 0 || Object.keys(kwargs).length > 0 || Object.keys(options).length > 0) {
     const m = mergeSignature(copy, args, kwargs, options);
     copy.args = m.args === argsOf(copy) ? [...m.args] : m.args;
@@ -127,7 +128,7 @@ export function appendListOption(w: SignatureWire, key: string, value: Signature
  * it reads from a message. Options (`link`, `chord`, ...) stay as they are until they are applied.
  */
 export function fromDict(value: unknown, where: string): SignatureWire {
-  return normalise(structuredClone(asWire(value, where)));
+  return normalise(cloneWireValue(asWire(value, where)));
 }
 
 function normalise(w: SignatureWire): SignatureWire {

@@ -5,6 +5,7 @@ import type { PlannedMessage, SignatureApplyContext } from '../canvas/build-sign
 import { CanvasError } from '../canvas/canvas-error';
 import { toResultTuple, type ApplyCall, type ApplyEnv, type CanvasResult } from '../canvas/canvas-result';
 import type { SignatureWire } from '../protocol/task-message';
+import { cloneWireValue } from '../protocol/clone-wire-value';
 
 /** What applying a canvas from a producer needs. */
 export interface ApplyCanvasDeps {
@@ -28,7 +29,7 @@ export async function applyCanvas(wire: SignatureWire, call: ApplyCall, deps: Ap
     ctx: scope ? { ...deps.context, inheritHeaders: { ...scope.fields, ...deps.context.inheritHeaders } } : deps.context,
     current: scope ? { id: scope.id, rootId: scope.rootId } : null, effects: [], trail: [],
   };
-  const result = applySignature(structuredClone(wire), call, env);
+  const result = applySignature(cloneWireValue(wire), call, env);
   const chords = deps.backend?.chordEffects;
   if (!chords && env.effects.some((e) => e.kind !== 'publish')) {
     throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', deps.backend?.chordRefusal ?? 'a chord needs a result backend that keeps chords (Redis)');
