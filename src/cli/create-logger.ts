@@ -1,13 +1,46 @@
 import pino, { type Logger } from 'pino';
+import { buildLogRedactor } from './build-log-redactor';
 
 /** Keys whose values never reach the logs. URLs are logged through safeUrl() as well. */
-const REDACT = ['password', '*.password', 'pass', '*.pass', 'smtpPassword', '*.smtpPassword', 'hmacKey', '*.hmacKey',
-  'authorization', '*.authorization', 'headers.authorization', 'settings.broker_url', 'settings.result_backend',
+export const REDACTED_PATHS: readonly string[] = ['password', '*.password', 'pass', '*.pass', 'smtpPassword', '*.smtpPassword', 'hmacKey',
+  '*.hmacKey', 'authorization', '*.authorization', 'headers.authorization', 'settings.broker_url', 'settings.result_backend',
   // ioredis puts the failed command on its errors: a refused `AUTH <password>` would log the password.
   'err.command.args', 'err.cause.command.args', '*.err.command.args', 'command.args'];
 
-/** The one root logger: JSON lines on stdout, secrets redacted. */
+const CENSOR = '***';
+
+/**
+ * The one root logger: JSON lines on stdout, secrets redacted. Redaction is one pass over each
+ * record's own keys (buildLogRedactor) at pino's formatter stage, child bindings, the serialized
+ * `err` and `%o` arguments included, rather than pino's `redact` option, whose `*.x` paths run a redactor on every
+ * top-level field of every line (a hot-path cost at one line per task).
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '***' }, base: { pid: process.pid } },
-    destination ?? pino.destination({ fd: 1, sync: false }));
+  const redactor = buildLogRedactor(REDACTED_PATHS, CENSOR);
+  const root = pino({
+    level,
+    base: { pid: process.pid },
+    formatters: { log: redactor.record, bindings: redactor.record },
+    serializers: { err: (err: unknown) => redactor.error(pino.stdSerializers.err(err as Error)) },
+    hooks: {
+      // Objects interpolated into the message (`log.info('x %o', obj)`) are redacted as whole records.
+      logMethod(args, method) {
+        if (args.length > 1 && typeof args[0] !== 'string') {
+          for (let i = 2; i < args.length; i++) args[i] = redactor.value(args[i]);
+        } else if (args.length > 1) {
+          for (let i = 1; i < args.length; i++) args[i] = redactor.value(args[i]);
+        }
+        method.apply(this, args as Parameters<typeof method>);
+      },
+    },
+  }, destination ?? pino.destination({ fd: 1, sync: false }));
+  // pino applies formatters.bindings to the root's bindings only: a child's are redacted on the way in.
+  // Every child inherits `child` from the root (pino children are Object.create(parent)).
+  type ChildMethod = (this: Logger, bindings: Record<string, unknown>, options?: object) => Logger;
+  const child = root.child as unknown as ChildMethod;
+  const redactedChild: ChildMethod = function redactedChild(bindings, options) {
+    return child.call(this, redactor.record(bindings), options);
+  };
+  root.child = redactedChild as unknown as Logger['child'];
+  return root;
 }
