@@ -1,34 +1,27 @@
 // celeriac beat against real Redis and a stock Python Celery worker: delivery, HA with two beats,
-// and takeover after SIGKILL. Beat runs as compiled JS (src/beat/run-beat-main.ts) in child processes.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+// and takeover after SIGKILL. Beat runs as `celeriac beat --schedule <file>` (bin/celeriac.js on dist/:
+// `npm run build` first) in child processes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { buildRunTaskId } from '../src/beat/build-beat-message';
 import { buildBeatKeys } from '../src/transport/redis/redis-beat-lease';
-import type { BeatMainOptions } from '../src/beat/run-beat-main';
 import { decodeRedisEnvelope } from '../src/protocol/redis-envelope';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
+import { CELERIAC_BIN } from './helpers/celeriac-worker';
 import { killAllChildren } from './helpers/child-registry';
 import { ManagedProcess } from './helpers/managed-process';
 import { REPO_ROOT } from './helpers/python';
 import { startPythonWorker } from './helpers/python-worker';
 import { waitUntil } from './helpers/redis-probe';
 
-const OUT_DIR = join(REPO_ROOT, 'node_modules', '.cache', `celeriac-beat-interop-${process.pid}`);
-const MAIN_JS = join(OUT_DIR, 'src', 'beat', 'run-beat-main.js');
-
 let redis: RedisServer;
 let broker: Redis;
+let dir: string;
 
 beforeAll(async () => {
-  // Compile only beat's import closure (inside node_modules/.cache so `require('ioredis')` resolves).
-  mkdirSync(OUT_DIR, { recursive: true });
-  await promisify(execFile)(process.execPath, [require.resolve('typescript/bin/tsc'), '--outDir', OUT_DIR, '--rootDir', REPO_ROOT,
-    '--module', 'commonjs', '--target', 'ES2022', '--moduleResolution', 'node', '--esModuleInterop', '--skipLibCheck',
-    '--resolveJsonModule', '--types', 'node', join(REPO_ROOT, 'src', 'beat', 'run-beat-main.ts')], { cwd: REPO_ROOT }).catch((err: unknown) => err);
-  if (!existsSync(MAIN_JS)) throw new Error(`beat did not compile to ${MAIN_JS}`);
+  dir = mkdtempSync(join(tmpdir(), 'celeriac-beat-interop-'));
   redis = await startRedisServer();
   broker = new Redis(redis.url(1), { lazyConnect: false });
 });
@@ -37,11 +30,25 @@ afterAll(async () => {
   await killAllChildren();
   await broker?.quit();
   await redis?.stop();
-  rmSync(OUT_DIR, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
-function startBeat(opts: BeatMainOptions, label: string): ManagedProcess {
-  return new ManagedProcess({ command: process.execPath, args: [MAIN_JS, JSON.stringify(opts)], env: process.env, label });
+/** What one `celeriac beat` process is started with. */
+interface BeatOptions {
+  brokerUrl: string;
+  /** A `beat_schedule` object, written to a JSON file for `--schedule`. */
+  schedule: Record<string, unknown>;
+  leaseMs: number;
+  keyPrefix: string;
+}
+
+function startBeat(opts: BeatOptions, label: string): ManagedProcess {
+  const file = join(dir, `${label.replace(/\W+/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(opts.schedule));
+  return new ManagedProcess({
+    command: process.execPath, label, cwd: REPO_ROOT, env: { ...process.env, CELERY_BROKER_URL: opts.brokerUrl },
+    args: [CELERIAC_BIN, 'beat', '--schedule', file, '--lease-ms', String(opts.leaseMs), '--key-prefix', opts.keyPrefix],
+  });
 }
 
 const holdsLease = (line: string): boolean => line.includes('beat holds the lease');
@@ -86,7 +93,7 @@ it('a stock Python Celery worker runs the tasks beat sends', async () => {
 });
 
 it('two beats side by side for a minute send each 1 s tick exactly once', async () => {
-  const opts: BeatMainOptions = { brokerUrl: redis.url(1), schedule: tickEntry('haq'), leaseMs: 3000, keyPrefix: 'h2' };
+  const opts: BeatOptions = { brokerUrl: redis.url(1), schedule: tickEntry('haq'), leaseMs: 3000, keyPrefix: 'h2' };
   const a = startBeat(opts, 'beat h2-a');
   const b = startBeat(opts, 'beat h2-b');
   try {
@@ -106,7 +113,7 @@ it('two beats side by side for a minute send each 1 s tick exactly once', async 
 
 it('when the lease holder is SIGKILLed the standby takes over within the lease, losing or doubling no tick beyond the bound', async () => {
   const leaseMs = 3000;
-  const opts: BeatMainOptions = { brokerUrl: redis.url(1), schedule: tickEntry('koq'), leaseMs, keyPrefix: 'k3' };
+  const opts: BeatOptions = { brokerUrl: redis.url(1), schedule: tickEntry('koq'), leaseMs, keyPrefix: 'k3' };
   const a = startBeat(opts, 'beat k3-a');
   const b = startBeat(opts, 'beat k3-b');
   try {

@@ -61,9 +61,9 @@ describe('celeriac beat (CLI)', () => {
   });
 
   it('refuses a broker it cannot keep its exactly-once record on, by name, without the password, and exits 1', async () => {
-    const beat = run(['beat', '-A', 'interop-tests/fixtures/beat-app.js', '-b', 'amqp://guest:s3cret@127.0.0.1:5672//']);
+    const beat = run(['beat', '-A', 'interop-tests/fixtures/beat-app.js', '-b', 'sqs://key:s3cret@127.0.0.1:9324/']);
     expect(await beat.exited).toBe(1);
-    expect(beat.err()).toMatch(/beat cannot run on broker amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672/);
+    expect(beat.err()).toMatch(/beat cannot run on broker sqs:\/\/key:\*\*\*@127\.0\.0\.1:9324/);
     expect(beat.out() + beat.err()).not.toMatch(/s3cret/);
   });
 });

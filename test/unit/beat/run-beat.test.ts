@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { runBeat } from '../../../src/beat/run-beat';
-import { main } from '../../../src/beat/run-beat-main';
 import { loadBeatSchedule } from '../../../src/beat/schedule-file';
+import { main } from '../../../src/cli/main';
 import { decodeRedisEnvelope } from '../../../src/protocol/redis-envelope';
 import { freePort } from '../../helpers/free-port';
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server';
@@ -80,18 +83,21 @@ describe('runBeat', () => {
   });
 });
 
-describe('run-beat-main', () => {
+describe('celeriac beat with a bad schedule', () => {
   it('prints every schedule problem and returns exit code 2 without connecting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'celeriac-beat-bad-'));
     const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      const code = await main(['node', 'run-beat-main.js', JSON.stringify({ brokerUrl: 'redis://127.0.0.1:1/0',
-        schedule: { a: { task: 't', schedule: '0 2 * *' }, b: { task: 't', schedule: { crontab: { hour: 'x' } } } } })]);
+      const file = join(dir, 'schedule.json');
+      writeFileSync(file, JSON.stringify({ a: { task: 't', schedule: '0 2 * *' }, b: { task: 't', schedule: { crontab: { hour: 'x' } } } }));
+      const code = await main(['beat', '--schedule', file, '-b', 'redis://127.0.0.1:1/0'], {});
       expect(code).toBe(2);
       const text = write.mock.calls.map((c) => String(c[0])).join('');
       expect(text).toContain('entry "a": schedule: "0 2 * *" has 4 fields');
       expect(text).toContain('entry "b": schedule.crontab: hour: "x"');
     } finally {
       write.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
