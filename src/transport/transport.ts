@@ -49,7 +49,10 @@ export interface Consumer {
   cancelQueue(queue: string): Promise<void>;
   /** Current queues, in the order given. */
   queues(): readonly string[];
-  /** Maximum number of delivered-but-unsettled messages (broker-side prefetch / QoS). 0 = unlimited. */
+  /**
+   * Maximum number of delivered-but-unsettled messages (broker-side prefetch / QoS). 0 = unlimited.
+   * AMQP: a per-consumer basic.qos, so the bound is per queue and applies to consumers started later.
+   */
   setPrefetch(count: number): void;
   /** Stop fetching; deliveries already handed out stay valid and can still be settled. Idempotent. */
   stop(): Promise<void>;

@@ -9,7 +9,7 @@ export { DeliveryLog, textMessage, type TransportHarness } from './transport-con
  * with the same tag) are in kombu-redis-layout-contract.ts.
  */
 export function describeTransportContract(name: string, createHarness: () => Promise<TransportHarness>,
-  features: { severConnections?: boolean } = {}): void {
+  features: { severConnections?: boolean; perConsumerPrefetch?: boolean } = {}): void {
   describe(`Transport contract: ${name}`, () => {
     const ctx = useContractContext(createHarness);
     const { open, declared, consume } = ctx;
@@ -41,7 +41,26 @@ export function describeTransportContract(name: string, createHarness: () => Pro
       expect(await t.queueLength(queue)).toBe(1);
     });
 
-    it('never has more than prefetch unsettled; setPrefetch raises and lowers the bound', async () => {
+    // RabbitMQ's per-consumer basic.qos (what quorum queues and RabbitMQ 4 support): each queue's consumer
+    // is bounded on its own, and a new prefetch count applies to the consumers started after it.
+    (features.perConsumerPrefetch ? it : it.skip)('never has more than prefetch unsettled per queue consumer; setPrefetch applies to consumers started later', async () => {
+      const t = await open();
+      const [a, b] = [await declared(t, 'pc-a'), await declared(t, 'pc-b')];
+      for (let i = 0; i < 4; i++) for (const q of [a, b]) await t.publish(textMessage(`${q === a ? 'a' : 'b'}${i}`), { exchange: '', routingKey: q });
+      const { log, consumer } = await consume(t, [a], 2);
+      await log.until(2);
+      expect(await t.queueLength(a)).toBe(2);
+      consumer.setPrefetch(3);
+      await log.items[0]?.ack();
+      await log.until(3);
+      expect(await t.queueLength(a)).toBe(1); // still 2 unsettled on a's consumer
+      await consumer.addQueue(b);
+      await log.until(6);
+      expect(await t.queueLength(b)).toBe(1); // b's consumer started under 3
+      expect(log.bodies().filter((x) => x.startsWith('b'))).toEqual(['b0', 'b1', 'b2']);
+    });
+
+    (features.perConsumerPrefetch ? it.skip : it)('never has more than prefetch unsettled; setPrefetch raises and lowers the bound', async () => {
       const t = await open();
       const queue = await declared(t, 'prefetch');
       for (let i = 0; i < 8; i++) await t.publish(textMessage(`m${i}`), { exchange: '', routingKey: queue });
@@ -65,7 +84,7 @@ export function describeTransportContract(name: string, createHarness: () => Pro
       expect(log.bodies()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
     });
 
-    it('bounds the unsettled deliveries of several queues together', async () => {
+    (features.perConsumerPrefetch ? it.skip : it)('bounds the unsettled deliveries of several queues together', async () => {
       const t = await open();
       const [a, b] = [await declared(t, 'bound-a'), await declared(t, 'bound-b')];
       for (let i = 0; i < 3; i++) {
