@@ -17,15 +17,28 @@ export interface RequestScope {
    * every log line of the task and copied to the headers of every task it sends.
    */
   fields: Readonly<Record<string, unknown>>;
-  /**
-   * Results of what the task sent while it ran (`delay`, `applyAsync`, a canvas), as Celery result
-   * tuples, appended in order: stored as the SUCCESS meta's `children`, as Python's `request.children`.
-   * Absent where nothing records them (eager runs, pool threads).
-   */
-  children?: unknown[];
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
+/** Per scope: result tuples of what the task sent (Python's `request.children`), where the worker records them. */
+const trails = new WeakMap<RequestScope, unknown[]>();
+
+/**
+ * Starts recording what the task of `scope` sends (`delay`, `applyAsync`, a canvas) and returns the
+ * list, filled in order with Celery result tuples: the SUCCESS meta's `children`, as Python's
+ * `request.children`. Where nothing started one (eager runs, pool threads) sends are not recorded.
+ */
+export function recordSentResults(scope: RequestScope): unknown[] {
+  const trail: unknown[] = [];
+  trails.set(scope, trail);
+  return trail;
+}
+
+/** Appends result tuples to the running task's recorded results (send_task's `add_to_parent`), if it records them. */
+export function addSentResults(...tuples: unknown[]): void {
+  const scope = storage.getStore();
+  if (scope) trails.get(scope)?.push(...tuples);
+}
 
 /**
  * The request of the task running in this async context, or undefined outside a task. Works in user

@@ -1,4 +1,4 @@
-import { currentRequest } from '../app/request-context';
+import { addSentResults, currentRequest } from '../app/request-context';
 import type { ResultBackend } from '../backend/result-backend';
 import { applySignature } from '../canvas/apply-signature';
 import type { PlannedMessage, SignatureApplyContext } from '../canvas/build-signature-message';
@@ -40,6 +40,6 @@ export async function applyCanvas(wire: SignatureWire, call: ApplyCall, deps: Ap
     else await chords?.saveGroup(effect.groupId, effect.result);
   }
   // add_to_parent: what the canvas added to the running task's trail joins its `children`
-  scope?.children?.push(...env.trail.map(toResultTuple));
+  addSentResults(...env.trail.map(toResultTuple));
   return result;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Logger } from 'pino';
-import { currentRequest } from '../app/request-context';
+import { addSentResults, currentRequest } from '../app/request-context';
 import type { PublishPayload, Signals } from '../app/signals';
 import type { ResultBackend } from '../backend/result-backend';
 import { buildSignatureMessage, type PlannedMessage } from '../canvas/build-signature-message';
@@ -99,7 +99,7 @@ export function createProducer(opts: ProducerOptions): Producer {
         ...(scope ? { inheritHeaders: scope.fields } : {}), now: now(), hostname: origin, replyTo, router });
       await publishWithSignals(planned, opts.transport.publish.bind(opts.transport), opts.signals, log);
       // send_task's add_to_parent: the running task's `children` lists it
-      scope?.children?.push([[planned.taskId, null], null]);
+      addSentResults([[planned.taskId, null], null]);
       log.debug({ taskId: planned.taskId, taskName: name, exchange: planned.route.exchange, routingKey: planned.route.routingKey }, 'task sent');
       return new AsyncResult(planned.taskId, opts.backend);
     },

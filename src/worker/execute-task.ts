@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { bindArguments } from '../app/bind-arguments';
 import type { TaskDefinition } from '../app/task-definition';
-import { currentRequest } from '../app/request-context';
+import { currentRequest, recordSentResults } from '../app/request-context';
 import { Ignore, Reject, Replaced, Retry } from '../canvas/task-signals';
 import { coerceError } from '../errors/coerce-error';
 import { encodeException, formatTraceback } from '../protocol/encode-exception';
@@ -58,6 +58,9 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
   req.startedAtMs = policy.now();
   events.taskEvent('task-started', { uuid: msg.id });
   if (def.options.trackStarted ?? policy.trackStarted) await writer.markStarted(rctx);
+  // What the handler sends (delay, applyAsync, a canvas) is recorded in its request scope, as request.children.
+  const scope = currentRequest();
+  const sent = scope ? recordSentResults(scope) : [];
   const started = performance.now();
   const runtimeSec = (): number => (performance.now() - started) / 1000;
   let outcome: RunEnd;
@@ -80,7 +83,7 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
     } else {
       // Python's request.children: what the handler sent, then the follow-ups applied now
-      const children = [...(currentRequest()?.children ?? []), ...await publishSuccessFollowUps(msg, value, deps)];
+      const children = [...sent, ...await publishSuccessFollowUps(msg, value, deps)];
       const stored = storeResult ? await writer.markSucceeded(rctx, value, children) : NOTHING_TO_STORE;
       outcome = stored.kind === 'replaced' ? await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log)
         : !isStored(stored) && acksLate ? GIVE_BACK

@@ -8,6 +8,6 @@ import type { TaskMessage } from '../../protocol/task-message';
 export function buildTaskRequestScope(msg: TaskMessage, fieldNames: readonly string[]): RequestScope {
   return {
     id: msg.id, task: msg.task, rootId: msg.rootId || msg.id, parentId: msg.parentId, headers: msg.customHeaders,
-    fields: pickContextFields(fieldNames, msg.customHeaders, msg.kwargs), children: [],
+    fields: pickContextFields(fieldNames, msg.customHeaders, msg.kwargs),
   };
 }
