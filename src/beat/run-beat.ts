@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Signals } from '../app/signals';
 import { coerceError } from '../errors/coerce-error';
 import type { PublishPayload } from '../app/signals';
-import { openBeatBroker } from '../transport/open-beat-broker';
+import { openBeatBroker, type BeatBrokerSettings } from '../transport/open-beat-broker';
 import { safeUrl } from '../transport/safe-url';
 import type { BeatEntry } from './beat-entry';
 import type { BeatLease, BeatStateStore } from './beat-state-store';
@@ -20,6 +20,8 @@ export interface RunBeatOptions {
   resultBackendUrl?: string;
   /** On RabbitMQ without a Redis backend: the local state file (Celery's `beat_schedule_filename`). */
   stateFile?: string;
+  /** On RabbitMQ: Celery's queue settings, so the queues runs go to are declared as workers declare them. */
+  queueSettings?: BeatBrokerSettings['queueSettings'];
   /** Validated entries (`loadBeatSchedule` / `readBeatScheduleFile`). */
   schedule: readonly BeatEntry[];
   /** App time zone for crontabs (Celery `timezone`), default UTC. */
@@ -68,7 +70,7 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
   const broker = openBeatBroker(options.brokerUrl, options.brokerTransportOptions ?? {}, { leaseMs, logger,
     ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
     ...(options.resultBackendUrl ? { resultBackendUrl: options.resultBackendUrl } : {}),
-    ...(options.stateFile ? { stateFile: options.stateFile } : {}) });
+    ...(options.stateFile ? { stateFile: options.stateFile } : {}), ...(options.queueSettings ? { queueSettings: options.queueSettings } : {}) });
   logger.info({ broker: safeUrl(options.brokerUrl), entries: options.schedule.length, leaseMs, keyPrefix: options.keyPrefix ?? 'celeriac.beat' }, 'beat starting');
   try {
     await broker.connect().catch((err: unknown) => logger.warn({ err: coerceError(err) }, 'beat cannot reach the broker yet; retrying'));

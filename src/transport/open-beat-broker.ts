@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import type { BeatBroker } from '../beat/beat-state-store';
 import { ConfigError, TransportError } from '../errors/celeriac-error';
 import { openAmqpBeatBroker } from './amqp/amqp-beat-broker';
+import type { QueueTableSettings } from './amqp/amqp-queue-table';
 import { amqpTransportOptionsSchema } from './amqp/amqp-transport-options';
 import { brokerScheme, REDIS_SCHEMES } from './create-transport';
 import { openRedisBeatBroker } from './redis/open-redis-beat-broker';
@@ -19,6 +20,8 @@ export interface BeatBrokerSettings {
   resultBackendUrl?: string;
   /** Celery's `beat_schedule_filename`: a beat on RabbitMQ without a Redis backend keeps its runs there. */
   stateFile?: string;
+  /** Celery's queue settings (`task_queues`, `task_default_queue_type`, ...): RabbitMQ declares the queues beat sends to with them. */
+  queueSettings?: QueueTableSettings;
   logger?: Logger;
 }
 
@@ -43,7 +46,7 @@ export function openBeatBroker(url: string, options: Record<string, unknown>, be
     const backendScheme = backend === undefined ? undefined : brokerScheme(backend);
     const redisUrl = backendScheme !== undefined && REDIS_SCHEMES.has(backendScheme) && backendScheme !== 'sentinel' ? backend : undefined;
     return openAmqpBeatBroker(url, parsed.data, { leaseMs: beat.leaseMs, stateFile: beat.stateFile ?? DEFAULT_BEAT_STATE_FILE,
-      logger: beat.logger ?? pino({ level: 'silent' }), ...(beat.keyPrefix ? { keyPrefix: beat.keyPrefix } : {}), ...(redisUrl ? { redisUrl } : {}) });
+      logger: beat.logger ?? pino({ level: 'silent' }), queueSettings: beat.queueSettings ?? {}, ...(beat.keyPrefix ? { keyPrefix: beat.keyPrefix } : {}), ...(redisUrl ? { redisUrl } : {}) });
   }
   throw new TransportError('CELERIAC_BEAT_BROKER_UNSUPPORTED',
     `beat cannot run on broker ${safeUrl(url)}: it runs on Redis (redis://, rediss://, sentinel://) and RabbitMQ (amqp://, amqps://, pyamqp://) brokers; ${scheme ? `"${scheme}" is not supported` : 'the URL has no scheme'}`);

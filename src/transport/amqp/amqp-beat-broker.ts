@@ -9,6 +9,7 @@ import { AmqpBeatFileRecord } from './amqp-beat-file-record';
 import { AmqpBeatRedisRecord } from './amqp-beat-redis-record';
 import { AmqpBeatStateStore } from './amqp-beat-state-store';
 import { AmqpTransport } from './amqp-transport';
+import type { QueueTableSettings } from './amqp-queue-table';
 import type { AmqpTransportOptions } from './amqp-transport-options';
 
 /** Where a beat on RabbitMQ keeps its lease and run record. */
@@ -20,6 +21,8 @@ export interface AmqpBeatSettings {
   redisUrl?: string;
   /** Otherwise: the local state file (Celery's `beat_schedule_filename`); its lock file sits next to it. */
   stateFile: string;
+  /** Celery's queue settings: the queues runs go to are declared as the worker and Python declare them. */
+  queueSettings: QueueTableSettings;
   logger: Logger;
 }
 
@@ -31,7 +34,7 @@ export interface AmqpBeatSettings {
  * Celery declares them). Does not connect: call `connect()`.
  */
 export function openAmqpBeatBroker(url: string, options: AmqpTransportOptions, beat: AmqpBeatSettings): BeatBroker {
-  const transport = new AmqpTransport(url, options, beat.logger.child({ component: 'beat-transport' }));
+  const transport = new AmqpTransport(url, options, beat.logger.child({ component: 'beat-transport' }), beat.queueSettings);
   if (beat.redisUrl) {
     const spec = parseRedisUrl(beat.redisUrl, { clientName: 'celeriac-beat' });
     const client = createRedisClient({ ...spec, options: { ...spec.options, commandTimeout: Math.max(500, Math.floor(beat.leaseMs / 3)) } });
