@@ -53,7 +53,8 @@ export interface InspectCommandIo {
   stderr?: (text: string) => void;
 }
 
-interface ParsedControlFlags {
+/** The flags `inspect`, `status` and `control` share. */
+export interface ParsedControlFlags {
   words: string[];
   settings: Settings;
   destination: string[] | null;
@@ -106,7 +107,8 @@ async function callAndPrint(method: string, args: Record<string, unknown>, flags
   return 0;
 }
 
-function parseControlFlags(argv: string[], env: NodeJS.ProcessEnv): ParsedControlFlags {
+/** Parses `-b`, `-d`, `-t`, `--json` and the positional words of `inspect`, `status` and `control`. */
+export function parseControlFlags(argv: string[], env: NodeJS.ProcessEnv): ParsedControlFlags {
   const { values, positionals } = parseArgs({
     args: argv, strict: true, allowPositionals: true,
     options: {

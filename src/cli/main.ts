@@ -5,6 +5,7 @@ import { BEAT_USAGE, runBeatCommand } from './beat-command';
 import { ScheduleError } from '../beat/schedule-error';
 import { runWorkerCommand, WORKER_USAGE } from './worker-command';
 import { CALL_USAGE, runCallCommand } from './call-command';
+import { CONTROL_USAGE, runControlCommand } from './control-command';
 import { DLQ_USAGE, runDlqCommand } from './dlq-command';
 import { INSPECT_USAGE, runInspectCommand, runStatusCommand, STATUS_USAGE } from './inspect-command';
 import { PURGE_USAGE, runPurgeCommand } from './purge-command';
@@ -26,6 +27,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   purge: { summary: 'delete every waiting message of queues', usage: PURGE_USAGE, run: (a, e) => runPurgeCommand(a, e) },
   status: { summary: 'list the workers that answer', usage: STATUS_USAGE, run: (a, e) => runStatusCommand(a, e) },
   inspect: { summary: 'ask workers for stats, active, registered, ...', usage: INSPECT_USAGE, run: (a, e) => runInspectCommand(a, e) },
+  control: { summary: 'tell workers to revoke, rate_limit, add_consumer, ...', usage: CONTROL_USAGE, run: (a, e) => runControlCommand(a, e) },
   dlq: { summary: 'list, requeue or purge a dead-letter or poison queue', usage: DLQ_USAGE, run: (a, e) => runDlqCommand(a, e) },
 };
 

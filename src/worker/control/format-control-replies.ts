@@ -4,6 +4,8 @@ import { pythonRepr } from '../../protocol/python-repr';
 export interface FormatRepliesOptions {
   /** Print each reply's body under its node line (`celery inspect`); `celery status` does not. */
   showReply: boolean;
+  /** End with `<N> node(s) online.` as `celery inspect`/`status` do (default); `celery control` does not. */
+  showCount?: boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export function formatControlReplies(replies: ReadonlyArray<Record<string, unkno
     if (options.showReply && body !== '') lines.push(indent(body, 4));
   }
   const n = replies.length;
-  lines.push('', `${n} ${n === 1 ? 'node' : 'nodes'} online.`);
+  if (options.showCount !== false) lines.push('', `${n} ${n === 1 ? 'node' : 'nodes'} online.`);
   return lines.join('\n');
 }
 

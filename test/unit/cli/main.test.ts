@@ -19,7 +19,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('celeriac (main)', () => {
   it('the usage text lists each command exactly once', async () => {
     const names = USAGE.split('\n').map((l) => /^ {2}([a-z]+) {2,}/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
-    expect(names).toEqual(['worker', 'beat', 'call', 'result', 'purge', 'status', 'inspect', 'dlq']);
+    expect(names).toEqual(['worker', 'beat', 'call', 'result', 'purge', 'status', 'inspect', 'control', 'dlq']);
     expect(await run(['--help'])).toEqual({ code: 0, out: `${USAGE}\n`, err: '' });
     expect(await run([])).toEqual({ code: 2, out: '', err: `${USAGE}\n` });
   });
