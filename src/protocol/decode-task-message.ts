@@ -86,9 +86,24 @@ export function decodeTaskMessage(msg: KombuMessage, options: DecodeTaskMessageO
 
 type Fail = (code: string, message: string, cause?: unknown) => never;
 
+/** The content types an `accept` list allows, kept per list with the names it was built from. */
+const allowedTypes = new WeakMap<readonly string[], { names: string[]; types: ReadonlySet<string> }>();
+
+/** The worker passes the same array for every message: build its set once, rebuilt if the list changed. */
+function allowedFor(accept: readonly string[]): ReadonlySet<string> {
+  const cached = allowedTypes.get(accept);
+  if (cached && cached.names.length === accept.length && cached.names.every((n, i) => n === accept[i])) return cached.types;
+  const types = new Set(accept.map((a) => SERIALIZER_TYPES[a.toLowerCase()] ?? a.toLowerCase()));
+  allowedTypes.set(accept, { names: [...accept], types });
+  return types;
+}
+
+/** Decoding with `fatal` keeps no state between calls, so one decoder serves every message. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function checkContentType(contentType: unknown, accept: readonly string[], fail: Fail): void {
   const type = typeof contentType === 'string' ? contentType.split(';')[0]?.trim().toLowerCase() ?? '' : '';
-  const allowed = new Set(accept.map((a) => SERIALIZER_TYPES[a.toLowerCase()] ?? a.toLowerCase()));
+  const allowed = allowedFor(accept);
   if (!allowed.has(type)) {
     fail('CELERIAC_PROTOCOL_CONTENT_DISALLOWED', `content type ${JSON.stringify(contentType)} is not in accept_content [${accept.join(', ')}]`);
   }
@@ -115,7 +130,7 @@ function readPayload(msg: KombuMessage, headers: Record<string, unknown>, maxByt
   }
   let text = '';
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+    text = UTF8.decode(body);
   } catch (err) {
     fail('CELERIAC_PROTOCOL_BAD_BODY', 'body is not valid UTF-8', err);
   }

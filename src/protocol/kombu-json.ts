@@ -14,12 +14,19 @@ import { encodePythonJsonString } from './python-json';
  */
 export function decodeKombuJson(text: string): unknown {
   try {
-    return parsePythonJson(text, reviveTyped);
+    // Short text with neither `__type__` nor a `\u` escape (which could spell it) has no typed value to
+    // revive: skip the per-object hook, so most bodies parse with plain JSON.parse. Short, because the
+    // hook's recursion is what refuses nesting deeper than Python reads, and text of at most
+    // MAX_JSON_DEPTH characters cannot nest deeper.
+    const plain = text.length <= MAX_JSON_DEPTH && !MAY_HOLD_TYPED.test(text);
+    return plain ? parsePythonJson(text) : parsePythonJson(text, reviveTyped);
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
     throw new ProtocolError('CELERIAC_PROTOCOL_BAD_BODY', `body is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
+
+const MAY_HOLD_TYPED = /__type__|\\u/;
 
 function reviveTyped(obj: Record<string, unknown>): unknown {
   const keys = Object.keys(obj);
@@ -165,10 +172,13 @@ function writeObject(value: object, state: EncodeState, depth: number): string {
     if (value instanceof Map || value instanceof Set) throw encodeError(state, `a ${value.constructor.name} cannot be encoded as JSON`);
     const parts: string[] = [];
     spend(state, 2);
-    for (const [k, v] of Object.entries(value)) {
+    // for-in with an own-key check visits what Object.entries lists, in the same order, without its pairs.
+    for (const k in value) {
+      if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
+      const v = (value as Record<string, unknown>)[k];
       if (v === undefined) continue;
       if (depth >= MAX_JSON_DEPTH) throw tooDeep(state);
-      const key = encodePythonJsonString(k, state.max - state.used);
+      const key = quotedKey(k, state.max - state.used);
       if (key === null) throw tooLarge(state);
       spend(state, key.length + (parts.length > 0 ? 4 : 2));
       state.path.push(k);
@@ -179,6 +189,19 @@ function writeObject(value: object, state: EncodeState, depth: number): string {
   } finally {
     state.seen.delete(value);
   }
+}
+
+/** Quoted object keys seen before (result metas repeat the same few): short keys only, bounded. */
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 512;
+const KEY_CACHE_KEY_CHARS = 64;
+
+function quotedKey(k: string, maxChars: number): string | null {
+  const cached = k.length <= KEY_CACHE_KEY_CHARS ? KEY_CACHE.get(k) : undefined;
+  if (cached !== undefined) return cached.length > maxChars ? null : cached;
+  const quoted = encodePythonJsonString(k, maxChars);
+  if (quoted !== null && k.length <= KEY_CACHE_KEY_CHARS && KEY_CACHE.size < KEY_CACHE_MAX) KEY_CACHE.set(k, quoted);
+  return quoted;
 }
 
 function writeArray(value: unknown[], state: EncodeState, depth: number): string {

@@ -31,6 +31,14 @@ describe('decodeKombuJson', () => {
     expect(Object.keys(fast)).toEqual(['d', 'n', '__proto__']);
   });
 
+  it('revives a wrapper whose keys are spelled with escapes, and one in text longer than 1,000 characters', () => {
+    expect(decodeKombuJson('[{"\\u005f_type__": "date", "_\\u005fvalue__": "2024-02-29"}]')).toEqual(['2024-02-29']);
+    const long = `[${JSON.stringify('x'.repeat(2000))}, {"__type__": "date", "__value__": "2024-02-29"}]`;
+    expect(decodeKombuJson(long)).toEqual(['x'.repeat(2000), '2024-02-29']);
+    // Short plain text: nothing to revive, the objects come back as parsed.
+    expect(decodeKombuJson('[[1], {"a": {"b": null}}, {"callbacks": null}]')).toEqual([[1], { a: { b: null } }, { callbacks: null }]);
+  });
+
   it('leaves objects with other key sets alone (a third key disables the wrapper)', () => {
     expect(decodeKombuJson('{"__type__": "datetime", "__value__": "x", "extra": 1}')).toEqual({ __type__: 'datetime', __value__: 'x', extra: 1 });
   });
