@@ -14,6 +14,7 @@ import {
   BenchRedis, BROKER_DB, drain, firstLine, latency, log, pushCopies, RESULT_DB, type DrainRun, type LatencyCase, type LatencyRun, type MessageSpec,
 } from './bench-core';
 import { startDelayProxy } from './delay-proxy';
+import { rabbitmqSection } from './rabbitmq-leg';
 import { rssKiB, descendants, treePeakRssMiB } from './process-memory';
 import { CommandDelta } from './redis-stats';
 import { readDoneTimes, steadyRate } from './result-scan';
@@ -45,7 +46,7 @@ const CFG = {
   memoryMessages: num('BENCH_MEMORY_MESSAGES', 1_000_000, 50_000),
   memorySeconds: num('BENCH_MEMORY_SECONDS', 20, 5),
 };
-const SECTIONS = ['throughput', 'latency', 'seeds', 'proxy', 'memory'] as const;
+const SECTIONS = ['throughput', 'latency', 'seeds', 'proxy', 'memory', 'rabbitmq'] as const;
 type Section = (typeof SECTIONS)[number];
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const s of ONLY) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (one of ${SECTIONS.join(', ')})`);
@@ -531,6 +532,7 @@ async function main(): Promise<number> {
     out(await header(r));
     const sections: [Section, (b: BenchRedis) => Promise<void>][] = [
       ['throughput', throughput], ['latency', latencySection], ['seeds', seedsSection], ['proxy', proxySection], ['memory', memorySection],
+      ['rabbitmq', async (b) => { const res = await rabbitmqSection(b); for (const e of res.errors) noteError('rabbitmq', e); out(`\n${res.lines.join('\n')}`); }],
     ];
     for (const [name, fn] of sections) {
       if (!wanted(name)) continue;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds celeriac (dist/) and the benchmark (dist/bench), then runs bench/run-bench.ts on a
 # private redis-server it starts itself. Markdown on stdout, progress on stderr.
-#   BENCH_ONLY=throughput,latency,seeds,proxy,memory   sections to run (default all)
+#   BENCH_ONLY=throughput,latency,seeds,proxy,memory,rabbitmq   sections to run (default all)
 #   BENCH_QUICK=1          small counts: a smoke run of the harness in a couple of minutes
 #   BENCH_TASKS=N          no-op tasks per Node throughput leg (default 100000); BENCH_PY_TASKS (20000) for Python
 #   BENCH_REPEATS=R        runs per Node leg (default 3), median and min–max printed
