@@ -4,6 +4,7 @@
 // celeriac lacks are listed in unported-tasks.ts and left unregistered.
 import { Celery } from '../../src/index';
 import { registerBasicTasks } from './register-basic-tasks';
+import { registerCanvasTasks } from './register-canvas-tasks';
 import { registerRedisTasks, type SuiteRedisEnv } from './register-redis-tasks';
 import { registerRetryTasks } from './register-retry-tasks';
 import { registerSignatureTasks } from './register-signature-tasks';
@@ -16,6 +17,7 @@ export function createIntegrationTasksApp(env: SuiteRedisEnv): Celery {
   registerRetryTasks(app);
   registerRedisTasks(app, env);
   registerSignatureTasks(app);
+  registerCanvasTasks(app, env);
   return app;
 }
 
