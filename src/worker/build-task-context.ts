@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CanvasSignature } from '../app/canvas-signature';
+import { CanvasSignature, type CanvasApp } from '../app/canvas-signature';
 import type { AddToChordOptions, RetryCall, SignatureLike, TaskContext, TaskRequest } from '../app/task-context';
 import { buildRetryMessage } from '../canvas/build-retry-message';
 import { CanvasError } from '../canvas/canvas-error';
@@ -75,6 +75,8 @@ async function addToChord(msg: TrackedRequest['msg'], sig: SignatureLike, option
   const chords = deps.chords;
   if (!chords?.addToChord) throw new CanvasError('CELERIAC_CANVAS_UNSUPPORTED', 'add_to_chord needs a result backend that keeps chords (Redis)');
   await chords.addToChord(msg.group as string);
-  const frozen = new CanvasSignature(wire, sig instanceof CanvasSignature ? sig.app : null);
+  // by shape, not instanceof: an app module may load another copy of celeriac (sources vs dist)
+  const app = 'app' in sig && sig.app && typeof (sig.app as CanvasApp).applyCanvas === 'function' ? sig.app as CanvasApp : null;
+  const frozen = new CanvasSignature(wire, app);
   return options.lazy ? frozen : frozen.applyAsync();
 }
