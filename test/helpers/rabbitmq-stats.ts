@@ -19,22 +19,22 @@ function rows(out: string): string[][] {
   return out.split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => l.split('\t'));
 }
 
-/** Every queue of the default vhost, by name. */
-export async function listQueues(server: RabbitMqServer): Promise<Map<string, QueueStats>> {
-  const out = await server.ctl('list_queues', '-q', '--no-table-headers', 'name', 'type', 'messages_ready', 'messages_unacknowledged');
+/** Every queue of a vhost (default `/`), by name. */
+export async function listQueues(server: RabbitMqServer, vhost = '/'): Promise<Map<string, QueueStats>> {
+  const out = await server.ctl('list_queues', '-p', vhost, '-q', '--no-table-headers', 'name', 'type', 'messages_ready', 'messages_unacknowledged');
   return new Map(rows(out).map(([name = '', type = '', ready = '0', unacked = '0']) => [name, { name, type, ready: Number(ready), unacked: Number(unacked) }]));
 }
 
-/** Every consumer of the default vhost. */
-export async function listConsumers(server: RabbitMqServer): Promise<ConsumerStats[]> {
-  const out = await server.ctl('list_consumers', '-q', '--no-table-headers', 'queue_name', 'prefetch_count');
+/** Every consumer of a vhost (default `/`). */
+export async function listConsumers(server: RabbitMqServer, vhost = '/'): Promise<ConsumerStats[]> {
+  const out = await server.ctl('list_consumers', '-p', vhost, '-q', '--no-table-headers', 'queue_name', 'prefetch_count');
   return rows(out).map(([queue = '', prefetch = '0']) => ({ queue, prefetchCount: Number(prefetch) }));
 }
 
 /** Messages (ready + unacked) held in the `celery_delayed_*` level queues, by level. */
-export async function delayedLevelMessages(server: RabbitMqServer): Promise<Map<number, number>> {
+export async function delayedLevelMessages(server: RabbitMqServer, vhost = '/'): Promise<Map<number, number>> {
   const held = new Map<number, number>();
-  for (const q of (await listQueues(server)).values()) {
+  for (const q of (await listQueues(server, vhost)).values()) {
     const m = /^celery_delayed_(\d+)$/.exec(q.name);
     if (m && q.ready + q.unacked > 0) held.set(Number(m[1]), q.ready + q.unacked);
   }
