@@ -92,6 +92,18 @@ export class AmqpConsumer implements Consumer {
     this.tags.clear();
   }
 
+  /**
+   * Stops and closes the channel. Acks already given reach the broker first (one channel's frames stay
+   * in order, while a connection close can overtake them: amqplib sends each channel from its own
+   * buffer); the broker requeues the unsettled rest.
+   */
+  async close(): Promise<void> {
+    await this.stop();
+    const channel = this.channel;
+    this.channel = null;
+    await channel?.close().catch(() => undefined);
+  }
+
   private async attach(model: ChannelModel): Promise<void> {
     const channel = await model.createChannel();
     channel.on('error', (err: Error) => { this.log.warn({ err: err.message }, 'consumer channel error'); });

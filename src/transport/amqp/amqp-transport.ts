@@ -141,7 +141,7 @@ export class AmqpTransport implements Transport {
 
   /** Closing the connection gives every unacked delivery back to its queue (the broker requeues them, redelivered). */
   async close(): Promise<void> {
-    for (const c of this.consumers) await c.stop().catch(() => undefined);
+    for (const c of this.consumers) await c.close().catch(() => undefined);
     this.consumers.clear();
     await this.connection.close();
   }
