@@ -15,6 +15,7 @@ import { CELERIAC_BIN, startCeleriacWorker, type CeleriacWorker } from './helper
 import { killAllChildren } from './helpers/child-registry';
 import { REPO_ROOT, runPythonJson } from './helpers/python';
 import { startPythonWorker, type PythonWorker } from './helpers/python-worker';
+import { waitUntil } from './helpers/redis-probe';
 
 const RPC_APP_JS = `${REPO_ROOT}/interop-tests/apps/rpc-app.js`;
 
@@ -78,6 +79,21 @@ it('never declares a Python client\'s reply queue: kombu declares its binding ag
   // rpc_redeclare.py sends one task, waits for the reply, then declares its own binding again (passive=False).
   const got = await runPythonJson<{ value: unknown; redeclared: boolean }>('rpc_redeclare.py', { args: ['rpc-declare'], env: pyEnv() });
   expect(got).toEqual({ value: 3, redeclared: true });
+  await ts.stop();
+}, 120_000);
+
+it('acks (acks-late) a task whose reply queue is gone, without a store error, and keeps serving', async () => {
+  const ts = await startCeleriacWorker({ brokerUrl: rabbit.url('amqp'), backendUrl: 'rpc://', app: RPC_APP_JS, queues: ['rpc-gone'],
+    acksLate: true, concurrency: 1, nodeName: 'ts-gone@%h' });
+  workers.push(ts);
+  const got = await runPythonJson<{ ids: string[]; value: unknown }>('rpc_gone_reply.py', { args: ['rpc-gone'], env: pyEnv() });
+  expect(got.value).toBe(3);
+  // Both tasks ran and were acked (the ack follows the reply, so it may land a moment after the client got its value).
+  const row = async (): Promise<string[] | undefined> => (await rabbit.ctl('list_queues', '-q', 'name', 'messages_ready', 'messages_unacknowledged'))
+    .split('\n').find((l) => l.startsWith('rpc-gone\t'))?.split('\t');
+  await waitUntil(async () => (await row())?.join(' ') === 'rpc-gone 0 0', 'rpc-gone to hold nothing ready or unacked', { timeoutMs: 30_000 });
+  expect(ts.records().filter((r) => /cannot store task result/.test(String(r.msg)))).toEqual([]);
+  expect(ts.records().some((r) => r.taskId === got.ids[0] && /succeeded/.test(String(r.msg)))).toBe(true);
   await ts.stop();
 }, 120_000);
 
