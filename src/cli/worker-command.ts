@@ -8,6 +8,7 @@ import { findUnknownEnvSettings, loadConfig } from '../config/load-config';
 import { CeleriacError } from '../errors/celeriac-error';
 import { describeConnectError, isAuthError } from '../transport/redis/connect-redis-client';
 import { safeUrl } from '../transport/safe-url';
+import { createProducer } from '../producer/producer';
 import { createTaskRouter, type TaskRoutes } from '../producer/task-router';
 import { Worker } from '../worker/worker';
 import { attachMonitoring } from './attach-monitoring';
@@ -91,6 +92,10 @@ export async function runWorkerCommand(argv: string[], env: NodeJS.ProcessEnv): 
     followUps: { hostname: `gen${process.pid}@${osHostname()}`, replyTo: randomUUID(),
       router: createTaskRouter(settings.task_routes as TaskRoutes | undefined, settings.task_default_queue) },
   });
+  // Tasks that send (delay, applyAsync, a canvas, addToChord) go through the worker's own connections
+  // and settings (its -b/--result-backend included), as a Python worker's tasks use its app.
+  app.useProducer(createProducer({ transport, backend, logger, signals: app.signals,
+    conf: { task_routes: settings.task_routes as TaskRoutes | undefined, task_default_queue: settings.task_default_queue } }));
   attachMonitoring(worker, transport, backend, logger);
   if (settings.worker_pool !== 'event' && settings.worker_pool !== 'threads') {
     logger.info({ pool: settings.worker_pool }, 'pool has no Node equivalent; tasks run on the event loop (use -P threads for CPU-heavy tasks)');
