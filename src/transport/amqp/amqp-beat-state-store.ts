@@ -37,7 +37,7 @@ export interface BeatRunRecord {
  * a run is named in a warning when the state is next loaded.
  */
 export class AmqpBeatStateStore implements BeatStateStore {
-  constructor(private readonly record: BeatRunRecord, private readonly transport: Pick<Transport, 'publish'>, private readonly log: Logger) {}
+  constructor(private readonly record: BeatRunRecord, private readonly transport: Pick<Transport, 'connect' | 'publish'>, private readonly log: Logger) {}
 
   /** Last run per entry; warns about each run recorded but never confirmed. */
   async load(): Promise<Map<string, StoredRun>> {
@@ -52,8 +52,13 @@ export class AmqpBeatStateStore implements BeatStateStore {
     return out;
   }
 
-  /** Claims the run, publishes it (waiting for the confirm), then records the confirm. */
+  /**
+   * Claims the run, publishes it (waiting for the confirm), then records the confirm. The broker must be
+   * reachable first (waiting through a reconnection): a run due while RabbitMQ is down is not claimed,
+   * and the loop sends it (once, late) when RabbitMQ is back, instead of losing it.
+   */
   async commitRun(c: RunCommit): Promise<CommitOutcome> {
+    await this.transport.connect();
     const claimed = await this.record.claim(c);
     if (claimed !== 'claimed') return claimed;
     try {

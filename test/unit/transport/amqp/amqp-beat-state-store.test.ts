@@ -43,7 +43,8 @@ describe('AmqpBeatStateStore', () => {
   it('claims, publishes and confirms a run; the same run again is not published', async () => {
     const record = new MemoryRecord('tok');
     const published: Array<{ message: KombuMessage; route: Route }> = [];
-    const store = new AmqpBeatStateStore(record, { publish: (message, route) => { published.push({ message, route }); return Promise.resolve(); } }, logged().logger);
+    const store = new AmqpBeatStateStore(record, { connect: () => Promise.resolve(),
+      publish: (message, route) => { published.push({ message, route }); return Promise.resolve(); } }, logged().logger);
     expect(await store.commitRun(commit(1000))).toBe('sent');
     expect(await store.commitRun(commit(1000))).toBe('already-sent');
     expect(await store.commitRun(commit(500))).toBe('already-sent');
@@ -56,7 +57,7 @@ describe('AmqpBeatStateStore', () => {
 
   it('a publish the broker did not confirm is CELERIAC_BEAT_RUN_NOT_CONFIRMED, stays recorded, and is named at the next load', async () => {
     const record = new MemoryRecord('tok');
-    const failing = { publish: () => Promise.reject(new TransportError('CELERIAC_TRANSPORT_PUBLISH_FAILED', 'channel closed')) };
+    const failing = { connect: () => Promise.resolve(), publish: () => Promise.reject(new TransportError('CELERIAC_TRANSPORT_PUBLISH_FAILED', 'channel closed')) };
     const store = new AmqpBeatStateStore(record, failing, logged().logger);
     const err = await store.commitRun(commit(3000)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransportError);
@@ -67,9 +68,24 @@ describe('AmqpBeatStateStore', () => {
     expect(record.runs.get('tick')).toMatchObject({ taskId: 'id-3000', confirmed: false });
     // A later beat (restart) does not send it again, and says so.
     const log = logged();
-    const restarted = new AmqpBeatStateStore(record, { publish: () => Promise.resolve() }, log.logger);
+    const restarted = new AmqpBeatStateStore(record, { connect: () => Promise.resolve(), publish: () => Promise.resolve() }, log.logger);
     expect((await restarted.load()).get('tick')?.lastRunAt).toEqual(new Date(3000));
     expect(await restarted.commitRun(commit(3000))).toBe('already-sent');
     expect(log.lines.filter((l) => l.level === 40)).toEqual([expect.objectContaining({ entry: 'tick', taskId: 'id-3000' })]);
+  });
+
+  it('claims nothing while the broker cannot be reached: the run stays due and is sent once it is back', async () => {
+    const record = new MemoryRecord('tok');
+    let up = false;
+    const published: string[] = [];
+    const store = new AmqpBeatStateStore(record, {
+      connect: () => (up ? Promise.resolve() : Promise.reject(new TransportError('CELERIAC_TRANSPORT_UNREACHABLE', 'ECONNREFUSED'))),
+      publish: (message) => { published.push(String(message.headers.id)); return Promise.resolve(); },
+    }, logged().logger);
+    await expect(store.commitRun(commit(4000))).rejects.toMatchObject({ code: 'CELERIAC_TRANSPORT_UNREACHABLE' });
+    expect(record.runs.size).toBe(0);
+    up = true;
+    expect(await store.commitRun(commit(4000))).toBe('sent');
+    expect(published).toEqual(['id-4000']);
   });
 });
