@@ -16,9 +16,11 @@ export const DLQ_USAGE = `Usage: celeriac dlq <list|requeue|purge> <queue> [opti
   purge <queue> (--id ID ... | --all)    delete messages
   -b, --broker <url>   broker URL (env CELERY_BROKER_URL, default redis://localhost:6379/1)
   -t, --timeout <s>    seconds to wait for the queue's messages to arrive (default: 5)
-Works on the dead-letter queue (task_dead_letter_queue) and on the poison queue (celeriac.poison).
-Messages are taken with ordinary deliveries and those not selected are given back: a crash in
-between leaves them unacked, and the visibility sweep restores them.`;
+Works on the dead-letter queue (task_dead_letter_queue) and on the poison queue (celeriac.poison),
+on Redis and RabbitMQ alike: there they are ordinary queues celeriac copies messages to (on RabbitMQ
+durable queues, not RabbitMQ's own x-dead-letter-exchange). Messages are taken with ordinary
+deliveries and those not selected are given back: a crash in between leaves them unacked, and the
+broker gives them back (Redis: the visibility sweep; RabbitMQ: when the connection closes).`;
 
 /** What the dlq command needs from the outside world (tests pass an in-memory transport). */
 export interface DlqCommandIo {
