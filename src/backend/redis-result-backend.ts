@@ -74,7 +74,8 @@ export class RedisResultBackend implements ResultBackend {
     // Encoding errors propagate as they are: the worker stores kombu's EncodeError instead.
     const encoded = encodeResultMeta(meta, options.maxEncodedBytes !== undefined ? { maxBytes: options.maxEncodedBytes } : {});
     const expires = options.expiresSec !== undefined ? options.expiresSec : this.options.resultExpiresSec;
-    const client = await this.connection();
+    // Connected (the common case): no await before the batch, one microtask turn less per result.
+    const client = this.client && !this.closing ? this.client : await this.connection();
     try {
       // Whole seconds, as Celery's prepare_expires(type=int) truncates; below 1 s means no expiry there too.
       const key = this.keyFor(meta.taskId);

@@ -83,7 +83,8 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
     } else {
       // Python's request.children: what the handler sent, then the follow-ups applied now
-      const children = [...sent, ...await publishSuccessFollowUps(msg, value, deps)];
+      // (no callbacks or chain, as for most tasks: no follow-up step to await)
+      const children = msg.embed.callbacks?.length || msg.embed.chain?.length ? [...sent, ...await publishSuccessFollowUps(msg, value, deps)] : [...sent];
       const stored = storeResult ? await writer.markSucceeded(rctx, value, children) : NOTHING_TO_STORE;
       outcome = stored.kind === 'replaced' ? await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log)
         : !isStored(stored) && acksLate ? GIVE_BACK
@@ -117,7 +118,7 @@ async function succeed(value: unknown, stored: StoreOutcome, req: TrackedRequest
   log.info({ runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task succeeded');
   if (!isStored(stored)) log.error('task result could not be stored and its message was acked before the task ran (task_acks_late off): the task stays PENDING');
   deps.events.taskEvent('task-succeeded', { uuid: req.msg.id, result: value, runtimeSec });
-  await reportChordPart(req.msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
+  if (req.msg.embed.chord && req.msg.group) await reportChordPart(req.msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
   return 'succeeded';
 }
 
