@@ -16,10 +16,11 @@ export const amqpTransportOptionsSchema = z.object({
   max_retry_interval_sec: z.coerce.number().positive().default(16),
   /**
    * Seconds a worker may hold a delivered ETA/countdown message unacked; a later ETA is re-published
-   * through native delayed delivery and the original acked once the copy is confirmed. Keep it well
+   * through native delayed delivery and the original acked once the copy is confirmed. Short by default:
+   * under a per-consumer QoS a held message takes a prefetch slot for as long as it waits. Keep it well
    * below RabbitMQ's consumer_timeout (30 min by default), which closes a channel holding a delivery longer.
    */
-  eta_max_hold_sec: z.coerce.number().min(1).max(1500).default(10),
+  eta_max_hold_sec: z.coerce.number().min(1).max(1500).default(1),
 }).transform((o) => ({
   heartbeatSec: Math.round(o.broker_heartbeat), // AMQP negotiates whole seconds; Celery allows 120.0
   maxPriority: o.max_priority,

@@ -22,7 +22,7 @@ describe('parseAmqpUrl', () => {
 
 describe('amqpTransportOptionsSchema', () => {
   it('defaults to Celery broker_heartbeat 120 s, no x-max-priority', () => {
-    expect(amqpTransportOptionsSchema.parse({})).toEqual({ heartbeatSec: 120, maxPriority: undefined, maxRetryIntervalMs: 16_000, etaMaxHoldMs: 10_000 });
+    expect(amqpTransportOptionsSchema.parse({})).toEqual({ heartbeatSec: 120, maxPriority: undefined, maxRetryIntervalMs: 16_000, etaMaxHoldMs: 1_000 });
     expect(amqpTransportOptionsSchema.parse({ max_priority: '10', visibility_timeout: 5 }).maxPriority).toBe(10);
     expect(amqpTransportOptionsSchema.safeParse({ max_priority: 300 }).success).toBe(false);
     expect(amqpTransportOptionsSchema.parse({ broker_heartbeat: '60.4' }).heartbeatSec).toBe(60); // whole seconds on the wire
