@@ -41,6 +41,10 @@ export interface ResultBackend {
   readonly chordEffects?: ChordEffects;
   /** Why this backend refuses chords, when it does (Celery's `ensure_chords_allowed`, e.g. rpc's NotImplementedError text). */
   readonly chordRefusal?: string;
+  /** The queue this client receives results on, sent as each task's `reply_to` (rpc://: Celery's `oid`). Absent: any. */
+  readonly replyQueue?: string;
+  /** Called before a task is sent (Celery's `on_task_call`): rpc:// declares and consumes its reply queue first. */
+  onTaskCall?(): Promise<void>;
   /** Disconnect. Idempotent. */
   close(): Promise<void>;
 }

@@ -2,7 +2,6 @@ import pino, { type Logger } from 'pino';
 import type { ResultBackend } from '../backend/result-backend';
 import { createRedisResultBackend } from '../backend/redis-result-backend';
 import { createRpcResultBackend, isRpcBackendUrl } from '../backend/rpc/create-rpc-result-backend';
-import { RpcResultBackend } from '../backend/rpc/rpc-result-backend';
 import { loadConfig } from '../config/load-config';
 import type { Settings, SettingsInput } from '../config/settings-schema';
 import type { Signals } from '../app/signals';
@@ -93,15 +92,12 @@ export class AppProducer {
       try {
         await transport.connect();
         await backend?.connect();
-        // rpc://: the reply queue exists before the first task names it as reply_to (Celery's on_task_call), consumed by push.
-        if (backend instanceof RpcResultBackend) await backend.startConsuming();
       } catch (err) {
         await backend?.close().catch(() => undefined);
         await transport.close().catch(() => undefined);
         throw err;
       }
       const producer = createProducer({ transport, backend, logger, ...(this.signals ? { signals: this.signals } : {}),
-        ...(backend instanceof RpcResultBackend ? { replyTo: backend.replyQueue } : {}),
         conf: { task_routes: settings.task_routes as TaskRoutes | undefined, task_default_queue: settings.task_default_queue } });
       return { producer, transport, backend };
     })();

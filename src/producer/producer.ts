@@ -57,7 +57,7 @@ export interface ProducerOptions {
   logger: Logger;
   /** `origin` header; default `gen<pid>@<host>` as Python clients write. */
   origin?: string;
-  /** `reply_to` property; default a uuid per producer (Python's `app.thread_oid`). */
+  /** `reply_to` property; default the backend's reply queue (rpc://), else a uuid per producer (Python's `app.thread_oid`). */
   replyTo?: string;
   /** Clock, injectable for tests. */
   now?: () => Date;
@@ -87,7 +87,9 @@ export interface Producer {
 export function createProducer(opts: ProducerOptions): Producer {
   const router = createTaskRouter(opts.conf?.task_routes, opts.conf?.task_default_queue ?? 'celery');
   const origin = opts.origin ?? `gen${process.pid}@${osHostname()}`;
-  const replyTo = opts.replyTo ?? randomUUID();
+  const replyTo = opts.replyTo ?? opts.backend?.replyQueue ?? randomUUID();
+  // rpc://: declare and consume the reply queue before a task names it (Celery's on_task_call); no extra await otherwise.
+  const beforeSend = opts.backend?.onTaskCall ? (): Promise<void> => (opts.backend as ResultBackend & { onTaskCall(): Promise<void> }).onTaskCall() : null;
   const now = opts.now ?? (() => new Date());
   const log = opts.logger.child({ component: 'producer' });
   return {
@@ -97,6 +99,7 @@ export function createProducer(opts: ProducerOptions): Producer {
       const scope = currentRequest();
       const planned = buildSignatureMessage(sig, { parent: scope ? { id: scope.id, rootId: scope.rootId } : null,
         ...(scope ? { inheritHeaders: scope.fields } : {}), now: now(), hostname: origin, replyTo, router });
+      if (beforeSend) await beforeSend();
       await publishWithSignals(planned, opts.transport.publish.bind(opts.transport), opts.signals, log);
       // send_task's add_to_parent: the running task's `children` lists it
       addSentResults([[planned.taskId, null], null]);
@@ -106,7 +109,8 @@ export function createProducer(opts: ProducerOptions): Producer {
     asyncResult(taskId) {
       return new AsyncResult(taskId, opts.backend);
     },
-    applyCanvas(wire, call = {}) {
+    async applyCanvas(wire, call = {}) {
+      if (beforeSend) await beforeSend();
       return applyCanvas(wire, call, { backend: opts.backend, context: { now: now(), hostname: origin, replyTo, router },
         publish: (planned) => publishWithSignals(planned, opts.transport.publish.bind(opts.transport), opts.signals, log) });
     },

@@ -124,6 +124,11 @@ export class RpcResultBackend implements ResultBackend {
     return this.consuming;
   }
 
+  /** Before each send: the reply queue exists (and is consumed) before a task names it. */
+  onTaskCall(): Promise<void> {
+    return this.startConsuming();
+  }
+
   /** Task ids whose latest state is held. */
   get bufferedResults(): number {
     return this.buffer.size;

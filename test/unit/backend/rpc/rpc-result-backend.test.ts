@@ -3,6 +3,8 @@ import { createRpcResultBackend, isRpcBackendUrl, rpcBackendUrlProblem } from '.
 import { RPC_NO_CHORD_SUPPORT, RpcResultBackend } from '../../../../src/backend/rpc/rpc-result-backend';
 import type { RpcReply, RpcReplyChannel, RpcReplyProperties, RpcReplyQueueSpec } from '../../../../src/backend/rpc/rpc-reply-channel';
 import { applyCanvas } from '../../../../src/producer/apply-canvas';
+import { createProducer } from '../../../../src/producer/producer';
+import { MemoryTransport } from '../../../../src/transport/memory/memory-transport';
 import { createTaskRouter } from '../../../../src/producer/task-router';
 import { buildMeta } from '../../../contract/result-backend-contract';
 
@@ -152,6 +154,28 @@ describe('RpcResultBackend', () => {
       context: { now: new Date(), hostname: 'h', replyTo: client.replyQueue, router: createTaskRouter(undefined, 'celery') } }))
       .rejects.toMatchObject({ code: 'CELERIAC_CANVAS_UNSUPPORTED', message: RPC_NO_CHORD_SUPPORT });
     expect(published).toEqual([]);
+  });
+});
+
+describe('a producer with an rpc backend', () => {
+  it('names the backend\'s reply queue as reply_to, declares it before the first publish, and gets the reply by push', async () => {
+    const { channel, client, worker } = setup();
+    const transport = new MemoryTransport();
+    await transport.connect();
+    const order: string[] = [];
+    const publish = transport.publish.bind(transport);
+    transport.publish = async (message, route) => { order.push(channel.queues.has('client-oid') ? 'publish after declare' : 'publish before declare'); return publish(message, route); };
+    const producer = createProducer({ transport, backend: client, logger: silent });
+    const result = await producer.sendTask('tapp.add', [1, 2]);
+    expect(order).toEqual(['publish after declare']);
+    const [message] = await new Promise<Array<{ message: { properties: Record<string, unknown> } }>>((resolve) => {
+      const got: Array<{ message: { properties: Record<string, unknown> } }> = [];
+      void transport.consume(['celery'], 1, (d) => { got.push(d); void d.ack(); resolve(got); });
+    });
+    expect(message?.message.properties).toMatchObject({ reply_to: 'client-oid', correlation_id: result.id });
+    await worker.storeResult(buildMeta(result.id, 'SUCCESS', 3), { replyTo: message?.message.properties.reply_to as string, correlationId: result.id });
+    expect(await result.get({ timeout: 5 })).toBe(3);
+    await transport.close();
   });
 });
 
