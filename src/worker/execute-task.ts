@@ -91,7 +91,7 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
           : await succeed(value, stored, req, deps, rctx, runtimeSec(), log);
     }
   } catch (thrown) {
-    outcome = await handleThrown(thrown, def, req, deps, { rctx, storeResult, acksLate }, runtimeSec(), log);
+    outcome = await handleThrown(thrown, def, req, deps, { rctx, storeResult, acksLate, sent }, runtimeSec(), log);
   }
   if (outcome === GIVE_BACK) {
     // Before the message goes back (and may run again here): this run's postrun comes first.
@@ -139,7 +139,7 @@ async function failWithEncodeError(info: ExceptionInfo, req: TrackedRequest, dep
 }
 
 async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRequest, deps: ExecutionDeps,
-  run: { rctx: ResultContext; storeResult: boolean; acksLate: boolean }, runtimeSec: number, log: Logger): Promise<RunEnd> {
+  run: { rctx: ResultContext; storeResult: boolean; acksLate: boolean; sent: unknown[] }, runtimeSec: number, log: Logger): Promise<RunEnd> {
   const { msg } = req;
   const { rctx, storeResult } = run;
   if (isDiscarded(req)) return req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
@@ -164,7 +164,7 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
     const info = err.exc ? encodeException(err.exc) : null;
     // The retry message is out: even when RETRY cannot be stored the original is acked (giving it back
     // would run the task twice), and the retry's own outcome is stored when it runs.
-    if (storeResult) await deps.writer.markRetry(rctx, info, formatTraceback(err.exc ?? err));
+    if (storeResult) await deps.writer.markRetry(rctx, info, formatTraceback(err.exc ?? err), run.sent);
     deps.events.taskEvent('task-retried', { uuid: msg.id, error: err });
     return 'retried';
   }
@@ -182,7 +182,7 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
   }
   log.error({ err, runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task failed');
   // With ignore_result Python stores nothing on failure either (store_errors_even_if_ignored is off).
-  const stored = storeResult ? await deps.writer.markFailed(rctx, err) : NOTHING_TO_STORE;
+  const stored = storeResult ? await deps.writer.markFailed(rctx, err, run.sent) : NOTHING_TO_STORE;
   if (!isStored(stored) && run.acksLate) return GIVE_BACK;
   if (!isStored(stored)) log.error('task failure could not be stored and its message was acked before the task ran (task_acks_late off): the task stays PENDING');
   // An exception that cannot be stored as it is was replaced by EncodeError: the follow-ups get what is stored.

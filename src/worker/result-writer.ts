@@ -71,14 +71,17 @@ export class ResultWriter {
     return this.store(ctx, 'SUCCESS', value === undefined ? null : value, null, children);
   }
 
-  /** FAILURE with the error as a Python exception and a Python-looking traceback. */
-  markFailed(ctx: ResultContext, error: unknown): Promise<StoreOutcome> {
-    return this.store(ctx, 'FAILURE', encodeException(error), formatTraceback(error));
+  /** FAILURE with the error as a Python exception and a Python-looking traceback; `children`: what the task sent before it failed. */
+  markFailed(ctx: ResultContext, error: unknown, children: unknown[] = []): Promise<StoreOutcome> {
+    return this.store(ctx, 'FAILURE', encodeException(error), formatTraceback(error), children);
   }
 
-  /** RETRY with the retry's reason (null when retry() had no `exc`, as Python) and the retry itself in `children`. */
-  markRetry(ctx: ResultContext, info: ExceptionInfo | null, traceback: string): Promise<StoreOutcome> {
-    return this.store(ctx, 'RETRY', info, traceback, [[[ctx.message.id, null], null]]);
+  /**
+   * RETRY with the retry's reason (null when retry() had no `exc`, as Python) and, in `children`,
+   * what the task sent before retrying, then the retry itself (Python's `request.children`).
+   */
+  markRetry(ctx: ResultContext, info: ExceptionInfo | null, traceback: string, sent: unknown[] = []): Promise<StoreOutcome> {
+    return this.store(ctx, 'RETRY', info, traceback, [...sent, [[ctx.message.id, null], null]]);
   }
 
   /**

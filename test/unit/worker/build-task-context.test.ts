@@ -24,6 +24,8 @@ interface Harness {
   transport: MemoryTransport;
   backend: MemoryResultBackend;
   published: KombuMessage[];
+  /** Every meta stored, in order. */
+  stored: ResultMeta[];
   /** `publish <task> <id>` / `store <id> <STATUS>` / `add-to-chord <group>` in order. */
   order: string[];
 }
@@ -51,14 +53,15 @@ async function startWorker(app: Celery, refuse?: string): Promise<Harness> {
     return publish(message, route);
   };
   const store = backend.storeResult.bind(backend);
-  backend.storeResult = (meta, options) => { order.push(`store ${meta.taskId} ${meta.status}`); return store(meta, options); };
+  const stored: ResultMeta[] = [];
+  backend.storeResult = (meta, options) => { order.push(`store ${meta.taskId} ${meta.status}`); stored.push(meta); return store(meta, options); };
   // tasks send through the same transport (what app.delay() uses inside the worker)
   app.useProducer(createProducer({ transport, backend, logger: pino({ level: 'silent' }), origin: 'gen1@test' }));
   const worker = new Worker({ app, transport, backend, settings: loadConfig({}, { worker_concurrency: 2 }), hostname: 'ts1@test',
     logger: pino({ level: 'silent' }), followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
   await worker.start();
   open.push(worker);
-  return { worker, transport, backend, published, order };
+  return { worker, transport, backend, published, stored, order };
 }
 
 function testApp(): Celery {
@@ -73,6 +76,15 @@ function testApp(): Celery {
     const c = await chain(add.s(x, 2), add.s(3)).applyAsync();
     return [one.id, c.id];
   });
+  app.task('t.send_then_fail', async () => {
+    await add.delay(1, 1);
+    throw new RangeError('after sending');
+  });
+  app.task('t.send_then_retry', async (task: TaskContext) => {
+    if (task.request.retries > 0) return 'retried';
+    await add.delay(2, 2);
+    return task.retry({ countdown: 0.01 });
+  }, { bind: true });
   app.task('t.adder', async (task: TaskContext, x: number) => {
     const added = await task.addToChord(add.s(x, 4));
     const lazy = await task.addToChord(add.s(x, 5), { lazy: true });
@@ -134,6 +146,20 @@ describe('what a task sends while it runs', () => {
     expect(meta.children).toEqual([[[oneId, null], null], [[chainFirst?.id, null], null]]);
     const sent = h.published.map(decode).filter((m) => m.id === oneId || m.id === chainFirst?.id);
     expect(sent.map((m) => [m.parentId, m.rootId])).toEqual([['task-5', 'root-5'], ['task-5', 'root-5']]);
+  });
+
+
+  it('a task that sent something and then failed or retried lists it in FAILURE / RETRY children (RETRY: then the retry itself)', async () => {
+    const h = await startWorker(testApp());
+    await h.transport.publish(wireTask('t.send_then_fail', [], { id: 'task-8' }), Q);
+    const failed = await h.backend.waitForResult('task-8', 2000);
+    const sentByFail = h.published.map(decode).find((m) => m.parentId === 'task-8');
+    expect([failed.status, failed.children]).toEqual(['FAILURE', [[[sentByFail?.id, null], null]]]);
+    await h.transport.publish(wireTask('t.send_then_retry', [], { id: 'task-9' }), Q);
+    expect((await h.backend.waitForResult('task-9', 2000)).result).toBe('retried');
+    const sentByRetry = h.published.map(decode).find((m) => m.parentId === 'task-9' && m.task === 't.add');
+    const retry = h.stored.find((m) => m.taskId === 'task-9' && m.status === 'RETRY');
+    expect(retry?.children).toEqual([[[sentByRetry?.id, null], null], [['task-9', null], null]]);
   });
 });
 
