@@ -55,7 +55,10 @@ export class AmqpDelayedDelivery {
       return { route: { exchange: DELAYED_ENTRY_EXCHANGE, routingKey: delayedRoutingKeyFor(target, countdownSec) }, targets: [target] };
     }
     if (this.table.exchangeType(route.exchange) === 'direct' || route.routingKey === '') return null;
-    const targets = this.table.configured().filter((q) => q.exchange === route.exchange).map(targetOf);
+    const configured = this.table.configured().filter((q) => q.exchange === route.exchange);
+    // A queue created as missing has its own exchange, named after it: bind that one.
+    const missing = this.table.lookup(route.exchange);
+    const targets = (configured.length > 0 ? configured : missing.exchange === route.exchange ? [missing] : []).map(targetOf);
     const key = calculateDelayedRoutingKey(Math.min(countdownSec, MAX_DELAYED_COUNTDOWN_SEC), route.routingKey);
     return { route: { exchange: DELAYED_ENTRY_EXCHANGE, routingKey: key }, targets };
   }

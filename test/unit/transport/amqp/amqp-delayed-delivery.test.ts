@@ -39,6 +39,14 @@ describe('AmqpDelayedDelivery.planPublish', () => {
     expect(delayed.planPublish(etaIn(-5_000), { exchange: '', routingKey: 'qt' }, NOW)).toBeNull();
   });
 
+  it('binds a missing queue created on its own topic exchange (task_create_missing_queue_*) before routing to it', () => {
+    const missing = new AmqpDelayedDelivery(new AmqpQueueTable({ task_create_missing_queue_type: 'quorum', task_create_missing_queue_exchange_type: 'topic' }));
+    expect(missing.planPublish(etaIn(3_000), { exchange: 'jobs', routingKey: 'jobs' }, NOW)).toEqual({
+      route: { exchange: 'celery_delayed_27', routingKey: calculateDelayedRoutingKey(3, 'jobs') },
+      targets: [{ queue: 'jobs', exchange: 'jobs', exchangeType: 'topic', routingKey: 'jobs' }],
+    });
+  });
+
   it('does nothing without a quorum queue configured (Python does not detect one then)', () => {
     const classic = new AmqpDelayedDelivery(new AmqpQueueTable({ task_default_exchange_type: 'topic' }));
     expect(classic.enabled).toBe(false);
