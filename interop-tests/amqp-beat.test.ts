@@ -1,7 +1,8 @@
 // `celeriac beat` on a private RabbitMQ: the runs it sends are executed by a stock Python Celery worker
 // (py-amqp) and by a celeriac worker; restarted (SIGTERM, then kill -9) on the same local state file it
 // sends no run twice and resumes after the last one; with the Redis result backend as lease and record,
-// two beats send each tick once and the standby takes over a SIGKILLed holder.
+// two beats send each tick once and the standby takes over a SIGKILLed holder; RabbitMQ killed and
+// restarted under a beat: nothing sent twice, sending resumes.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,7 +155,9 @@ it('with the Redis result backend as lease and record, two beats send each tick 
     const [holder, standby] = a.lines.some(holdsLease) ? [a, b] : [b, a];
     expect(standby.lines.some(holdsLease)).toBe(false);
     await holder.kill();
+    const killedAt = Date.now();
     await standby.waitForLine(holdsLease, 3 * leaseMs, 'takeover by the standby');
+    process.stdout.write(`beat on RabbitMQ, Redis-backend lease ${leaseMs} ms: takeover ${Date.now() - killedAt} ms after SIGKILL\n`);
     await waitSent(standby, 3, ['tick']);
     expect(await standby.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
 
