@@ -282,7 +282,8 @@ export class Worker implements WorkerInspector, WorkerController {
     this.emit('task-received', { uuid: msg.id, name: msg.shadow ?? msg.task, args: msg.args, kwargs: msg.kwargs, argsRepr: msg.argsRepr,
       kwargsRepr: msg.kwargsRepr, retries: msg.retries, eta: msg.eta, expires: msg.expires, rootId: msg.rootId, parentId: msg.parentId,
       queue: delivery.queue });
-    this.taskLog(msg).debug({ queue: delivery.queue, eta: msg.eta?.toISOString() }, 'task received');
+    // Below DEBUG (the usual level) no per-task logger is built for a line that would be dropped.
+    if (this.log.isLevelEnabled('debug')) this.taskLog(msg).debug({ queue: delivery.queue, eta: msg.eta?.toISOString() }, 'task received');
     const delayMs = msg.eta ? msg.eta.getTime() - this.clock.now() : 0;
     // Celery's strategy consults Request.revoked() on arrival only for an expiring or id-revoked task: a
     // stamp-revoked ETA task is held until due like any other, then revoked before it runs.
