@@ -46,12 +46,12 @@ afterAll(async () => {
 
 it('the Python worker ran every scenario (the reference is complete)', () => {
   expect(Object.keys(reports.python).sort()).toEqual(['add_chord_to_chord', 'add_to_chord', 'build_chain', 'chain_alone', 'chain_in_chain',
-    'chord_member', 'fails', 'group_alone', 'group_in_chain', 'in_chain', 'sender', 'task', 'task_with_link']);
+    'chord_member', 'fails', 'group_alone', 'group_in_chain', 'in_chain', 'send_then_fail', 'sender', 'task', 'task_with_link']);
 });
 
 describe.each(['celeriac', 'mixed'] as const)('a %s worker gives what a Python worker gives', (who) => {
   it.each(['task', 'task_with_link', 'in_chain', 'chain_in_chain', 'chain_alone', 'group_in_chain', 'group_alone', 'chord_member', 'fails',
-    'add_to_chord', 'add_chord_to_chord', 'sender', 'build_chain'])('%s', (name) => {
+    'add_to_chord', 'add_chord_to_chord', 'sender', 'send_then_fail', 'build_chain'])('%s', (name) => {
     expect(reports[who][name]).toEqual(reports.python[name]);
   });
 });

@@ -36,6 +36,11 @@ app.task('rp.sender', async (task, x) => {
   return x;
 }, { bind: true });
 
+app.task('rp.send_then_fail', async (task, x) => {
+  await add.delay(x, 1);
+  throw keyError('after sending');
+}, { bind: true });
+
 /** `AsyncResult.as_tuple()`: what Python stores for a task that returns a result object. */
 function asTuple(r) {
   return [[r.id, r.parent ? asTuple(r.parent) : null], r instanceof GroupResult ? r.results.map(asTuple) : null];

@@ -78,6 +78,12 @@ def sender(self, x):
     return x
 
 
+@app.task(bind=True, name="rp.send_then_fail")
+def send_then_fail(self, x):
+    add.delay(x, 1)
+    raise KeyError("after sending")
+
+
 @app.task(bind=True, name="rp.build_chain")
 def build_chain(self):
     return chain(add.s(1, 1), add.s(2), group(add.s(3), add.s(4)), tsum.s())()

@@ -11,7 +11,7 @@ from celery import chain, chord, group
 from celery.result import AsyncResult, GroupResult
 
 from replace_app import (add, add_chord_to_chord, add_replaced, add_to_chord, app, build_chain, fail_replaced, identity,
-                         replace_with_chain, replace_with_group, sender, tsum)
+                         replace_with_chain, replace_with_group, send_then_fail, sender, tsum)
 
 T = 60
 
@@ -65,6 +65,8 @@ report["add_to_chord"] = sorted((group([add_to_chord.s([1, 2], 4)]) | identity.s
 report["add_chord_to_chord"] = sorted((group([add_chord_to_chord.s([1, 2], 4)]) | identity.s()).delay().get(timeout=T))
 sent = sender.delay(1)
 report["sender"] = {"value": sent.get(timeout=T), "children": children_of(sent.id)}
+failing = send_then_fail.delay(1)
+report["send_then_fail"] = {"exc": type(failing.get(timeout=T, propagate=False)).__name__, "children": children_of(failing.id)}
 built = build_chain.delay()
 returned = built.get(timeout=T)
 report["build_chain"] = {"returned": shape(returned), "last": AsyncResult(returned[0][0], app=app).get(timeout=T),
