@@ -85,13 +85,32 @@ export class AmqpReplyQueue {
     const { name, expiresMs } = consumer.spec;
     await ch.assertQueue(name, { durable: false, autoDelete: true, exclusive: false, arguments: expiresMs ? { 'x-expires': expiresMs } : {} });
     await ch.consume(name, (msg: ConsumeMessage | null) => {
-      if (!msg || this.consumer !== consumer) return;
+      if (this.consumer !== consumer) return;
+      if (!msg) {
+        this.reattach(ch);
+        return;
+      }
       const p = msg.properties;
       consumer.onReply({ body: msg.content, contentType: str(p.contentType), contentEncoding: str(p.contentEncoding), correlationId: str(p.correlationId) });
     }, { noAck: true });
     consumer.channel = ch;
   }
+
+  /** The broker cancelled the consumer (someone deleted the queue): declare it again and consume, on this connection. */
+  private reattach(old: Channel): void {
+    const model = this.connection.live();
+    const name = this.consumer?.spec.name;
+    this.log.warn({ queue: name }, 'reply queue consumer cancelled by the broker; declaring the queue again');
+    void old.close().catch(noop);
+    if (!model) return; // reconnecting: the reconnect hook attaches again
+    this.attach(model).then(
+      () => { this.log.info({ queue: name }, 'reply queue consumed again'); },
+      (err: unknown) => { this.log.error({ queue: name, err: coerceError(err).message }, 'cannot consume the reply queue again'); },
+    );
+  }
 }
+
+function noop(): void { /* nothing */ }
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

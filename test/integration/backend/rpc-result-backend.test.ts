@@ -90,6 +90,21 @@ it('declares the client reply queue with the arguments of Celery\'s binding (a k
   await ch.close();
 });
 
+it('declares and consumes its reply queue again when the broker cancels the consumer (the queue was deleted)', async () => {
+  const { logger, events } = capturingLogger();
+  const client = backend({ logger });
+  const worker = backend();
+  await client.startConsuming();
+  const again = new Promise<void>((resolve) => events.on('log', (r: { msg?: string }) => { if (r.msg === 'reply queue consumed again') resolve(); }));
+  const ch = await raw.createChannel();
+  await ch.deleteQueue(client.replyQueue);
+  await again;
+  const waiting = client.waitForResult('after-delete', 10_000);
+  await worker.storeResult(buildMeta('after-delete', 'SUCCESS', 'back'), { replyTo: client.replyQueue });
+  await expect(waiting).resolves.toMatchObject({ result: 'back' });
+  await ch.close();
+});
+
 it('consumes its reply queue again after the connection is lost, and gets the replies sent after that', async () => {
   const { logger, events } = capturingLogger();
   const client = backend({ logger });
