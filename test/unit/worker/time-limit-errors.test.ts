@@ -23,7 +23,7 @@ describe('time limit errors', () => {
     expect(soft instanceof TimeLimitExceeded).toBe(false);
     expect(hard instanceof SoftTimeLimitExceeded).toBe(false);
     expect(new Error('x') instanceof SoftTimeLimitExceeded).toBe(false);
-    expect(null instanceof SoftTimeLimitExceeded).toBe(false);
+    expect((null as unknown) instanceof SoftTimeLimitExceeded).toBe(false);
     expect(new SoftTimeLimitExceeded(1)).toBeInstanceOf(TaskError);
   });
 
