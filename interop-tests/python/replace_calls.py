@@ -8,7 +8,7 @@ task ids replaced by what they are. Run against a celeriac worker and a stock Py
 import json
 
 from celery import chain, chord, group
-from celery.result import AsyncResult, GroupResult
+from celery.result import AsyncResult
 
 from replace_app import (add, add_chord_to_chord, add_replaced, add_to_chord, app, build_chain, fail_replaced, identity,
                          replace_with_chain, replace_with_group, send_then_fail, sender, tsum)
@@ -20,18 +20,20 @@ def meta(task_id):
     return app.backend.get_task_meta(task_id)
 
 
-def child_view(r, parent_id):
-    """A child result as the test compares it: its task name, whether the parent recorded is ours, its value."""
-    if isinstance(r, GroupResult):
-        return {"group": [child_view(m, parent_id) for m in r.results]}
-    # a fresh AsyncResult: a member of a GroupResult rebuilt from a tuple never sees its state arrive
-    value = AsyncResult(r.id, app=app).get(timeout=T)
-    m = meta(r.id)
+def child_view(tup, parent_id):
+    """A stored child result tuple as the test compares it: its task name, whether its parent is ours,
+    its value. Read from the raw tuple: GroupResult objects rebuilt by `.children` keep their members
+    registered with the result consumer, and a later get() of such a member can miss its state."""
+    (task_id, _parent), members = tup
+    if members:
+        return {"group": [child_view(m, parent_id) for m in members]}
+    value = AsyncResult(task_id, app=app).get(timeout=T)
+    m = meta(task_id)
     return {"task": m.get("name"), "parent_is_sender": m.get("parent_id") == parent_id, "value": value}
 
 
 def children_of(task_id):
-    return [child_view(c, task_id) for c in (AsyncResult(task_id, app=app).children or [])]
+    return [child_view(c, task_id) for c in (meta(task_id).get("children") or [])]
 
 
 def shape(value):
