@@ -8,6 +8,7 @@ task ids replaced by what they are. Run against a celeriac worker and a stock Py
 import json
 
 from celery import chain, chord, group
+from celery.backends.base import SyncBackendMixin
 from celery.result import AsyncResult
 
 from replace_app import (add, add_chord_to_chord, add_replaced, add_to_chord, app, build_chain, fail_replaced, identity,
@@ -22,14 +23,14 @@ def meta(task_id):
 
 def child_view(tup, parent_id):
     """A stored child result tuple as the test compares it: its task name, whether its parent is ours,
-    its value. Read from the raw tuple: GroupResult objects rebuilt by `.children` keep their members
-    registered with the result consumer, and a later get() of such a member can miss its state."""
+    its value. Waited for by reading its state (the sync backends' wait_for), not pub/sub: a child finishing
+    while get() subscribes (its GET and SUBSCRIBE go over two connections) can be missed by the
+    client, whichever worker ran it."""
     (task_id, _parent), members = tup
     if members:
         return {"group": [child_view(m, parent_id) for m in members]}
-    value = AsyncResult(task_id, app=app).get(timeout=T)
-    m = meta(task_id)
-    return {"task": m.get("name"), "parent_is_sender": m.get("parent_id") == parent_id, "value": value}
+    m = SyncBackendMixin.wait_for(app.backend, task_id, timeout=T, interval=0.05)
+    return {"task": m.get("name"), "parent_is_sender": m.get("parent_id") == parent_id, "value": m.get("result")}
 
 
 def children_of(task_id):
