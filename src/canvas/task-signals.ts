@@ -1,4 +1,5 @@
 import { CeleriacError } from '../errors/celeriac-error';
+import { markClassAcrossCopies } from '../errors/mark-class-across-copies';
 import type { KombuMessage, Route } from '../protocol/kombu-message';
 import { pythonRepr } from '../protocol/python-repr';
 import type { CanvasEffect } from './canvas-result';
@@ -120,6 +121,15 @@ export class MaxRetriesExceededError extends CeleriacError {
     return [this.message];
   }
 }
+
+// The worker tells these apart by class; a task may throw them from another copy of celeriac (an app
+// importing its sources while the worker runs its build), so instanceof must hold across copies.
+markClassAcrossCopies(TaskSignal, 'TaskSignal');
+markClassAcrossCopies(Retry, 'Retry');
+markClassAcrossCopies(Reject, 'Reject');
+markClassAcrossCopies(Ignore, 'Ignore');
+markClassAcrossCopies(Replaced, 'Replaced');
+markClassAcrossCopies(MaxRetriesExceededError, 'MaxRetriesExceededError');
 
 /** Python's `Retry.__str__`: `Retry in 1s: ValueError('boom')` / `Retry at <iso>`. */
 function describeRetry(when: number | Date | null, exc: Error | null): string {

@@ -1,17 +1,5 @@
 import { TaskError } from '../errors/celeriac-error';
-
-/**
- * Marks of the two classes, registered globally (`Symbol.for`) so `instanceof` holds across copies
- * of this module: an app that imports celeriac from its sources (or from another installed copy)
- * while the worker runs another build still catches the worker's SoftTimeLimitExceeded with
- * `err instanceof SoftTimeLimitExceeded`, as a Python task catches billiard's class.
- */
-const SOFT_MARK = Symbol.for('celeriac.SoftTimeLimitExceeded');
-const HARD_MARK = Symbol.for('celeriac.TimeLimitExceeded');
-
-function hasMark(value: unknown, mark: symbol): boolean {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[mark] === true;
-}
+import { markClassAcrossCopies } from '../errors/mark-class-across-copies';
 
 /**
  * The soft time limit passed: the task's AbortSignal is aborted with this as its reason, so
@@ -19,8 +7,6 @@ function hasMark(value: unknown, mark: symbol): boolean {
  * as `SoftTimeLimitExceeded` (billiard's class, which celery.exceptions re-exports) if the task lets it escape.
  */
 export class SoftTimeLimitExceeded extends TaskError {
-  static override [Symbol.hasInstance](value: unknown): boolean { return hasMark(value, SOFT_MARK); }
-  readonly [SOFT_MARK] = true;
   readonly pythonType = 'SoftTimeLimitExceeded';
   readonly pythonModule = 'billiard.exceptions';
 
@@ -37,8 +23,6 @@ export class SoftTimeLimitExceeded extends TaskError {
 
 /** The hard time limit passed: the run is abandoned and stored as billiard's `TimeLimitExceeded(<hard>)`, as a Python worker stores it. */
 export class TimeLimitExceeded extends TaskError {
-  static override [Symbol.hasInstance](value: unknown): boolean { return hasMark(value, HARD_MARK); }
-  readonly [HARD_MARK] = true;
   readonly pythonType = 'TimeLimitExceeded';
   readonly pythonModule = 'billiard.exceptions';
 
@@ -52,3 +36,7 @@ export class TimeLimitExceeded extends TaskError {
     return [this.limitSec];
   }
 }
+
+// `err instanceof SoftTimeLimitExceeded` in a task catches the worker's, whichever copy each loaded.
+markClassAcrossCopies(SoftTimeLimitExceeded, 'SoftTimeLimitExceeded');
+markClassAcrossCopies(TimeLimitExceeded, 'TimeLimitExceeded');
