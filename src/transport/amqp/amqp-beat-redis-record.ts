@@ -1,21 +1,12 @@
 import type Redis from 'ioredis';
 import { BackendError } from '../../errors/celeriac-error';
 import { coerceError } from '../../errors/coerce-error';
-import type { BeatKeys } from '../redis/redis-beat-lease';
+import { RECORD_RUN_LUA, type BeatKeys } from '../redis/redis-beat-lease';
 import type { BeatRunRecord, RecordedRun, RunClaim } from './amqp-beat-state-store';
 
-// Lease check + "not yet recorded" check + record in one script: the same record as a Redis-broker
-// beat's (redis-beat-lease.ts), without the LPUSH, which goes to RabbitMQ after it.
-const CLAIM = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local cur = redis.call('HGET', KEYS[2], ARGV[2])
-if cur then
-  local ok, d = pcall(cjson.decode, cur)
-  if ok and type(d) == 'table' and d.fingerprint == ARGV[4] and tonumber(d.last_run_ms) and tonumber(d.last_run_ms) >= tonumber(ARGV[3]) then
-    return 0
-  end
-end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
+// The same lease check and record as a Redis-broker beat's commit (redis-beat-lease.ts), without the
+// LPUSH: the message goes to RabbitMQ after it.
+const CLAIM = `${RECORD_RUN_LUA}
 return 1`;
 
 /**

@@ -35,9 +35,12 @@ end
 return 0`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-// Lease check + "not yet sent" check + record + LPUSH in one script: a run is published at most once,
-// and never by a beat that lost the lease (even one paused for longer than the lease).
-const COMMIT = `
+/**
+ * Lease check + "not yet recorded" check + record, the start of a beat's commit script: KEYS[1] the
+ * lease, KEYS[2] the last-run hash; ARGV token, entry name, run instant (ms), fingerprint, record.
+ * Returns -1 (lease lost) or 0 (run already recorded) early; the caller's script goes on from there.
+ */
+export const RECORD_RUN_LUA = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local cur = redis.call('HGET', KEYS[2], ARGV[2])
 if cur then
@@ -46,7 +49,10 @@ if cur then
     return 0
   end
 end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[5])`;
+// ... then LPUSH, in the same script: a run is published at most once, and never by a beat that
+// lost the lease (even one paused for longer than the lease).
+const COMMIT = `${RECORD_RUN_LUA}
 redis.call('LPUSH', KEYS[3], ARGV[6])
 return 1`;
 
