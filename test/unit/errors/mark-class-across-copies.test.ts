@@ -1,19 +1,12 @@
 import { markClassAcrossCopies } from '../../../src/errors/mark-class-across-copies';
+import { loadIsolated } from '../../helpers/load-isolated';
 import { Ignore, MaxRetriesExceededError, Reject, Replaced, TaskSignal } from '../../../src/canvas/task-signals';
 
 type Signals = typeof import('../../../src/canvas/task-signals');
 
-/** A second, separately loaded copy of the signals module, as an app importing celeriac's sources gets. */
-function otherCopy(): Signals {
-  let copy: Signals | undefined;
-  jest.isolateModules(() => { copy = jest.requireActual<Signals>('../../../src/canvas/task-signals'); });
-  if (!copy) throw new Error('module not loaded');
-  return copy;
-}
-
 describe('markClassAcrossCopies', () => {
   it('makes the task signals of another copy of the module instances of this copy\'s classes, subclasses included', () => {
-    const other = otherCopy();
+    const other = loadIsolated(() => jest.requireActual<Signals>('../../../src/canvas/task-signals'));
     expect(other.Reject).not.toBe(Reject);
     const reject = new other.Reject('bad', false);
     expect(reject instanceof Reject).toBe(true);

@@ -1,19 +1,12 @@
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from '../../../src/worker/time-limit-errors';
+import { loadIsolated } from '../../helpers/load-isolated';
 import { TaskError } from '../../../src/errors/celeriac-error';
 
 type Module = typeof import('../../../src/worker/time-limit-errors');
 
-/** A second, separately loaded copy of the module, as an app importing celeriac's sources (or another install) gets. */
-function otherCopy(): Module {
-  let copy: Module | undefined;
-  jest.isolateModules(() => { copy = jest.requireActual<Module>('../../../src/worker/time-limit-errors'); });
-  if (!copy) throw new Error('module not loaded');
-  return copy;
-}
-
 describe('time limit errors', () => {
   it('are caught with instanceof across two copies of the module, each by its own class only', () => {
-    const other = otherCopy();
+    const other = loadIsolated(() => jest.requireActual<Module>('../../../src/worker/time-limit-errors'));
     expect(other.SoftTimeLimitExceeded).not.toBe(SoftTimeLimitExceeded);
     const soft = new other.SoftTimeLimitExceeded(1);
     const hard = new other.TimeLimitExceeded(2);
