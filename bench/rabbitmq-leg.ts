@@ -12,6 +12,7 @@ import { BENCH_PYTHON_DIR, celeriacImpl, pythonImpl, type BenchWorker, type Impl
 import { type BenchRedis, firstLine, log, RESULT_DB } from './bench-core';
 import { treeCpuSeconds, treePeakRssMiB } from './process-memory';
 import { readDoneTimes, steadyRate } from './result-scan';
+import { fmt, median, spread } from './bench-format';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 function count(name: string, full: number, quick: number): number {
@@ -191,19 +192,6 @@ async function withChannel<T>(rabbit: RabbitMqServer, fn: (ch: import('amqplib')
 
 // ---------------------------------------------------------------- table
 
-const fmt = (n: number | undefined, digits = 0): string =>
-  (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-function spread(xs: number[]): string {
-  if (xs.length < 2) return xs.length ? '(1 run)' : 'n/a';
-  const m = median(xs) as number;
-  return `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} (±${fmt(((Math.max(...xs) - Math.min(...xs)) / 2 / m) * 100, 1)}%)`;
-}
 const pick = (runs: AmqpRun[], k: keyof AmqpRun): number[] => runs.flatMap((x) => (!x.error && typeof x[k] === 'number' ? [x[k] as number] : []));
 
 function row(impl: Impl, command: string, tasks: number, runs: AmqpRun[], note = ''): string {

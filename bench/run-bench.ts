@@ -18,6 +18,7 @@ import { rabbitmqSection } from './rabbitmq-leg';
 import { rssKiB, descendants, treePeakRssMiB } from './process-memory';
 import { CommandDelta } from './redis-stats';
 import { readDoneTimes, steadyRate } from './result-scan';
+import { fmt, median, spread } from './bench-format';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 function num(name: string, full: number, quick: number): number {
@@ -70,23 +71,6 @@ const METHOD = `## Method
 - Targets (issue 8) are printed as met / not met; the bench exits 0 when every leg ran, 1 when a leg errored.`;
 
 // ---------------------------------------------------------------- formatting
-
-const fmt = (n: number | undefined, digits = 0): string =>
-  (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
-
-function median(xs: number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function spread(xs: number[]): string {
-  if (xs.length === 0) return 'n/a';
-  if (xs.length === 1) return '(1 run)';
-  const m = median(xs) as number;
-  return `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} (±${fmt(((Math.max(...xs) - Math.min(...xs)) / 2 / m) * 100, 1)}%)`;
-}
 
 function verdict(value: number | undefined, goal: number, higherIsBetter = true): string {
   if (value === undefined || !Number.isFinite(value)) return 'n/a';
