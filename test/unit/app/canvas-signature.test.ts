@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { renameUuids } from '../../helpers/rename-uuids';
 import { join } from 'node:path';
 import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
@@ -34,20 +35,6 @@ function record(m: KombuMessage): Record<string, unknown> {
     args, kwargs, embed, routing_key: 'celery' };
 }
 
-/** Every uuid renamed `id-N` by order of first appearance (ids are random on both sides). */
-function normalise(value: unknown): unknown {
-  const names = new Map<string, string>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) {
-      if (!names.has(v)) names.set(v, `id-${names.size + 1}`);
-      return names.get(v);
-    }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value);
-}
 
 describe('canvas built from TypeScript publishes what Python publishes', () => {
   const cases: Array<[string, (app: Celery) => CanvasSignature]> = [
@@ -59,7 +46,7 @@ describe('canvas built from TypeScript publishes what Python publishes', () => {
   it.each(cases)('%s', async (name, build) => {
     const { app, sent } = setup();
     await build(app).applyAsync();
-    expect(normalise(sent.map(record))).toEqual(normalise(py[name]));
+    expect(renameUuids(sent.map(record))).toEqual(renameUuids(py[name]));
   });
 
   it('a chord stores its header size before the last header task is sent', async () => {
@@ -93,7 +80,7 @@ describe('canvas built from TypeScript publishes what Python publishes', () => {
     const { app, sent } = setup();
     const add = app.task('t.add', (x: number, y: number) => x + y);
     await chain(add.s(1, 2), add.s(3), add.si(4, 4)).applyAsync();
-    expect(normalise(sent.map(record))).toEqual(normalise(py.chain));
+    expect(renameUuids(sent.map(record))).toEqual(renameUuids(py.chain));
     expect(signature(add, [1]).wire).toMatchObject({ task: 't.add', args: [1], immutable: false });
   });
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { renameUuids } from '../../helpers/rename-uuids';
 import { join } from 'node:path';
 import { runInRequestScope } from '../../../src/app/request-context';
 import type { ResultBackend } from '../../../src/backend/result-backend';
@@ -44,20 +45,6 @@ function chordCalls(effects: CanvasEffect[]): unknown[] {
   return effects.flatMap((e) => (e.kind === 'set-chord-size' ? [['set-chord-size', e.groupId, e.size]] : []));
 }
 
-/** Every uuid renamed `id-N` by order of first appearance. */
-function normalise(value: unknown): unknown {
-  const names = new Map<string, string>();
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v)) {
-      if (!names.has(v)) names.set(v, `id-${names.size + 1}`);
-      return names.get(v);
-    }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(value);
-}
 
 const replaceCases = Object.entries(py).filter(([, c]) => c.action === 'replace' && c.error === null).map(([name]) => name);
 const addCases = Object.entries(py).filter(([, c]) => c.action === 'add_to_chord' && c.error === null).map(([name]) => name);
@@ -71,7 +58,7 @@ describe('planReplace publishes what Python\'s Task.replace publishes', () => {
     const c = py[name] as Case;
     const plan = planReplace(requestOf(c), c.replacement, ctx);
     const sent = plan.effects.flatMap((e) => (e.kind === 'publish' ? [record(e.planned)] : []));
-    expect(normalise({ sent, calls: chordCalls(plan.effects) })).toEqual(normalise({ sent: c.sent, calls: c.chordCalls }));
+    expect(renameUuids({ sent, calls: chordCalls(plan.effects) })).toEqual(renameUuids({ sent: c.sent, calls: c.chordCalls }));
   });
 
   it('the replacement keeps the task id: a plain task, a chain\'s last step, a group\'s accumulate body', () => {
@@ -113,7 +100,7 @@ describe('buildChordAddition + apply publish what Python\'s Task.add_to_chord pu
     const backend = { chordEffects: { setChordSize: async (g: string, n: number) => { calls.push(['set-chord-size', g, n]); }, saveGroup: async () => undefined } } as unknown as ResultBackend;
     await runInRequestScope({ id: req.id, task: 't.replacer', rootId: req.rootId ?? req.id, parentId: null, headers: {}, fields: {} },
       () => applyCanvas(wire, {}, { backend, context: ctx, publish: async (p) => { sent.push(record(p)); } }));
-    expect(normalise({ sent, calls })).toEqual(normalise({ sent: c.sent, calls: c.chordCalls }));
+    expect(renameUuids({ sent, calls })).toEqual(renameUuids({ sent: c.sent, calls: c.chordCalls }));
   });
 
   it('outside a chord: ValueError "Current task is not member of any chord" (CELERIAC_CANVAS_NOT_IN_CHORD)', () => {
