@@ -17,10 +17,16 @@ export const queueEntrySchema = z.object({
   queue_arguments: z.record(z.string(), z.unknown()).optional(),
 });
 
-const jsonValue = <T extends z.ZodType>(schema: T) => z.preprocess((v) => {
+/** A value that may come as JSON text (the environment): text that is not JSON is refused as such, with the parser's reason. */
+const jsonValue = <T extends z.ZodType>(schema: T) => z.unknown().transform((v, ctx) => {
   if (typeof v !== 'string') return v;
-  try { return JSON.parse(v) as unknown; } catch { return v; }
-}, schema);
+  try {
+    return JSON.parse(v) as unknown;
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not valid JSON (${(err as Error).message})` });
+    return z.NEVER;
+  }
+}).pipe(schema);
 
 /**
  * Celery's queue and exchange settings (celery/app/defaults.py, 5.5+), read by the AMQP transport to
@@ -32,7 +38,8 @@ export const queueSettingsShape = {
   task_queues: jsonValue(z.union([
     z.record(z.string(), queueEntrySchema),
     z.array(queueEntrySchema.extend({ name: z.string().min(1) })),
-  ])).optional(),
+  ], { error: 'expected {"<queue>": {exchange?, exchange_type?, routing_key?, queue_arguments?: {...}}} '
+    + 'or a list of such objects with a "name"' })).optional(),
   /** Type of the default queue when `task_queues` is unset (Celery 5.5). */
   task_default_queue_type: queueType.default('classic'),
   /** Exchange of queues that name none; unset = `task_default_queue`. */
