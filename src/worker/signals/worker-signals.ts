@@ -41,12 +41,19 @@ export class WorkerSignals {
 
   /** `task_received`: called by the worker once it took a delivery as a request (before ETA hold or rate limit). */
   received(req: TrackedRequest): void {
-    this.queue(req.msg.id, 'task_received', { request: toSignalRequest(req, this.hostname) });
+    if (this.signals.has('task_received') || this.chains.has(req.msg.id)) this.queue(req.msg.id, 'task_received', { request: toSignalRequest(req, this.hostname) });
   }
 
   /** A TaskEventSink that turns task events into signals; `find` maps a task id to its tracked request. */
   taskSink(find: (taskId: string) => TrackedRequest | undefined): TaskEventSink {
-    return { taskEvent: (type, fields) => this.onTaskEvent(type, fields, find(fields.uuid)) };
+    return {
+      taskEvent: (type, fields) => {
+        // Most apps connect no task signal: then only the prerun/postrun bookkeeping runs (no request lookup or payloads).
+        if (this.chains.has(fields.uuid) || EVENT_SIGNALS[type].some((name) => this.signals.has(name))) this.onTaskEvent(type, fields, find(fields.uuid));
+        else if (type === 'task-started') this.open.add(fields.uuid);
+        else if (EVENT_SIGNALS[type].includes('task_postrun')) this.open.delete(fields.uuid);
+      },
+    };
   }
 
   private onTaskEvent(type: TaskEventType, fields: TaskEventFields, req: TrackedRequest | undefined): void {
@@ -117,6 +124,17 @@ export class WorkerSignals {
     this.track(next);
   }
 }
+
+/** The task signals each task event sends (onTaskEvent), task_postrun where the event ends a run. */
+const EVENT_SIGNALS: Record<TaskEventType, readonly SignalName[]> = {
+  'task-received': [],
+  'task-started': ['task_prerun'],
+  'task-succeeded': ['task_success', 'task_postrun'],
+  'task-failed': ['task_failure', 'task_postrun'],
+  'task-retried': ['task_retry', 'task_postrun'],
+  'task-rejected': ['task_postrun'],
+  'task-revoked': ['task_revoked', 'task_postrun'],
+};
 
 /** task_postrun's state for how a run ended. */
 const OUTCOME_STATES: Record<ExecutionOutcome, string> = {
