@@ -70,6 +70,11 @@ export const settingsSchema = z.object({
   accept_content: list.default(['json']),
   /** Largest task body accepted, in bytes (after decompression); bigger messages are refused as poison. */
   worker_max_message_bytes: positiveInt.default(64 * 1024 * 1024),
+  /**
+   * celeriac: V8's old-generation growth between full collections, percent (`--heap-growing-percent`),
+   * set when the worker starts; 0 leaves V8's own choice (up to 4x the live heap). See README "Memory".
+   */
+  worker_heap_growing_percent: z.coerce.number().int().min(0).max(1000).default(100),
   /** Queue where undecodable (poison) messages are kept, untouched, for inspection. Empty = drop them. */
   worker_poison_queue: z.string().default('celeriac.poison'),
   /** Log level (`-l`). */

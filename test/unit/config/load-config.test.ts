@@ -49,6 +49,16 @@ describe('loadConfig', () => {
   });
 });
 
+describe('worker_heap_growing_percent', () => {
+  it('defaults to 100, takes 0 (V8 decides) from the environment, and names a bad value', () => {
+    expect(loadConfig({}, {}).worker_heap_growing_percent).toBe(100);
+    expect(loadConfig({ CELERY_WORKER_HEAP_GROWING_PERCENT: '0' }, {}).worker_heap_growing_percent).toBe(0);
+    expect(() => loadConfig({ CELERY_WORKER_HEAP_GROWING_PERCENT: 'lots' }, {}))
+      .toThrow(/worker_heap_growing_percent \(environment CELERY_WORKER_HEAP_GROWING_PERCENT\)/);
+    expect(() => loadConfig({ CELERY_WORKER_HEAP_GROWING_PERCENT: '-5' }, {})).toThrow(/worker_heap_growing_percent/);
+  });
+});
+
 describe('findUnknownEnvSettings', () => {
   it('names each CELERY_* variable that is no setting, with the closest known one by edit distance', () => {
     const found = findUnknownEnvSettings({
