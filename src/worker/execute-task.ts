@@ -25,8 +25,8 @@ export type ExecutionOutcome = 'succeeded' | 'failed' | 'revoked' | 'retried' | 
 
 /** True when the run's outcome must be discarded: terminated by revoke, or its message given back at shutdown. */
 function isDiscarded(req: TrackedRequest): boolean {
-  const { signal } = req.abort;
-  return signal.aborted && (signal.reason === TERMINATED || signal.reason === RETURNED);
+  const { abort } = req;
+  return abort.aborted && (abort.reason === TERMINATED || abort.reason === RETURNED);
 }
 
 /**
@@ -79,8 +79,8 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       deps.handlerEnded?.(req);
     }
     if (isDiscarded(req)) {
-      log.info({ reason: req.abort.signal.reason as unknown }, 'task finished after it was terminated or returned; result discarded');
-      outcome = req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
+      log.info({ reason: req.abort.reason as unknown }, 'task finished after it was terminated or returned; result discarded');
+      outcome = req.abort.reason === RETURNED ? 'rejected' : 'revoked';
     } else {
       // Python's request.children: what the handler sent, then the follow-ups applied now
       // (no callbacks or chain, as for most tasks: no follow-up step to await)
@@ -142,7 +142,7 @@ async function handleThrown(thrown: unknown, def: TaskDefinition, req: TrackedRe
   run: { rctx: ResultContext; storeResult: boolean; acksLate: boolean; sent: unknown[] }, runtimeSec: number, log: Logger): Promise<RunEnd> {
   const { msg } = req;
   const { rctx, storeResult } = run;
-  if (isDiscarded(req)) return req.abort.signal.reason === RETURNED ? 'rejected' : 'revoked';
+  if (isDiscarded(req)) return req.abort.reason === RETURNED ? 'rejected' : 'revoked';
   const ctx = deps.context();
   const decision = applyAutoretry(def, deps.policy.retryDefaults ?? CELERY_RETRY_DEFAULTS, thrown, msg,
     { deliveredVia: req.delivery.route, hostname: ctx.hostname, replyTo: ctx.replyTo, now: new Date(deps.policy.now()) });

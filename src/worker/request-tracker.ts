@@ -1,5 +1,6 @@
 import type { TaskMessage } from '../protocol/task-message';
 import type { Delivery } from '../transport/transport';
+import { RunAbort } from './run-abort';
 import type { RequestInfo } from './worker-state';
 
 /** A received task message with its delivery, as the worker holds it. */
@@ -12,7 +13,7 @@ export interface TrackedRequest {
   startedAtMs: number | null;
   acknowledged: boolean;
   /** Aborted by revoke(terminate), time limits or cold shutdown. */
-  abort: AbortController;
+  abort: RunAbort;
 }
 
 type Phase = 'reserved' | 'scheduled' | 'active';
@@ -33,7 +34,7 @@ export class RequestTracker {
 
   /** Creates the record for a new delivery. */
   create(msg: TaskMessage, delivery: Delivery): TrackedRequest {
-    return { key: `${msg.id}\u0000${delivery.deliveryTag}`, msg, delivery, startedAtMs: null, acknowledged: false, abort: new AbortController() };
+    return { key: `${msg.id}\u0000${delivery.deliveryTag}`, msg, delivery, startedAtMs: null, acknowledged: false, abort: new RunAbort() };
   }
 
   /** Moves a request into a phase (removing it from the others). */

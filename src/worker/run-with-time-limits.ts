@@ -1,4 +1,5 @@
 import type { Clock } from './clock';
+import type { RunAbort } from './run-abort';
 import type { TimeLimits } from './task-limits';
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from './time-limit-errors';
 
@@ -8,20 +9,20 @@ import { SoftTimeLimitExceeded, TimeLimitExceeded } from './time-limit-errors';
  * returned promise rejects with TimeLimitExceeded. On this (event-loop) pool a handler that blocks
  * the loop cannot be interrupted; its timers fire once it yields.
  */
-export function runWithTimeLimits<T>(run: () => T | Promise<T>, limits: TimeLimits, abort: AbortController, clock: Clock): Promise<T> {
+export function runWithTimeLimits<T>(run: () => T | Promise<T>, limits: TimeLimits, abort: RunAbort, clock: Clock): Promise<T> {
   if (limits.softSec === null && limits.hardSec === null) return Promise.resolve().then(run);
   return new Promise<T>((resolve, reject) => {
     const cancels: Array<() => void> = [];
     const done = (): void => { for (const c of cancels) c(); };
     if (limits.softSec !== null && (limits.hardSec === null || limits.softSec < limits.hardSec)) {
       const soft = limits.softSec;
-      cancels.push(clock.setTimer(() => { if (!abort.signal.aborted) abort.abort(new SoftTimeLimitExceeded(soft)); }, soft * 1000));
+      cancels.push(clock.setTimer(() => { abort.abort(new SoftTimeLimitExceeded(soft)); }, soft * 1000));
     }
     if (limits.hardSec !== null) {
       const hard = limits.hardSec;
       cancels.push(clock.setTimer(() => {
         const err = new TimeLimitExceeded(hard);
-        if (!abort.signal.aborted) abort.abort(err);
+        abort.abort(err);
         done();
         reject(err);
       }, hard * 1000));

@@ -186,7 +186,7 @@ export class Worker implements WorkerInspector, WorkerController {
    */
   async terminate(): Promise<void> {
     this.stopping = true;
-    for (const req of this.tracker.list('active')) if (!req.acknowledged && !req.abort.signal.aborted) req.abort.abort(RETURNED);
+    for (const req of this.tracker.list('active')) if (!req.acknowledged && !req.abort.aborted) req.abort.abort(RETURNED);
     await this.closeStep(this.deps.transport.close(), 'close broker connection');
   }
 
@@ -233,7 +233,7 @@ export class Worker implements WorkerInspector, WorkerController {
     const terminated: string[] = [];
     for (const id of ids) {
       for (const req of this.tracker.findById(id)) {
-        if (req.startedAtMs === null || req.abort.signal.aborted) continue;
+        if (req.startedAtMs === null || req.abort.aborted) continue;
         req.abort.abort(TERMINATED);
         terminated.push(id);
         // Acked once REVOKED is stored, as Celery's Request._announce_revoked does, not when the handler

@@ -51,7 +51,7 @@ export function createThreadDispatch(pool: ThreadPool, options: ThreadDispatchOp
         });
       } catch (thrown) {
         // As Celery: a lost worker requeues only for acks_late tasks with reject_on_worker_lost (never a revoked one).
-        if (thrown instanceof WorkerLostError && acksLate && options.rejectOnWorkerLost && req.abort.signal.reason !== TERMINATED) {
+        if (thrown instanceof WorkerLostError && acksLate && options.rejectOnWorkerLost && req.abort.reason !== TERMINATED) {
           throw new Reject(thrown.message, true);
         }
         throw thrown;

@@ -1,4 +1,5 @@
 import { Celery } from '../../../src/app/celery';
+import { RunAbort } from '../../../src/worker/run-abort';
 import type { SettingsInput } from '../../../src/config/settings-schema';
 import type { Clock } from '../../../src/worker/clock';
 import { runWithTimeLimits } from '../../../src/worker/run-with-time-limits';
@@ -28,7 +29,7 @@ describe('TokenBucket', () => {
 describe('runWithTimeLimits', () => {
   it('aborts the signal with SoftTimeLimitExceeded, then rejects with TimeLimitExceeded', async () => {
     const clock = manualClock();
-    const abort = new AbortController();
+    const abort = new RunAbort();
     const run = runWithTimeLimits(() => new Promise<never>(() => undefined), { softSec: 1, hardSec: 2 }, abort, clock);
     clock.advance(1000);
     expect(abort.signal.reason).toBeInstanceOf(SoftTimeLimitExceeded);
@@ -38,7 +39,7 @@ describe('runWithTimeLimits', () => {
 
   it('returns the value when the task finishes in time', async () => {
     const clock = manualClock();
-    await expect(runWithTimeLimits(() => 42, { softSec: 1, hardSec: 2 }, new AbortController(), clock)).resolves.toBe(42);
+    await expect(runWithTimeLimits(() => 42, { softSec: 1, hardSec: 2 }, new RunAbort(), clock)).resolves.toBe(42);
   });
 });
 
