@@ -181,7 +181,8 @@ function build(protocol: 1 | 2, h: WireFieldReader, headers: Record<string, unkn
   const id = h.string('id');
   const p = new WireFieldReader(properties, 'property');
   const customHeaders: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(headers)) if (!KNOWN_HEADERS.has(k)) customHeaders[k] = v;
+  // for-in over own keys: Object.entries would build an array of pairs per message.
+  for (const k in headers) if (Object.prototype.hasOwnProperty.call(headers, k) && !KNOWN_HEADERS.has(k)) customHeaders[k] = headers[k];
   return {
     protocol,
     id,

@@ -39,7 +39,7 @@ export class RequestTracker {
 
   /** Moves a request into a phase (removing it from the others). */
   set(req: TrackedRequest, phase: Phase): void {
-    for (const map of Object.values(this.phases)) map.delete(req.key);
+    this.forget(req.key);
     this.phases[phase].set(req.key, req);
     let same = this.byId.get(req.msg.id);
     if (!same) this.byId.set(req.msg.id, (same = new Set()));
@@ -48,9 +48,17 @@ export class RequestTracker {
 
   /** Forgets a request (finished, returned or refused). */
   remove(req: TrackedRequest): void {
-    for (const map of Object.values(this.phases)) map.delete(req.key);
+    this.forget(req.key);
     const same = this.byId.get(req.msg.id);
     if (same?.delete(req) && same.size === 0) this.byId.delete(req.msg.id);
+  }
+
+  /** Drops a key from every phase (called twice per run: no array of the phases built each time). */
+  private forget(key: string): void {
+    const { reserved, scheduled, active } = this.phases;
+    reserved.delete(key);
+    scheduled.delete(key);
+    active.delete(key);
   }
 
   /** Counts a finished run of `name`. */
