@@ -35,7 +35,7 @@ const CFG = {
   nodeTasks: num('BENCH_TASKS', 100_000, 5_000),
   pyTasks: num('BENCH_PY_TASKS', 20_000, 1_000),
   repeats: num('BENCH_REPEATS', 3, 1),
-  latencyCalls: num('BENCH_LATENCY_CALLS', 500, 50),
+  latencyCalls: num('BENCH_LATENCY_CALLS', 2000, 50),
   latencyWarmup: num('BENCH_LATENCY_WARMUP', 50, 10),
   seedsNoopNode: num('BENCH_SEEDS_TASKS', 20_000, 2_000),
   seedsNoopPy: num('BENCH_SEEDS_PY_TASKS', 5_000, 500),
