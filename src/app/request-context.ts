@@ -20,8 +20,13 @@ export interface RequestScope {
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
-/** Per scope: result tuples of what the task sent (Python's `request.children`), where the worker records them. */
-const trails = new WeakMap<RequestScope, unknown[]>();
+/**
+ * Where a scope keeps the result tuples of what its task sent (Python's `request.children`), when the
+ * worker records them: a symbol-keyed property rather than a WeakMap entry per task (cheaper to set,
+ * and nothing for the collector's ephemeron pass), invisible to JSON and Object.keys.
+ */
+const TRAIL: unique symbol = Symbol('celeriac.sentResults');
+type RecordingScope = RequestScope & { [TRAIL]?: unknown[] };
 
 /**
  * Starts recording what the task of `scope` sends (`delay`, `applyAsync`, a canvas) and returns the
@@ -30,14 +35,13 @@ const trails = new WeakMap<RequestScope, unknown[]>();
  */
 export function recordSentResults(scope: RequestScope): unknown[] {
   const trail: unknown[] = [];
-  trails.set(scope, trail);
+  (scope as RecordingScope)[TRAIL] = trail;
   return trail;
 }
 
 /** Appends result tuples to the running task's recorded results (send_task's `add_to_parent`), if it records them. */
 export function addSentResults(...tuples: unknown[]): void {
-  const scope = storage.getStore();
-  if (scope) trails.get(scope)?.push(...tuples);
+  (storage.getStore() as RecordingScope | undefined)?.[TRAIL]?.push(...tuples);
 }
 
 /**
