@@ -44,6 +44,8 @@ export class RedisTransport implements Transport {
   private readonly held = new Map<RedisDelivery, RedisConsumer>();
   /** How many held deliveries carry each tag (the visibility sweep leaves these alone). */
   private readonly heldTags = new Map<string, number>();
+  /** Every delivery settles through this one function (not a closure made per delivery). */
+  private readonly settleDelivery = (d: RedisDelivery, how: Settlement): Promise<void> => this.settle(d, how);
   private fanout: Promise<{ fanout: RedisFanout; client: Redis }> | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private keepTimer: NodeJS.Timeout | undefined;
@@ -228,7 +230,7 @@ export class RedisTransport implements Transport {
           routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
         };
         const redelivered = message.headers.redelivered === true || info.redelivered === true;
-        delivery = new RedisDelivery(message, tag, queue, route, redelivered, (d, how) => this.settle(d, how));
+        delivery = new RedisDelivery(message, tag, queue, route, redelivered, this.settleDelivery);
       } catch (err) {
         // Recorded in unacked but undecodable: the worker copies it to the poison queue, then drops it.
         delivery = this.refusedDelivery(conn, element, { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: coerceError(err).message, ...readIds(raw) });
@@ -253,7 +255,7 @@ export class RedisTransport implements Transport {
       properties: { delivery_tag: element.tag },
     };
     return new RedisDelivery(message, element.tag, element.queue, { exchange: '', routingKey: element.queue }, false,
-      (d, how) => this.settle(d, how), refusal);
+      this.settleDelivery, refusal);
   }
 
   private async settle(delivery: RedisDelivery, how: Settlement): Promise<void> {
