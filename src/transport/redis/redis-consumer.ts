@@ -8,6 +8,13 @@ import { popAndRecordScript, runScript } from './redis-scripts';
 
 /** At most this many messages are popped by one script call. */
 const MAX_BATCH = 64;
+/**
+ * Pop script calls kept in flight at once on the consumer's one connection, credit allowing. With one,
+ * every batch paid a full round trip plus the Node work of handing it out, serially: on a slow network
+ * the loop was latency-bound with the process mostly idle. With two, the next batch is on the wire
+ * while the previous one is decoded and started.
+ */
+const MAX_PIPELINED_POPS = 2;
 /** How long stop() waits for a pop in flight before dropping the connection. */
 const STOP_GRACE_MS = 2000;
 
@@ -45,6 +52,15 @@ export interface PopLimits {
  * the free prefetch credit per call. When every key is empty the loop waits on RedisKeyWatchers (a
  * connection per key blocked in a no-op BLMOVE), which wake it as soon as any queue × priority key
  * gets a message, as kombu's multi-key BRPOP does.
+ *
+ * Up to MAX_PIPELINED_POPS calls are in flight, each with its credit reserved when it is sent (so
+ * reservations + unsettled never exceed the prefetch bound) and the unused part given back on its reply.
+ * Order is kept: Redis runs the commands of one connection one at a time in the order sent, each script
+ * atomically, and replies come back in that order, so the batches pop, and reach the sink, as one call
+ * after the other would (within a key, and by priority step). One nuance: a call's cycle snapshot is
+ * taken when it is sent, before the reply of the call ahead of it rotated the cycle, so the second call
+ * starts its round robin where the first one started, not where kombu would have; rotation is still
+ * applied per reply, and within a call the script rotates per message, so every queue still gets its turn.
  */
 export class RedisConsumer implements Consumer {
   private readonly given: string[];
@@ -55,6 +71,14 @@ export class RedisConsumer implements Consumer {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private waitingForCredit = false;
+  /** Pop calls sent and not yet answered, and the credit they reserved. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private reserved = 0;
+  /** The last answered pop found every key empty: once none is in flight, wait for the watchers. */
+  private lastEmpty = false;
+  /** A pop failed since the last retry wait; `failing`: an error was logged and no pop succeeded since. */
+  private failed = false;
+  private failing = false;
 
   constructor(
     private readonly client: Redis,
@@ -85,7 +109,7 @@ export class RedisConsumer implements Consumer {
     this.given.push(queue);
     this.cycle.push(queue);
     await this.watchers.setKeys(this.watchedKeys());
-    this.signal();
+    this.kick();
   }
 
   /** Stop consuming from a queue. */
@@ -95,7 +119,7 @@ export class RedisConsumer implements Consumer {
     this.given.splice(at, 1);
     this.cycle = this.cycle.filter((q) => q !== queue);
     await this.watchers.setKeys(this.watchedKeys());
-    this.signal();
+    this.kick();
   }
 
   /** Current queues, in the order given. */
@@ -106,7 +130,7 @@ export class RedisConsumer implements Consumer {
   /** Changes the bound on unsettled deliveries (0 = unlimited). */
   setPrefetch(count: number): void {
     this.prefetch = Math.max(0, Math.floor(count));
-    this.signal();
+    this.kick();
   }
 
   /** Number of deliveries of this consumer not yet settled. */
@@ -118,7 +142,7 @@ export class RedisConsumer implements Consumer {
   track(delta: 1 | -1): void {
     this.unsettled += delta;
     // Only a loop waiting for credit cares; an idle loop waits for its watchers, not for acks.
-    if (delta < 0 && this.waitingForCredit && this.freeCredit() >= this.lowWater()) this.signal();
+    if (delta < 0 && this.waitingForCredit && this.nextBatch() > 0) this.signal();
   }
 
   /** Stops fetching and closes the consumer's connection. Idempotent. */
@@ -128,8 +152,9 @@ export class RedisConsumer implements Consumer {
       this.signal();
     }
     // A pop queued for a reconnect that never comes (Redis gone) would hold stop() for ever: after a
-    // short wait drop the connection, which fails the queued pop. Nothing is lost: a pop that Redis
-    // never ran popped nothing, and one that ran recorded its messages in `unacked`.
+    // short wait drop the connection, which fails the queued pops (the loop ends once all have ended).
+    // Nothing is lost: a pop that Redis never ran popped nothing, and one that ran recorded its
+    // messages in `unacked`.
     let timer: NodeJS.Timeout | undefined;
     const dropped = new Promise<void>((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS); timer.unref(); });
     const finished = await Promise.race([this.loop?.then(() => true), dropped.then(() => false)]);
@@ -144,50 +169,86 @@ export class RedisConsumer implements Consumer {
   }
 
   private async run(): Promise<void> {
-    let failing = false;
     while (!this.stopped) {
-      const credit = this.freeCredit();
-      // Refill in batches: with deliveries in flight, wait until a low-water mark of credit is free, so
-      // a saturated worker pops many messages per script call instead of one per settled message.
-      if (credit <= 0 || this.cycle.length === 0 || (this.unsettled > 0 && credit < this.lowWater())) {
+      const max = this.nextBatch();
+      if (max > 0) {
+        this.issue(max);
+      } else if (this.inFlight.size > 0 || this.cycle.length === 0 || (!this.failed && !this.lastEmpty)) {
+        // Waiting for a reply, for credit, or for a queue.
         this.waitingForCredit = true;
         await new Promise<void>((resolve) => { this.wake = resolve; });
         this.waitingForCredit = false;
-        continue;
-      }
-      try {
-        const popped = await this.popBatch(credit);
-        if (popped === 0 && !this.stopped) await this.waitIdle();
-        failing = false;
-      } catch (err) {
-        if (this.stopped) break;
-        if (!failing) this.logger.error({ err: coerceError(err) }, 'consume loop failed; retrying');
-        failing = true;
+      } else if (this.failed) {
+        this.failed = false;
         await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, 1000).unref(); });
+      } else {
+        // Only with no pop in flight: the last one Redis ran found every key empty, and a watcher armed
+        // now sees any message pushed after it (no lost wake-up); a pop still in flight may find one.
+        await this.waitIdle();
+        this.lastEmpty = false;
       }
     }
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
-  private async popBatch(max: number): Promise<number> {
+  /** Sends one pop call for up to `max` messages, their credit reserved until its reply. */
+  private issue(max: number): void {
+    const call: Promise<void> = this.popBatch(max).then(() => {
+      this.failing = false;
+    }, (err: unknown) => {
+      if (this.stopped) return;
+      if (!this.failing) this.logger.error({ err: coerceError(err) }, 'consume loop failed; retrying');
+      this.failing = true;
+      this.failed = true;
+      this.lastEmpty = false;
+    }).finally(() => {
+      this.inFlight.delete(call);
+      this.signal();
+    });
+    this.inFlight.add(call);
+  }
+
+  private async popBatch(max: number): Promise<void> {
     const snapshot = [...this.cycle];
     const listKeys = this.steps.flatMap((s) => snapshot.map((q) => this.keys.queueKey(q, s)));
     const { poisonQueue, maxElementBytes } = this.limits;
     const poisonKey = this.keys.queueKey(poisonQueue || 'celeriac.poison', 0);
-    const reply = (await runScript(this.client, popAndRecordScript, [this.keys.unacked, this.keys.unackedIndex, poisonKey, ...listKeys],
-      [String(Date.now() / 1000), max, snapshot.length, this.steps.length, maxElementBytes, snapshot.indexOf(poisonQueue) + 1,
-        poisonQueue, ...snapshot])) as Array<number | string>;
+    let reply: Array<number | string>;
+    this.reserved += max;
+    try {
+      reply = (await runScript(this.client, popAndRecordScript, [this.keys.unacked, this.keys.unackedIndex, poisonKey, ...listKeys],
+        [String(Date.now() / 1000), max, snapshot.length, this.steps.length, maxElementBytes, snapshot.indexOf(poisonQueue) + 1,
+          poisonQueue, ...snapshot])) as Array<number | string>;
+    } finally {
+      // Each delivery below takes its credit back through track(1).
+      this.reserved -= max;
+    }
+    // Set in the reply's own turn, so it follows the order in which Redis ran the calls.
+    this.lastEmpty = reply.length === 0;
     for (let i = 0; i < reply.length; i += 4) {
       const queue = snapshot[Number(reply[i])] as string;
       this.rotate(queue);
       const refusal = String(reply[i + 1]);
       this.sink.receive({ queue, raw: String(reply[i + 2]), tag: String(reply[i + 3]), refusal: refusal === '' ? null : refusal }, this);
     }
-    return reply.length / 4;
   }
 
-  /** Messages that may be popped now (at most MAX_BATCH per call). */
+  /**
+   * Size of the next pop call, 0 = none now: another may be in flight, credit allowing. Refill in
+   * batches: with deliveries or pops in flight, only once a low-water mark of credit is free, so a
+   * saturated worker pops many messages per script call instead of one per settled message. None
+   * while the last pop found nothing (the loop waits for the watchers), after a failure, or stopped.
+   */
+  private nextBatch(): number {
+    if (this.stopped || this.failed || this.lastEmpty || this.cycle.length === 0 || this.inFlight.size >= MAX_PIPELINED_POPS) return 0;
+    const credit = this.freeCredit();
+    if (credit <= 0 || (this.unsettled + this.reserved > 0 && credit < this.lowWater())) return 0;
+    return credit;
+  }
+
+  /** Messages that may be popped now, beyond the unsettled and the reserved (at most MAX_BATCH per call). */
   private freeCredit(): number {
-    return this.prefetch === 0 ? MAX_BATCH : Math.min(MAX_BATCH, this.prefetch - this.unsettled);
+    return this.prefetch === 0 ? MAX_BATCH : Math.min(MAX_BATCH, this.prefetch - this.unsettled - this.reserved);
   }
 
   /** Credit worth a script call while others are in flight: a quarter of the prefetch, 1 to MAX_BATCH. */
@@ -211,6 +272,12 @@ export class RedisConsumer implements Consumer {
   /** Every key this consumer pops from: each queue at each priority step. */
   private watchedKeys(): string[] {
     return this.steps.flatMap((s) => this.given.map((q) => this.keys.queueKey(q, s)));
+  }
+
+  /** Queues or prefetch changed: pop again now, even if the last pop found nothing. */
+  private kick(): void {
+    this.lastEmpty = false;
+    this.signal();
   }
 
   private signal(): void {
