@@ -3,12 +3,14 @@
 // redis-server, one Python-produced stash of no-op tasks, runs interleaved (A, B, A, B, ...) so machine load
 // hits every variant alike; prints per variant the median and min–max of worker CPU µs/task, Redis calls/task
 // and steady tasks/s. AB_TASKS (30000), AB_REPEATS (5), AB_EVENTS=1 adds -E, AB_PROFILE_DIR writes one
-// --cpu-prof profile per variant there (one more run each, not in the figures).
+// --cpu-prof profile per variant there (one more run each, not in the figures). AB_PROXY_MS=1 puts the workers
+// (broker and results) behind bench/delay-proxy.ts with that delay each way, as the bench's proxy section does.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedisServer } from '../test/helpers/redis-server';
 import { killAllChildren } from '../interop-tests/helpers/child-registry';
 import { ManagedProcess } from '../interop-tests/helpers/managed-process';
+import { startDelayProxy, type DelayProxy } from './delay-proxy';
 import { BenchRedis, BROKER_DB, drain, log, RESULT_DB, type DrainRun, type MessageSpec } from './bench-core';
 import type { Impl, WorkerSpec } from './bench-legs';
 
@@ -16,6 +18,7 @@ const TASKS = Number(process.env.AB_TASKS ?? 30_000);
 const REPEATS = Number(process.env.AB_REPEATS ?? 5);
 const EVENTS = process.env.AB_EVENTS === '1';
 const PROFILE_DIR = process.env.AB_PROFILE_DIR;
+const PROXY_MS = Number(process.env.AB_PROXY_MS ?? 0);
 const NOOP: MessageSpec = { task: 'bench.noop' };
 
 function rootImpl(root: string, label: string): Impl {
@@ -54,11 +57,14 @@ async function main(): Promise<void> {
   const server = await startRedisServer();
   const r = new BenchRedis(server);
   const runs = impls.map(() => [] as DrainRun[]);
+  let proxy: DelayProxy | undefined;
   try {
     await r.ensureProduced(NOOP, TASKS);
+    if (PROXY_MS > 0) proxy = await startDelayProxy(server.port, PROXY_MS);
+    const urls = proxy ? { brokerUrl: proxy.url(BROKER_DB), backendUrl: proxy.url(RESULT_DB) } : {};
     for (let rep = 1; rep <= REPEATS; rep++) {
       for (const [i, impl] of impls.entries()) {
-        const run = await drain(r, { impl, spec: {}, messages: NOOP, tasks: TASKS });
+        const run = await drain(r, { impl, spec: {}, messages: NOOP, tasks: TASKS, ...urls });
         log(`${impl.name} run ${rep}: cpu ${run.workerCpuUs?.toFixed(1)} µs/task, calls ${run.redis.callsPerTask().toFixed(3)}/task, steady ${run.steady?.toFixed(0)}/s${run.error ? ` ERROR ${run.error}` : ''}`);
         (runs[i] as DrainRun[]).push(run);
       }
@@ -67,16 +73,17 @@ async function main(): Promise<void> {
       for (const [i, impl] of impls.entries()) {
         const dir = join(PROFILE_DIR, String.fromCharCode(65 + i));
         mkdirSync(dir, { recursive: true });
-        await drain(r, { impl, spec: { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] }, messages: NOOP, tasks: TASKS });
+        await drain(r, { impl, spec: { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] }, messages: NOOP, tasks: TASKS, ...urls });
         log(`profile of ${impl.name} in ${dir}`);
       }
     }
   } finally {
+    await proxy?.stop();
     r.disconnect();
     await killAllChildren();
     await server.stop();
   }
-  process.stdout.write(`tasks ${TASKS} x ${REPEATS}${EVENTS ? ', -E' : ''}; median (min–max)\n`);
+  process.stdout.write(`tasks ${TASKS} x ${REPEATS}${EVENTS ? ', -E' : ''}${PROXY_MS ? `, behind a ${PROXY_MS} ms delay proxy` : ''}; median (min–max)\n`);
   for (const [i, impl] of impls.entries()) {
     const ok = (runs[i] as DrainRun[]).filter((x) => !x.error);
     const cmds = new Map<string, number>();
