@@ -6,7 +6,7 @@ import type { RedisKeys } from './redis-keys';
 import type { RedisKeyWatchers } from './redis-key-watchers';
 import { popAndRecordScript, runScript } from './redis-scripts';
 
-/** At most this many messages are popped by one script call. */
+/** At most this many messages are popped by one script call (BACKLOG_BATCH after a full one). */
 const MAX_BATCH = 64;
 /**
  * Pop script calls kept in flight at once on the consumer's one connection, credit allowing. With one,
@@ -15,6 +15,12 @@ const MAX_BATCH = 64;
  * while the previous one is decoded and started.
  */
 const MAX_PIPELINED_POPS = 2;
+/**
+ * Cap of a call sent after a pop came back full (a backlog), still bounded by credit: fewer calls per
+ * message through a slow network. Not more: 256 measured no better, and a script call blocks Redis
+ * for every other client while it runs.
+ */
+const BACKLOG_BATCH = 128;
 /** How long stop() waits for a pop in flight before dropping the connection. */
 const STOP_GRACE_MS = 2000;
 
@@ -76,6 +82,8 @@ export class RedisConsumer implements Consumer {
   private reserved = 0;
   /** The last answered pop found every key empty: once none is in flight, wait for the watchers. */
   private lastEmpty = false;
+  /** The last answered pop came back full: the next may take up to BACKLOG_BATCH. */
+  private lastFull = false;
   /** A pop failed since the last retry wait; `failing`: an error was logged and no pop succeeded since. */
   private failed = false;
   private failing = false;
@@ -225,6 +233,7 @@ export class RedisConsumer implements Consumer {
     }
     // Set in the reply's own turn, so it follows the order in which Redis ran the calls.
     this.lastEmpty = reply.length === 0;
+    this.lastFull = reply.length / 4 === max;
     for (let i = 0; i < reply.length; i += 4) {
       const queue = snapshot[Number(reply[i])] as string;
       this.rotate(queue);
@@ -246,9 +255,10 @@ export class RedisConsumer implements Consumer {
     return credit;
   }
 
-  /** Messages that may be popped now, beyond the unsettled and the reserved (at most MAX_BATCH per call). */
+  /** Messages that may be popped now, beyond the unsettled and the reserved (MAX_BATCH or BACKLOG_BATCH per call). */
   private freeCredit(): number {
-    return this.prefetch === 0 ? MAX_BATCH : Math.min(MAX_BATCH, this.prefetch - this.unsettled - this.reserved);
+    const cap = this.lastFull ? BACKLOG_BATCH : MAX_BATCH;
+    return this.prefetch === 0 ? cap : Math.min(cap, this.prefetch - this.unsettled - this.reserved);
   }
 
   /** Credit worth a script call while others are in flight: a quarter of the prefetch, 1 to MAX_BATCH. */

@@ -57,6 +57,8 @@ interface Rig {
   client: Redis;
   /** Most pop calls ever in flight at once on the consumer's connection. */
   maxInFlight: () => number;
+  /** Most messages one pop call returned. */
+  maxBatch: () => number;
   /** Resolves once every pop the consumer has sent was answered and handed to the sink. */
   quiet: () => Promise<void>;
 }
@@ -67,12 +69,16 @@ async function rig(db: number, queues: string[], prefetch: number): Promise<Rig>
   await client.script('LOAD', popAndRecordScript.source);
   let open = 0;
   let most = 0;
+  let batch = 0;
   const spied = client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> };
   const evalsha = spied.evalsha.bind(client);
   spied.evalsha = (...args: unknown[]) => {
     open += 1;
     most = Math.max(most, open);
-    return evalsha(...args).finally(() => { open -= 1; });
+    return evalsha(...args).then((reply) => {
+      batch = Math.max(batch, (reply as unknown[]).length / 4);
+      return reply;
+    }).finally(() => { open -= 1; });
   };
   const control = new Redis(port, '127.0.0.1', { db });
   const watchers = new RedisKeyWatchers(async () => new Redis(port, '127.0.0.1', { db }), control, 30, silent);
@@ -84,7 +90,7 @@ async function rig(db: number, queues: string[], prefetch: number): Promise<Rig>
   // A turn lets the loop send what it decided to; the PING is answered after every pop sent before it;
   // another turn lets those replies reach the sink.
   const quiet = async (): Promise<void> => { await turn(); await client.ping(); await turn(); };
-  return { consumer, arrivals, client, maxInFlight: () => most, quiet };
+  return { consumer, arrivals, client, maxInFlight: () => most, maxBatch: () => batch, quiet };
 }
 
 describe('RedisConsumer with pops in flight', () => {
@@ -122,17 +128,19 @@ describe('RedisConsumer with pops in flight', () => {
     await consumer.stop();
   });
 
-  it('keeps the order within each queue across pipelined calls (prefetch 0: full batches, two in flight)', async () => {
+  it('keeps the order within each queue across pipelined calls (prefetch 0: full batches, two in flight, then larger)', async () => {
     const { t, db, r } = await redis.open();
     for (const q of ['pipe.a', 'pipe.b']) await t.declareQueue(q, { exchange: q, routingKey: q });
     for (let i = 0; i < 500; i++) {
       await t.publish(textMessage(`a${i}`), { exchange: 'pipe.a', routingKey: 'pipe.a' });
       if (i < 300) await t.publish(textMessage(`b${i}`), { exchange: 'pipe.b', routingKey: 'pipe.b' });
     }
-    const { consumer, arrivals, maxInFlight } = await rig(db, ['pipe.a', 'pipe.b'], 0);
+    const { consumer, arrivals, maxInFlight, maxBatch } = await rig(db, ['pipe.a', 'pipe.b'], 0);
     await consumer.start();
     await arrivals.until(800);
     expect(maxInFlight()).toBe(2);
+    // 64 at first; once a call came back full (a backlog), 128.
+    expect(maxBatch()).toBe(128);
     expect(arrivals.bodies('pipe.a')).toEqual(Array.from({ length: 500 }, (_, i) => `a${i}`));
     expect(arrivals.bodies('pipe.b')).toEqual(Array.from({ length: 300 }, (_, i) => `b${i}`));
     // Round robin while both have messages: the first 600 alternate between the queues.
