@@ -29,6 +29,8 @@ export function pythonRepr(value: unknown, options: PythonReprOptions = {}): str
   const style = options.style ?? 'saferepr';
   const maxLevels = options.maxLevels ?? (style === 'saferepr' ? 3 : Infinity);
   let remaining = options.maxChars ?? Infinity;
+  // a lone scalar (a task's usual result) is its own repr: what the loop below writes for it, without the loop
+  if (remaining > 0 && !Array.isArray(value) && !isPlainObject(value)) return leafRepr(value, style, remaining);
   let out = '';
   const open: string[] = [];
   const stack: Token[][] = [[{ kind: 'leaf', value }]];

@@ -51,3 +51,24 @@ describe('pythonRepr (builtin repr style)', () => {
     expect(pythonRepr([[[[1]]]], { style: 'repr' })).toBe('[[[[1]]]]');
   });
 });
+
+describe('pythonRepr of a lone scalar (its fast path)', () => {
+  it('is what the container walk writes for it', () => {
+    const scalars: unknown[] = [
+      null, undefined, true, false, 0, -0, 42, -1.5, 1e-7, 1e16, 1e21, Number.NaN, Infinity, -Infinity, 2n ** 70n, '', 'done', "it's",
+      'a "b" \\ c', 'é😀\ud800', 'hello big world', 'z'.repeat(3000), Buffer.from('text'), Buffer.from([0xff, 0]), new Uint8Array([104, 105]),
+      new Date('2024-01-02T03:04:05Z'), new Date(Number.NaN), () => 1, Symbol('s'),
+    ];
+    for (const v of scalars) {
+      for (const style of ['saferepr', 'repr'] as const) {
+        for (const maxChars of [undefined, 1024, 10, 1]) {
+          // inside a list the walk has written '[' (one char) before the scalar: give it one more
+          const listed = pythonRepr([v], { style, maxChars: maxChars === undefined ? undefined : maxChars + 1 });
+          expect(pythonRepr(v, { style, maxChars })).toBe(listed.slice(1, -1));
+        }
+        expect(pythonRepr(v, { style, tuple: true })).toBe(pythonRepr([v], { style }).slice(1, -1));
+      }
+    }
+    expect(pythonRepr('x', { maxChars: 0 })).toBe(', ...');
+  });
+});
