@@ -73,7 +73,7 @@ export function buildTaskEventFields(type: TaskEventName, data: TaskEventData): 
 }
 
 /** Python's `datetime.isoformat()` for an aware UTC datetime: microseconds only when non-zero, `+00:00`. */
-function isoOrNull(date: Date | null | undefined): string | null {
+export function isoOrNull(date: Date | null | undefined): string | null {
   if (!date) return null;
   const iso = date.toISOString();
   const ms = date.getUTCMilliseconds();

@@ -94,8 +94,13 @@ export function buildSoftwareFields(software: SoftwareInfo): EventBody {
  * `task.multi`), headers `{hostname}`, transient delivery.
  */
 export function encodeEventMessage(body: EventBody | EventBody[], hostname: string): KombuMessage {
+  return encodeEventMessageText(encodePythonJsonWithFloats(body), hostname);
+}
+
+/** encodeEventMessage for a body already written as JSON text (task events, `encodeTaskEvent`). */
+export function encodeEventMessageText(json: string, hostname: string): KombuMessage {
   return {
-    body: Buffer.from(encodePythonJsonWithFloats(body), 'utf-8'),
+    body: Buffer.from(json, 'utf-8'),
     contentType: 'application/json',
     contentEncoding: 'utf-8',
     headers: { hostname },

@@ -20,11 +20,15 @@ export class PythonFloat {
 
   /** The text Python's `repr(float)` gives for common values (`2.0`, `0.57`, `1795234917.9162476`). */
   toPythonText(): string {
-    const v = this.value;
-    if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
-    return String(v);
+    return pythonFloatText(this.value);
   }
+}
+
+/** The text Python's `repr(float)` gives for `value` (what a PythonFloat writes). */
+export function pythonFloatText(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  return String(v);
 }
 
 /** Marks `value` to be written as a Python float. */

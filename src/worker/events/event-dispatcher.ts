@@ -1,10 +1,11 @@
 import { loadavg as osLoadavg, type as osType } from 'node:os';
 import type { Logger } from 'pino';
 import {
-  EVENT_EXCHANGE, buildEvent, buildEventRoutingKey, buildSoftwareFields, buildWorkerEventFields, encodeEventMessage,
-  type EventBody, type SoftwareInfo,
+  EVENT_EXCHANGE, buildEvent, buildEventRoutingKey, buildSoftwareFields, buildWorkerEventFields, encodeEventMessageText,
+  type EventBody, type EventOrigin, type SoftwareInfo,
 } from '../../protocol/events/encode-event';
-import { buildTaskEventFields } from '../../protocol/events/build-task-event-fields';
+import { encodeTaskEvent } from '../../protocol/events/encode-task-event';
+import { encodePythonJsonWithFloats } from '../../protocol/events/python-float';
 import type { Transport } from '../../transport/transport';
 import { coerceError } from '../../errors/coerce-error';
 import { systemClock, type Clock } from '../clock';
@@ -71,8 +72,12 @@ export class EventDispatcher implements TaskEventSink {
   private cancelTimer: (() => void) | null = null;
   private state: 'idle' | 'running' | 'closed' = 'idle';
   private pending = new Set<Promise<void>>();
-  private buffer: Array<{ type: string; event: EventBody }> = [];
+  /** Task events of this turn, as JSON text, and their types. */
+  private buffer: string[] = [];
+  private bufferTypes: string[] = [];
   private flushScheduled: NodeJS.Immediate | null = null;
+  /** Reused for `getTimezoneOffset()` at each send time. */
+  private readonly tzDate = new Date(0);
 
   constructor(options: EventDispatcherOptions) {
     this.opts = options;
@@ -135,18 +140,20 @@ export class EventDispatcher implements TaskEventSink {
   /** TaskEventSink: publishes the task event when task events are on. Never throws. */
   taskEvent(type: TaskEventType, fields: TaskEventFields): void {
     if (!this.taskEventsOn || this.state !== 'running') return;
-    let body: EventBody;
+    let json: string;
     try {
-      body = buildTaskEventFields(type, buildTaskEventData(fields, this.opts.reprs ?? PYTHON_EVENT_REPRS));
+      const data = buildTaskEventData(fields, this.opts.reprs ?? PYTHON_EVENT_REPRS);
+      json = encodeTaskEvent(type, this.origin(), data);
     } catch (caught) {
       this.opts.logger?.warn({ err: coerceError(caught), type }, 'task event could not be built');
       return;
     }
     if (this.opts.batchTaskEvents === false) {
-      this.track(this.publish(type, body));
+      this.track(this.send(type, json, [type]));
       return;
     }
-    this.buffer.push({ type, event: this.build(type, body) });
+    this.buffer.push(json);
+    this.bufferTypes.push(type);
     if (this.buffer.length >= TASK_EVENT_BUFFER_LIMIT) this.flush();
     else this.flushScheduled ??= setImmediate(() => this.flush());
   }
@@ -156,14 +163,13 @@ export class EventDispatcher implements TaskEventSink {
     if (this.flushScheduled) clearImmediate(this.flushScheduled);
     this.flushScheduled = null;
     const batch = this.buffer;
-    this.buffer = [];
+    const types = this.bufferTypes;
     if (batch.length === 0) return;
-    const [first] = batch;
-    if (batch.length === 1 && first) {
-      this.track(this.send(first.type, first.event, [first.type]));
-    } else {
-      this.track(this.send('task-multi', batch.map((b) => b.event), batch.map((b) => b.type)));
-    }
+    this.buffer = [];
+    this.bufferTypes = [];
+    // the text encodePythonJson gives for the list of those events
+    if (batch.length === 1) this.track(this.send(types[0] as string, batch[0] as string, types));
+    else this.track(this.send('task-multi', `[${batch.join(', ')}]`, types));
   }
 
   private armHeartbeat(): void {
@@ -194,24 +200,33 @@ export class EventDispatcher implements TaskEventSink {
 
   /** Builds and publishes one event; failures are logged, never thrown (events are fire-and-forget). */
   private publish(type: string, fields: EventBody): Promise<void> {
-    return this.send(type, this.build(type, fields), [type]);
+    let json: string;
+    try {
+      json = encodePythonJsonWithFloats(buildEvent(type, this.origin(), fields));
+    } catch (caught) {
+      this.opts.logger?.warn({ err: coerceError(caught), type }, 'event not sent');
+      return Promise.resolve();
+    }
+    return this.send(type, json, [type]);
   }
 
-  /** The full event body, with the clock forwarded and the send time (celery `Event`). */
-  private build(type: string, fields: EventBody): EventBody {
+  /** Who sends and when, with the clock forwarded (celery `Event`): one per event. */
+  private origin(): EventOrigin {
     const nowMs = this.time.now();
-    return buildEvent(type, {
+    this.tzDate.setTime(nowMs);
+    return {
       hostname: this.opts.inspector.hostname,
       pid: this.opts.pid ?? process.pid,
       clock: this.opts.clock.forward(),
       timestampSec: nowMs / 1000,
-      timezoneOffsetMin: new Date(nowMs).getTimezoneOffset(),
-    }, fields);
+      timezoneOffsetMin: this.tzDate.getTimezoneOffset(),
+    };
   }
 
-  private async send(type: string, body: EventBody | EventBody[], types: string[]): Promise<void> {
+  /** Publishes an event body (JSON text: one event, or a list for task.multi). */
+  private async send(type: string, json: string, types: readonly string[]): Promise<void> {
     try {
-      const message = encodeEventMessage(body, this.opts.inspector.hostname);
+      const message = encodeEventMessageText(json, this.opts.inspector.hostname);
       await this.opts.transport.publishFanout(EVENT_EXCHANGE, buildEventRoutingKey(type), message);
       for (const t of types) this.opts.onPublished?.(t);
     } catch (caught) {

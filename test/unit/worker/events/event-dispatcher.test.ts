@@ -1,4 +1,9 @@
+import { buildTaskEventFields, type TaskEventName } from '../../../../src/protocol/events/build-task-event-fields';
+import { buildEvent, type EventBody } from '../../../../src/protocol/events/encode-event';
+import { encodePythonJson } from '../../../../src/protocol/python-json';
 import type { Clock } from '../../../../src/worker/clock';
+import { buildTaskEventData, type TaskEventInput } from '../../../../src/worker/events/build-task-event-data';
+import { PYTHON_EVENT_REPRS } from '../../../../src/worker/events/python-event-reprs';
 import { EventDispatcher } from '../../../../src/worker/events/event-dispatcher';
 import { LamportClock } from '../../../../src/worker/events/lamport-clock';
 import { FakeTransport, FakeWorker, bodyOf, makeRequest, testReprs, type Published } from '../control/fake-worker';
@@ -165,5 +170,37 @@ describe('EventDispatcher task event batching', () => {
     expect(all).toEqual([3, 24, 6]);
     expect(types(transport.published).pop()).toBe('worker-offline');
     expect(sent.filter((t) => t.startsWith('task-'))).toHaveLength(34);
+  });
+});
+
+describe('EventDispatcher task event bytes', () => {
+  it('publishes exactly the text of the general path (buildEvent + encodePythonJson), batched and alone', async () => {
+    for (const batchTaskEvents of [true, false]) {
+      const transport = new FakeTransport();
+      const time = new ManualClock();
+      const dispatcher = new EventDispatcher({
+        transport, inspector: new FakeWorker(), clock: new LamportClock(), sendTaskEvents: true, batchTaskEvents, timeSource: time, pid: 777,
+      });
+      await dispatcher.start();
+      const expected: EventBody[] = [];
+      const emit = (type: TaskEventName, fields: TaskEventInput): void => {
+        dispatcher.taskEvent(type, fields);
+        const origin = {
+          hostname: 'ts1@host', pid: 777, clock: expected.length + 2, timestampSec: time.nowMs / 1000,
+          timezoneOffsetMin: new Date(time.nowMs).getTimezoneOffset(),
+        };
+        expected.push(buildEvent(type, origin, buildTaskEventFields(type, buildTaskEventData(fields, PYTHON_EVENT_REPRS))));
+        time.nowMs += 0.123;
+      };
+      emit('task-received', { uuid: 'a', name: 'tapp.add', args: [2, 'é'], kwargs: { k: [null, 1.5] }, retries: 1, eta: new Date(0), expires: null, rootId: 'r' });
+      emit('task-started', { uuid: 'a' });
+      emit('task-succeeded', { uuid: 'a', result: { ok: '😀' }, runtimeSec: 2 });
+      emit('task-failed', { uuid: 'b', error: new TypeError('boom "x"'), runtimeSec: 0.5 });
+      emit('task-revoked', { uuid: 'c', terminated: true, expired: false, signum: 'SIGTERM' });
+      emit('task-rejected', { uuid: 'd', error: new Error('no'), requeue: false });
+      await dispatcher.close();
+      const bodies = transport.published.slice(1, -1).map((p) => p.message.body.toString('utf-8'));
+      expect(bodies).toEqual(batchTaskEvents ? [encodePythonJson(expected)] : expected.map((e) => encodePythonJson(e)));
+    }
   });
 });
