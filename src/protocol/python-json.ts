@@ -37,6 +37,7 @@ const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0
  * aborts V8 ("invalid size"), which killed the worker on a 70-million-character result.
  */
 function quoteAscii(s: string): string {
+  if (s.length <= PLAIN_SCAN_CHARS && isPlainAscii(s)) return `"${s}"`;
   const quoted = JSON.stringify(s);
   if (!NEEDS_ESCAPE.test(quoted)) return quoted;
   let out = '';
@@ -49,6 +50,18 @@ function quoteAscii(s: string): string {
     from = i + 1;
   }
   return from < quoted.length ? out + quoted.slice(from) : out;
+}
+
+/** Strings up to this long are first scanned in JS: most keys and short values need no escaping, and the scan is cheaper than JSON.stringify + a regex. */
+const PLAIN_SCAN_CHARS = 256;
+
+/** True when every code unit is printable ASCII other than `"` and `\`: JSON.stringify would only add the quotes. */
+export function isPlainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { encodePythonJson, encodePythonJsonString } from '../python-json';
+import { encodePythonJson, encodePythonJsonString, isPlainAscii } from '../python-json';
 import { buildTaskEventFields, isoOrNull, type TaskEventData, type TaskEventName } from './build-task-event-fields';
 import { buildEvent, buildUtcOffset, type EventOrigin } from './encode-event';
 import { pythonFloatText } from './python-float';
@@ -105,11 +105,7 @@ function number(v: number): string {
   return Number.isFinite(v) ? String(v) : 'null';
 }
 
-/** A JSON string literal as encodePythonJson writes it; printable ASCII without `"` or `\` as it is. */
+/** A JSON string literal as encodePythonJson writes it; printable ASCII without `"` or `\` (of any length) as it is. */
 function quote(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return encodePythonJsonString(s) as string;
-  }
-  return `"${s}"`;
+  return isPlainAscii(s) ? `"${s}"` : encodePythonJsonString(s) as string;
 }

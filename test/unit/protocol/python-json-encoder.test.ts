@@ -1,4 +1,4 @@
-import { encodePythonJson } from '../../../src/protocol/python-json';
+import { encodePythonJson, encodePythonJsonString, isPlainAscii } from '../../../src/protocol/python-json';
 import { pyFloat } from '../../../src/protocol/events/python-float';
 
 describe('encodePythonJson (json.dumps with ensure_ascii and kombu spacing)', () => {
@@ -48,5 +48,27 @@ describe('encodePythonJson: limits', () => {
   it('escapes a long non-ASCII string as the one-pass replace would', () => {
     const s = `${'😀'.repeat(40_000)}${'z'.repeat(1)}${'ж'.repeat(80_000)}`;
     expect(encodePythonJson({ s })).toBe(`{"s": ${JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}}`);
+  });
+});
+
+describe('encodePythonJsonString: the plain-ASCII scan', () => {
+  /** The escaping without the scan: JSON.stringify, then every code unit from U+007F up as \uXXXX. */
+  const reference = (s: string): string =>
+    JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+  it('writes every code unit, alone and inside short and long strings, as the escaping without the scan', () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [ch, `key_${ch}`, `${'a'.repeat(255)}${ch}`, `${'a'.repeat(256)}${ch}`]) {
+        if (encodePythonJsonString(s) !== reference(s)) throw new Error(`differs for U+${c.toString(16)} in ${JSON.stringify(s.slice(0, 8))}`);
+      }
+    }
+    for (const s of ['', 'delivery_tag', '3f2a1c9e-1d2b-4c3d-9e8f-000000000001', ' ~!#$%&()*+,-./:;<=>?@[]^_`{|}', 'x'.repeat(300)]) {
+      expect(encodePythonJsonString(s)).toBe(reference(s));
+      expect(encodePythonJson({ [s]: s })).toBe(`{${reference(s)}: ${reference(s)}}`);
+    }
+    expect(isPlainAscii('a"b')).toBe(false);
+    expect(isPlainAscii('a\\b')).toBe(false);
+    expect(isPlainAscii('plain text ~')).toBe(true);
   });
 });
