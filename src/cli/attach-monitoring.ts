@@ -30,7 +30,7 @@ export function attachMonitoring(worker: Worker, transport: Transport, backend: 
   const metrics = new WorkerMetrics({ inspector: worker, transport });
   const events = new EventDispatcher({
     transport, inspector: worker, clock, reprs: PYTHON_EVENT_REPRS, heartbeatIntervalSec: settings.worker_heartbeat_interval,
-    sendTaskEvents: settings.worker_send_task_events, onPublished: (type) => metrics.eventSent(type), logger: logger.child({ component: 'events' }),
+    sendTaskEvents: settings.worker_send_task_events, onPublished: (type, count) => metrics.eventSent(type, count), logger: logger.child({ component: 'events' }),
   });
   const control = new ControlServer({
     transport, logger: logger.child({ component: 'control' }),

@@ -115,9 +115,9 @@ export class WorkerMetrics implements TaskEventSink {
     if (FINAL.has(type)) this.names.delete(fields.uuid);
   }
 
-  /** One event message published (wire to `EventDispatcher` `onPublished`). */
-  eventSent(type: string): void {
-    this.eventsSent.inc({ type });
+  /** `count` events of `type` published (wire to `EventDispatcher` `onPublished`). */
+  eventSent(type: string, count = 1): void {
+    this.eventsSent.inc({ type }, count);
   }
 
   /** Prometheus text exposition of every metric. */

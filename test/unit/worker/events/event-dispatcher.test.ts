@@ -32,11 +32,12 @@ function setup(sendTaskEvents = false, batchTaskEvents = false) {
   const worker = new FakeWorker();
   const time = new ManualClock();
   const sent: string[] = [];
+  const counted: Array<[string, number]> = [];
   const dispatcher = new EventDispatcher({
     transport, inspector: worker, clock: new LamportClock(), reprs: testReprs, heartbeatIntervalSec: 2,
-    sendTaskEvents, batchTaskEvents, timeSource: time, pid: 777, loadavg: () => [0.5, 0.25, 0.125], onPublished: (t) => sent.push(t),
+    sendTaskEvents, batchTaskEvents, timeSource: time, pid: 777, loadavg: () => [0.5, 0.25, 0.125], onPublished: (t, n) => { counted.push([t, n]); for (let i = 0; i < n; i++) sent.push(t); },
   });
-  return { transport, worker, time, dispatcher, sent };
+  return { transport, worker, time, dispatcher, sent, counted };
 }
 
 const types = (published: Published[]): string[] => published.map((p) => bodyOf(p).type as string);
@@ -146,7 +147,7 @@ describe('EventDispatcher with the real Python reprs', () => {
 
 describe('EventDispatcher task event batching', () => {
   it('sends the events of one turn as a task.multi list, a lone event as itself, and flushes at 24 and on close', async () => {
-    const { transport, dispatcher, sent } = setup(true, true);
+    const { transport, dispatcher, sent, counted } = setup(true, true);
     await dispatcher.start();
     dispatcher.taskEvent('task-received', { uuid: 'a', name: 't' });
     dispatcher.taskEvent('task-started', { uuid: 'a' });
@@ -170,6 +171,9 @@ describe('EventDispatcher task event batching', () => {
     expect(all).toEqual([3, 24, 6]);
     expect(types(transport.published).pop()).toBe('worker-offline');
     expect(sent.filter((t) => t.startsWith('task-'))).toHaveLength(34);
+    // one call a type a message: the first batch reports each of its three types once
+    expect(counted.slice(1, 4)).toEqual([['task-received', 1], ['task-started', 1], ['task-succeeded', 1]]);
+    expect(counted.filter(([t]) => t === 'task-started').map(([, n]) => n)).toEqual([1, 1, 24, 6]);
   });
 });
 

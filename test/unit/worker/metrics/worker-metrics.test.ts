@@ -19,6 +19,7 @@ describe('WorkerMetrics', () => {
     metrics.taskEvent('task-failed', { uuid: 'u3', runtimeSec: 2 });
     metrics.eventSent('worker-heartbeat');
     metrics.eventSent('worker-heartbeat');
+    metrics.eventSent('task-started', 24);
     const text = await metrics.render();
     expect(text).toContain('celeriac_tasks_total{name="tapp.add",outcome="succeeded",worker="ts1@host"} 1');
     expect(text).toContain('celeriac_tasks_total{name="tapp.add",outcome="started",worker="ts1@host"} 1');
@@ -28,6 +29,7 @@ describe('WorkerMetrics', () => {
     expect(text).toContain('celeriac_task_runtime_seconds_bucket{le="0.25",worker="ts1@host",name="tapp.add",outcome="succeeded"} 0');
     expect(text).toContain('celeriac_task_retries_total{name="tapp.fail",worker="ts1@host"} 1');
     expect(text).toContain('celeriac_events_sent_total{type="worker-heartbeat",worker="ts1@host"} 2');
+    expect(text).toContain('celeriac_events_sent_total{type="task-started",worker="ts1@host"} 24');
     expect(metrics.contentType).toContain('text/plain');
   });
 
