@@ -22,7 +22,7 @@ export function encodeTaskEvent(type: TaskEventName, origin: EventOrigin, data: 
     unsupported = false;
     return general(type, origin, data);
   }
-  return `${head}${own}, "timestamp": ${pythonFloatText(origin.timestampSec)}${TYPE_TAILS.get(type) as string}`;
+  return `${head}${own}, "timestamp": ${timestampText(origin.timestampSec)}${TYPE_TAILS.get(type) as string}`;
 }
 
 function general(type: TaskEventName, origin: EventOrigin, data: TaskEventData): string {
@@ -42,6 +42,18 @@ function prefix(hostname: string, utcoffset: number, pid: number): string {
   const text = `{"hostname": ${quote(hostname)}, "utcoffset": ${number(utcoffset)}, "pid": ${number(pid)}, "clock": `;
   lastPrefix = { hostname, utcoffset, pid, text };
   return text;
+}
+
+/** The last timestamp written and its text: the events of one turn mostly share the millisecond (float formatting is the dearest part). */
+let lastTimestamp = Number.NaN;
+let lastTimestampText = '';
+
+function timestampText(sec: number): string {
+  if (sec !== lastTimestamp) {
+    lastTimestampText = pythonFloatText(sec);
+    lastTimestamp = sec;
+  }
+  return lastTimestampText;
 }
 
 /** The last members, `, "type": "<type>"}`, of each task event type (taskMembers sends any other type to the general path). */
