@@ -3,8 +3,16 @@ import type { Logger } from 'pino';
 import { coerceError } from '../../errors/coerce-error';
 import type { Consumer } from '../transport';
 import type { RedisKeys } from './redis-keys';
-import type { RedisKeyWatchers } from './redis-key-watchers';
-import { popAndRecordScript, runScript } from './redis-scripts';
+import type { QueuedPop, RedisKeyWatchers } from './redis-key-watchers';
+import { popAndRecord, type PopLimits, type PoppedElement } from './pop-and-record';
+
+export type { PopLimits, PoppedElement } from './pop-and-record';
+
+/** What the consumer hands popped elements to (the transport decodes and tracks them). */
+export interface RedisConsumerSink {
+  /** One popped element; already recorded in `unacked`, or already moved to the poison queue when refused. */
+  receive(element: PoppedElement, consumer: RedisConsumer): void;
+}
 
 /** At most this many messages are popped by one script call (BACKLOG_BATCH after a full one). */
 const MAX_BATCH = 64;
@@ -24,32 +32,6 @@ const BACKLOG_BATCH = 128;
 /** How long stop() waits for a pop in flight before dropping the connection. */
 const STOP_GRACE_MS = 2000;
 
-/** One element the pop script returned. */
-export interface PoppedElement {
-  /** Queue it was popped from. */
-  queue: string;
-  /** The element as stored (when refused and long, its first and last 64 KiB). */
-  raw: string;
-  /** Its delivery tag (recorded in `unacked`), or the tag of its poison-queue copy when refused. */
-  tag: string;
-  /** Why the script refused it (moved it to the poison queue instead of recording it); null when recorded. */
-  refusal: string | null;
-}
-
-/** What the consumer hands popped elements to (the transport decodes and tracks them). */
-export interface RedisConsumerSink {
-  /** One popped element; already recorded in `unacked`, or already moved to the poison queue when refused. */
-  receive(element: PoppedElement, consumer: RedisConsumer): void;
-}
-
-/** What the pop script refuses before recording (see popAndRecordScript). */
-export interface PopLimits {
-  /** Largest element accepted, in bytes; 0 = any. */
-  maxElementBytes: number;
-  /** Queue that refused elements move to; '' = drop them. */
-  poisonQueue: string;
-}
-
 /**
  * One consuming loop on a dedicated connection, in kombu's order: for each priority step, for each
  * queue in round-robin cycle order; the queue that yielded a message moves to the end of the cycle.
@@ -57,7 +39,10 @@ export interface PopLimits {
  * Pops go through a Lua script that pops and records in `unacked` atomically (no loss window), up to
  * the free prefetch credit per call. When every key is empty the loop waits on RedisKeyWatchers (a
  * connection per key blocked in a no-op BLMOVE), which wake it as soon as any queue × priority key
- * gets a message, as kombu's multi-key BRPOP does.
+ * gets a message, as kombu's multi-key BRPOP does. Credit allowing, each watcher has a pop of its own
+ * key queued behind its BLMOVE, so an idle worker gets a message in one round trip; when that pop
+ * leaves its key empty the loop stays idle, and otherwise (or on a plain wake) it reclaims every queued
+ * pop before popping on its own connection again (see RedisKeyWatchers).
  *
  * Up to MAX_PIPELINED_POPS calls are in flight, each with its credit reserved when it is sent (so
  * reservations + unsettled never exceed the prefetch bound) and the unused part given back on its reply.
@@ -70,6 +55,8 @@ export interface PopLimits {
  */
 export class RedisConsumer implements Consumer {
   private readonly given: string[];
+  /** Each watched key's queue and priority step. */
+  private targets = new Map<string, { queue: string; step: number }>();
   private cycle: string[];
   private prefetch: number;
   private unsettled = 0;
@@ -80,7 +67,7 @@ export class RedisConsumer implements Consumer {
   /** Pop calls sent and not yet answered, and the credit they reserved. */
   private readonly inFlight = new Set<Promise<void>>();
   private reserved = 0;
-  /** The last answered pop found every key empty: once none is in flight, wait for the watchers. */
+  /** The last answered pop left every key empty: once none is in flight, wait for the watchers. */
   private lastEmpty = false;
   /** The last answered pop came back full: the next may take up to BACKLOG_BATCH. */
   private lastFull = false;
@@ -135,10 +122,17 @@ export class RedisConsumer implements Consumer {
     return [...this.given];
   }
 
-  /** Changes the bound on unsettled deliveries (0 = unlimited). */
+  /**
+   * Changes the bound on unsettled deliveries (0 = unlimited). Lower: take back the queued pops, which
+   * may hold more credit than the new bound. Higher: only a loop waiting for credit cares (an idle one
+   * found every key empty; the next re-arm uses the new bound), as when ETA messages raise it.
+   */
   setPrefetch(count: number): void {
-    this.prefetch = Math.max(0, Math.floor(count));
-    this.kick();
+    const next = Math.max(0, Math.floor(count));
+    const lower = next !== 0 && (this.prefetch === 0 || next < this.prefetch);
+    this.prefetch = next;
+    if (lower) this.kick();
+    else if (this.waitingForCredit) this.signal();
   }
 
   /** Number of deliveries of this consumer not yet settled. */
@@ -189,10 +183,12 @@ export class RedisConsumer implements Consumer {
       } else if (this.failed) {
         this.failed = false;
         await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, 1000).unref(); });
-      } else {
-        // Only with no pop in flight: the last one Redis ran found every key empty, and a watcher armed
+      } else if (await this.waitIdle()) {
+        // Only with no pop in flight: the last one Redis ran left every key empty, and a watcher armed
         // now sees any message pushed after it (no lost wake-up); a pop still in flight may find one.
-        await this.waitIdle();
+        // A key may hold messages now (or the loop was signalled): take back the watchers' queued pops,
+        // then pop on this connection.
+        await this.watchers.reclaim();
         this.lastEmpty = false;
       }
     }
@@ -201,7 +197,10 @@ export class RedisConsumer implements Consumer {
 
   /** Sends one pop call for up to `max` messages, their credit reserved until its reply. */
   private issue(max: number): void {
-    const call: Promise<void> = this.popBatch(max).then(() => {
+    const call: Promise<void> = this.popBatch(max, this.client, [...this.cycle], this.steps).then(({ count, drained }) => {
+      // Set in the reply's own turn, so it follows the order in which Redis ran the calls.
+      this.lastEmpty = drained;
+      this.lastFull = count === max;
       this.failing = false;
     }, (err: unknown) => {
       if (this.stopped) return;
@@ -216,30 +215,26 @@ export class RedisConsumer implements Consumer {
     this.inFlight.add(call);
   }
 
-  private async popBatch(max: number): Promise<void> {
-    const snapshot = [...this.cycle];
-    const listKeys = this.steps.flatMap((s) => snapshot.map((q) => this.keys.queueKey(q, s)));
-    const { poisonQueue, maxElementBytes } = this.limits;
-    const poisonKey = this.keys.queueKey(poisonQueue || 'celeriac.poison', 0);
-    let reply: Array<number | string>;
+  /**
+   * One pop script call for up to `max` messages from `snapshot` (queues in cycle order) × `steps`,
+   * on `client`: the consumer's own connection, or a watcher's (a queued pop). Its credit is reserved
+   * from the moment it is sent (synchronously, before the first await) until its reply was handed out.
+   */
+  private async popBatch(max: number, client: Redis, snapshot: readonly string[], steps: readonly number[]):
+  Promise<{ count: number; drained: boolean }> {
     this.reserved += max;
+    let popped: Awaited<ReturnType<typeof popAndRecord>>;
     try {
-      reply = (await runScript(this.client, popAndRecordScript, [this.keys.unacked, this.keys.unackedIndex, poisonKey, ...listKeys],
-        [String(Date.now() / 1000), max, snapshot.length, this.steps.length, maxElementBytes, snapshot.indexOf(poisonQueue) + 1,
-          poisonQueue, ...snapshot])) as Array<number | string>;
+      popped = await popAndRecord(client, this.keys, this.limits, snapshot, steps, max);
     } finally {
       // Each delivery below takes its credit back through track(1).
       this.reserved -= max;
     }
-    // Set in the reply's own turn, so it follows the order in which Redis ran the calls.
-    this.lastEmpty = reply.length === 0;
-    this.lastFull = reply.length / 4 === max;
-    for (let i = 0; i < reply.length; i += 4) {
-      const queue = snapshot[Number(reply[i])] as string;
-      this.rotate(queue);
-      const refusal = String(reply[i + 1]);
-      this.sink.receive({ queue, raw: String(reply[i + 2]), tag: String(reply[i + 3]), refusal: refusal === '' ? null : refusal }, this);
+    for (const element of popped.elements) {
+      this.rotate(element.queue);
+      this.sink.receive(element, this);
     }
+    return { count: popped.elements.length, drained: popped.drained };
   }
 
   /**
@@ -274,14 +269,33 @@ export class RedisConsumer implements Consumer {
     this.cycle.push(queue);
   }
 
-  /** Until any watched key may hold a message, or the loop is signalled (stop, credit, queues). */
-  private waitIdle(): Promise<void> {
-    return Promise.race([this.watchers.next(), new Promise<void>((resolve) => { this.wake = resolve; })]);
+  /**
+   * Until a watched key may hold a message (true), a queued pop took what came and left its key empty
+   * (false: stay idle, re-arm), or the loop is signalled (true: stop, queues, prefetch changed).
+   */
+  private waitIdle(): Promise<boolean> {
+    return Promise.race([this.watchers.next((key) => this.queuedPop(key)),
+      new Promise<boolean>((resolve) => { this.wake = () => resolve(true); })]);
+  }
+
+  /**
+   * The pop to queue behind the watcher of `key`, or none (a plain watch) when no credit is left: up to
+   * an even share of the prefetch over every watched key (at least 1, at most MAX_BATCH), within the
+   * credit free now. Keys come in watch order, priority step 0 first, so scarce credit goes there.
+   */
+  private queuedPop(key: string): QueuedPop | undefined {
+    const target = this.targets.get(key);
+    if (target === undefined || this.stopped) return undefined;
+    const share = this.prefetch === 0 ? MAX_BATCH : Math.max(1, Math.min(MAX_BATCH, Math.floor(this.prefetch / this.targets.size)));
+    const max = this.prefetch === 0 ? share : Math.min(share, this.prefetch - this.unsettled - this.reserved);
+    if (max < 1) return undefined;
+    return async (client) => !(await this.popBatch(max, client, [target.queue], [target.step])).drained;
   }
 
   /** Every key this consumer pops from: each queue at each priority step. */
   private watchedKeys(): string[] {
-    return this.steps.flatMap((s) => this.given.map((q) => this.keys.queueKey(q, s)));
+    this.targets = new Map(this.steps.flatMap((step) => this.given.map((queue) => [this.keys.queueKey(queue, step), { queue, step }] as const)));
+    return [...this.targets.keys()];
   }
 
   /** Queues or prefetch changed: pop again now, even if the last pop found nothing. */

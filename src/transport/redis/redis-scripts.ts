@@ -40,8 +40,10 @@ export async function runScript(client: Redis, s: RedisScript, keys: readonly st
  * is dropped, as the operator asked). An element whose
  * tag is already unacked (a copied message) gets a fresh tag spliced in, so neither record
  * overwrites the other.
- * Returns a flat array of 4 per element: cycle index of the queue, '' or the refusal reason, the
- * element (when refused and longer than 128 KiB, its first and last 64 KiB), its delivery tag.
+ * Returns a flat array: first 1 when the call left every key it pops empty (0 when one may still hold
+ * messages, or the poison queue read back kept one), then 4 per element: cycle index of the queue, ''
+ * or the refusal reason, the element (when refused and longer than 128 KiB, its first and last 64 KiB),
+ * its delivery tag.
  */
 export const popAndRecordScript = script(`
 local now, max, nq, ns = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -69,8 +71,9 @@ local function retag(item, tag)
   if not s then return nil, nil end
   return string.sub(item, 1, s - 1) .. '"delivery_tag": "' .. fresh .. '"' .. string.sub(item, e + 1), fresh
 end
-local out = {}
-while #out < max * 4 do
+local out = {0}
+local exhausted, keptBack = false, false
+while #out - 1 < max * 4 do
   local pos, qi, item, key = nil, nil, nil, nil
   for s = 0, ns - 1 do
     for j = 1, #order do
@@ -80,7 +83,7 @@ while #out < max * 4 do
     end
     if item then break end
   end
-  if not item then break end
+  if not item then exhausted = true; break end
   table.remove(order, pos)
   table.insert(order, qi)
   local reason, env = why(item)
@@ -98,6 +101,7 @@ while #out < max * 4 do
       -- Read back from the poison queue itself: put it back at the head and stop popping there.
       redis.call('LPUSH', key, item)
       table.remove(order)
+      keptBack = true
     elseif ARGV[7] ~= '' then
       redis.call('LPUSH', KEYS[3], item)
     end
@@ -118,6 +122,14 @@ while #out < max * 4 do
     out[#out + 1] = tag
   end
 end
+if not exhausted then
+  -- Stopped at max: empty only if no key has more (so an idle consumer need not pop once more to see it).
+  exhausted = true
+  for i = 4, 3 + ns * nq do
+    if redis.call('LLEN', KEYS[i]) > 0 then exhausted = false; break end
+  end
+end
+if exhausted and not keptBack then out[1] = 1 end
 return out
 `);
 

@@ -1,10 +1,4 @@
-import Redis from 'ioredis';
-import pino from 'pino';
-import { RedisConsumer, type PoppedElement } from '../../../src/transport/redis/redis-consumer';
-import { RedisKeyWatchers } from '../../../src/transport/redis/redis-key-watchers';
-import { buildRedisKeys } from '../../../src/transport/redis/redis-keys';
-import { popAndRecordScript } from '../../../src/transport/redis/redis-scripts';
-import { defaultRedisTransportOptions } from '../../../src/transport/redis/redis-transport-options';
+import { consumerRig } from '../../helpers/redis-consumer-rig';
 import { textMessage } from '../../contract/transport-contract';
 import { useRedisTransports } from '../../helpers/redis-transport-harness';
 
@@ -13,85 +7,7 @@ import { useRedisTransports } from '../../helpers/redis-transport-harness';
 // order within a queue holds. The consumer is built on a client the test owns, to count calls in flight.
 
 const redis = useRedisTransports();
-const silent = pino({ level: 'silent' });
-const STEPS = defaultRedisTransportOptions.prioritySteps;
-
-/** What the sink got: elements in arrival order; `settle` gives credit back as an ack would. */
-class Arrivals {
-  readonly items: PoppedElement[] = [];
-  settled = 0;
-  maxOutstanding = 0;
-  private waiters: Array<{ n: number; resolve: () => void }> = [];
-
-  receive(element: PoppedElement, consumer: RedisConsumer): void {
-    this.items.push(element);
-    consumer.track(1);
-    this.maxOutstanding = Math.max(this.maxOutstanding, this.items.length - this.settled);
-    this.waiters = this.waiters.filter((w) => (this.items.length >= w.n ? (w.resolve(), false) : true));
-  }
-
-  settle(consumer: RedisConsumer, n: number): void {
-    for (let i = 0; i < n; i++) consumer.track(-1);
-    this.settled += n;
-  }
-
-  /** Resolves once `n` elements arrived in total; fails after 5 s. */
-  until(n: number): Promise<void> {
-    if (this.items.length >= n) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${this.items.length} of ${n} elements arrived`)), 5000);
-      this.waiters.push({ n, resolve: () => { clearTimeout(timer); resolve(); } });
-    });
-  }
-
-  /** Message bodies (the envelopes' base64 bodies decoded), optionally of one queue. */
-  bodies(queue?: string): string[] {
-    return this.items.filter((e) => queue === undefined || e.queue === queue)
-      .map((e) => Buffer.from((JSON.parse(e.raw) as { body: string }).body, 'base64').toString('utf8'));
-  }
-}
-
-interface Rig {
-  consumer: RedisConsumer;
-  arrivals: Arrivals;
-  client: Redis;
-  /** Most pop calls ever in flight at once on the consumer's connection. */
-  maxInFlight: () => number;
-  /** Most messages one pop call returned. */
-  maxBatch: () => number;
-  /** Resolves once every pop the consumer has sent was answered and handed to the sink. */
-  quiet: () => Promise<void>;
-}
-
-async function rig(db: number, queues: string[], prefetch: number): Promise<Rig> {
-  const { port } = redis.server;
-  const client = new Redis(port, '127.0.0.1', { db });
-  await client.script('LOAD', popAndRecordScript.source);
-  let open = 0;
-  let most = 0;
-  let batch = 0;
-  const spied = client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> };
-  const evalsha = spied.evalsha.bind(client);
-  spied.evalsha = (...args: unknown[]) => {
-    open += 1;
-    most = Math.max(most, open);
-    return evalsha(...args).then((reply) => {
-      batch = Math.max(batch, (reply as unknown[]).length / 4);
-      return reply;
-    }).finally(() => { open -= 1; });
-  };
-  const control = new Redis(port, '127.0.0.1', { db });
-  const watchers = new RedisKeyWatchers(async () => new Redis(port, '127.0.0.1', { db }), control, 30, silent);
-  const arrivals = new Arrivals();
-  const consumer = new RedisConsumer(client, watchers, buildRedisKeys(defaultRedisTransportOptions, db), STEPS,
-    { maxElementBytes: 0, poisonQueue: '' }, { receive: (e, c) => arrivals.receive(e, c) }, silent, queues, prefetch,
-    async () => { await client.quit(); await control.quit(); });
-  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-  // A turn lets the loop send what it decided to; the PING is answered after every pop sent before it;
-  // another turn lets those replies reach the sink.
-  const quiet = async (): Promise<void> => { await turn(); await client.ping(); await turn(); };
-  return { consumer, arrivals, client, maxInFlight: () => most, maxBatch: () => batch, quiet };
-}
+const rig = (db: number, queues: string[], prefetch: number) => consumerRig(redis.server.port, db, queues, prefetch);
 
 describe('RedisConsumer with pops in flight', () => {
   it('never holds more than the prefetch count, and hands out the rest as deliveries settle', async () => {

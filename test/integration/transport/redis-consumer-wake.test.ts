@@ -1,3 +1,4 @@
+import { blockedWatchers as blockedOn, until } from '../../helpers/redis-consumer-rig';
 import type { RedisTransport } from '../../../src/transport/redis/redis-transport';
 import { DeliveryLog, textMessage } from '../../contract/transport-contract';
 import { useRedisTransports } from '../../helpers/redis-transport-harness';
@@ -15,20 +16,8 @@ async function transport(): Promise<RedisTransport> {
   return opened.t;
 }
 
-/** Connections of db `n` blocked in BLMOVE (the key watchers), from CLIENT LIST. */
-async function blockedWatchers(n: number): Promise<number> {
-  const list = (await redis.admin.client('LIST')) as string;
-  return list.split('\n').filter((l) => l.includes(` db=${n} `) && l.includes('cmd=blmove')).length;
-}
-
-/** Waits until the check holds: an observed state change, re-checked every 10 ms, 5 s at most. */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Watcher connections of db `n` blocked in BLMOVE. */
+const blockedWatchers = (n: number): Promise<number> => blockedOn(redis.admin, n);
 
 describe('RedisConsumer wake-up on every key', () => {
   it('an idle consumer on a,b is woken by a message to b and by one with priority 9, with little Redis work', async () => {
