@@ -173,7 +173,11 @@ export class RedisConsumer implements Consumer {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const max = this.nextBatch();
-      if (max > 0) {
+      if (!this.lastEmpty && this.watchers.queuedPops > 0) {
+        // Out of idle: take back the watchers' queued pops before popping here (never two connections
+        // popping one key, whose replies may be handled out of order), and their credit with them.
+        await this.watchers.reclaim();
+      } else if (max > 0) {
         this.issue(max);
       } else if (this.inFlight.size > 0 || this.cycle.length === 0 || (!this.failed && !this.lastEmpty)) {
         // Waiting for a reply, for credit, or for a queue.
@@ -186,9 +190,7 @@ export class RedisConsumer implements Consumer {
       } else if (await this.waitIdle()) {
         // Only with no pop in flight: the last one Redis ran left every key empty, and a watcher armed
         // now sees any message pushed after it (no lost wake-up); a pop still in flight may find one.
-        // A key may hold messages now (or the loop was signalled): take back the watchers' queued pops,
-        // then pop on this connection.
-        await this.watchers.reclaim();
+        // A key may hold messages now (or the loop was signalled): pop (the queued pops taken back first).
         this.lastEmpty = false;
       }
     }

@@ -54,6 +54,7 @@ export class RedisKeyWatchers {
   /** What fired since the last next(): nothing, only pops that left their keys empty, or a key that may hold more. */
   private woke: 'no' | 'drained' | 'more' = 'no';
   private waiting: ((more: boolean) => void) | undefined;
+  private queued = 0;
   private closed = false;
 
   constructor(
@@ -66,6 +67,11 @@ export class RedisKeyWatchers {
   /** Number of connections held (one per watched key). */
   get size(): number {
     return this.watchers.size;
+  }
+
+  /** Number of pops queued behind BLMOVEs and not yet answered. */
+  get queuedPops(): number {
+    return this.queued;
   }
 
   /** Watch exactly `keys`: opens connections for new keys, releases the ones no longer listed. */
@@ -154,11 +160,14 @@ export class RedisKeyWatchers {
     // Sent in the same tick, so right behind the BLMOVE on this connection (no auto-pipelining here).
     const popped = pop(w.client);
     moved.catch(() => undefined); // a failed BLMOVE fails the pop behind it too: reported once, below
+    this.queued += 1;
     w.pop = popped.then((more) => {
+      this.queued -= 1;
       w.pop = undefined;
       w.armed = false;
       this.fire(more);
     }, (err: unknown) => {
+      this.queued -= 1;
       w.pop = undefined;
       this.failed(w, err);
     });
