@@ -3,7 +3,8 @@
 // redis-server, one Python-produced stash of no-op tasks, runs interleaved (A, B, A, B, ...) so machine load
 // hits every variant alike; prints per variant the median and min–max of worker CPU µs/task, Redis calls/task
 // and steady tasks/s. AB_TASKS (30000), AB_REPEATS (5), AB_EVENTS=1 adds -E, AB_PROFILE_DIR writes one
-// --cpu-prof profile per variant there (one more run each, not in the figures). AB_PROXY_MS=1 puts the workers
+// --cpu-prof profile per variant there (one more run each, not in the figures), sampled every AB_PROFILE_INTERVAL_US
+// (node's default 1000 µs when unset). AB_PROXY_MS=1 puts the workers
 // (broker and results) behind bench/delay-proxy.ts with that delay each way, as the bench's proxy section does.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ const REPEATS = Number(process.env.AB_REPEATS ?? 5);
 const EVENTS = process.env.AB_EVENTS === '1';
 const PROFILE_DIR = process.env.AB_PROFILE_DIR;
 const PROXY_MS = Number(process.env.AB_PROXY_MS ?? 0);
+const PROFILE_INTERVAL_US = process.env.AB_PROFILE_INTERVAL_US;
 const NOOP: MessageSpec = { task: 'bench.noop' };
 
 function rootImpl(root: string, label: string): Impl {
@@ -73,7 +75,8 @@ async function main(): Promise<void> {
       for (const [i, impl] of impls.entries()) {
         const dir = join(PROFILE_DIR, String.fromCharCode(65 + i));
         mkdirSync(dir, { recursive: true });
-        await drain(r, { impl, spec: { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] }, messages: NOOP, tasks: TASKS, ...urls });
+        await drain(r, { impl, spec: { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`,
+          ...(PROFILE_INTERVAL_US ? [`--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [])] }, messages: NOOP, tasks: TASKS, ...urls });
         log(`profile of ${impl.name} in ${dir}`);
       }
     }
