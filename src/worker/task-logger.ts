@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { mergeRecords } from './merge-records';
 
 type Level = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 type LogMethod = (first?: unknown, ...rest: unknown[]) => void;
@@ -21,8 +22,9 @@ export function createTaskLogger(parent: Logger, bindings: Record<string, unknow
     if (child) return void (child[level] as LogMethod)(first, ...rest);
     if (!parent.isLevelEnabled(level)) return;
     const log = parent[level] as LogMethod;
-    if (first instanceof Error) log.call(parent, { ...bindings, err: first }, ...rest);
-    else if (typeof first === 'object' && first !== null) log.call(parent, { ...bindings, ...(first as object) }, ...rest);
+    // mergeRecords rather than `{ ...bindings, ... }`: a spread object with keys added after it is slow on Node 20.
+    if (first instanceof Error) log.call(parent, mergeRecords(bindings, { err: first }), ...rest);
+    else if (typeof first === 'object' && first !== null) log.call(parent, mergeRecords(bindings, first), ...rest);
     else if (first === undefined) log.call(parent, bindings);
     else log.call(parent, bindings, first, ...rest);
   };

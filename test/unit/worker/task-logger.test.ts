@@ -43,4 +43,20 @@ describe('createTaskLogger', () => {
     expect(lines.map((l) => [l.taskId, l.step, l.msg])).toEqual([['t2', 1, 'from user code'], ['t2', undefined, 'after']]);
     expect(lazy.bindings()).toEqual({ taskId: 't2' });
   });
+
+  it('hands the parent exactly what { ...bindings, ...first } builds: undefined values, key order, an own __proto__ key', () => {
+    const { log } = capture('debug');
+    const seen: unknown[] = [];
+    const record = (o: unknown): unknown => JSON.stringify(o === null || typeof o !== 'object' ? o
+      : { keys: Reflect.ownKeys(o).map(String), proto: Object.getPrototypeOf(o) === Object.prototype, values: Object.values(o) });
+    jest.spyOn(log, 'info').mockImplementation(((o: unknown) => { seen.push(record(o)); }) as never);
+    const bindings = { taskId: 't3', taskName: 'x.y', retries: 0, requestId: undefined };
+    const lazy = createTaskLogger(log, bindings);
+    const objects: object[] = [
+      { runtimeMs: 1.5 }, { retries: 4, extra: undefined }, { 2: 'b', 1: 'a' },
+      JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as object, new TypeError('boom'),
+    ];
+    for (const o of objects) lazy.info(o, 'msg');
+    expect(seen).toEqual(objects.map((o) => record(o instanceof Error ? { ...bindings, err: o } : { ...bindings, ...o })));
+  });
 });
