@@ -13,6 +13,7 @@ import { coerceError } from '../errors/coerce-error';
 import type { ExceptionInfo } from '../protocol/result-meta';
 import type { TaskMessage } from '../protocol/task-message';
 import type { ResultContext, ResultWriter } from './result-writer';
+import { mergeRecords } from './merge-records';
 
 /** What follow-up publishing needs from the worker. */
 export interface FollowUpDeps {
@@ -46,7 +47,9 @@ function isNewStyleErrback(def: TaskDefinition | undefined): boolean {
 /** The follow-up context, with the worker's new-style errbacks marked local. */
 function contextOf(deps: FollowUpDeps): FollowUpContext {
   const lookup = deps.lookupTask;
-  return lookup ? { ...deps.context(), isLocalErrback: (name) => isNewStyleErrback(lookup(name)) } : deps.context();
+  if (!lookup) return deps.context();
+  const isLocalErrback = (name: string): boolean => isNewStyleErrback(lookup(name));
+  return mergeRecords(deps.context(), { isLocalErrback });
 }
 
 /** The failed task as a new-style errback sees it (Python passes its request Context). */

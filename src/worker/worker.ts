@@ -24,6 +24,7 @@ import { ResultWriter } from './result-writer';
 import { settle } from './settle-delivery';
 import { isStored } from './store-outcome';
 import { createTaskLogger } from './task-logger';
+import { mergeRecords } from './merge-records';
 import { currentRequest, pickContextFields, runInRequestScope } from '../app/request-context';
 import { publishWithSignals } from '../producer/producer';
 import { buildTaskRequestScope } from './signals/task-request-scope';
@@ -380,7 +381,7 @@ export class Worker implements WorkerInspector, WorkerController {
       chords: this.deps.backend?.chordEffects ?? null,
       lookupTask: (name) => this.deps.app.getTask(name),
       // Called while a task runs: its follow-ups carry its correlation fields.
-      context: () => ({ ...this.deps.followUps, now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
+      context: () => mergeRecords(this.deps.followUps, { now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
     };
     return this.execDeps;
   }

@@ -60,6 +60,14 @@ describe('decodeTaskMessage', () => {
     expect(decodeTaskMessage(msg, opts)).toMatchObject({ protocol: 1, kwargs: {}, args: [1] });
   });
 
+  it('decodes a v1 body with an own "__proto__" key (JSON.parse makes one) as it decodes the body without it', () => {
+    const plain = '{"task": "tapp.add", "id": "' + ID + '", "args": [1], "kwargs": {}, "retries": 1}';
+    const polluted = plain.replace('{', '{"__proto__": {"eta": "2030-01-01T00:00:00", "retries": 5, "group": "g"}, ');
+    const decoded = decodeTaskMessage({ ...v2({}, polluted), headers: {} }, opts);
+    expect(decoded).toEqual(decodeTaskMessage({ ...v2({}, plain), headers: {} }, opts));
+    expect(decoded).toMatchObject({ protocol: 1, eta: null, retries: 1, group: null });
+  });
+
   it('decompresses by the compression header before the size check', () => {
     const body = deflateSync(Buffer.from(JSON.stringify([['x'.repeat(50)], {}, null])));
     expect(decodeTaskMessage({ ...v2({ compression: 'application/x-gzip' }), body }, opts).args).toEqual(['x'.repeat(50)]);
