@@ -155,27 +155,30 @@ export class ResultWriter {
 
   private buildMeta(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[], withExtended: boolean): ResultMeta {
     const msg = ctx.message;
-    return {
+    // The optional keys are assigned, in this order, rather than spread in from `cond ? {...} : {}` (an object per key).
+    const meta: ResultMeta = {
       taskId: msg.id,
       status,
       result,
       traceback,
       children,
       dateDone: READY_STATES.has(status) ? new Date(this.options.now()) : null,
-      ...(msg.group ? { groupId: msg.group } : {}),
-      ...(msg.parentId ? { parentId: msg.parentId } : {}),
-      ...(this.options.extended && withExtended ? {
-        extended: { name: msg.task, args: msg.args, kwargs: msg.kwargs, worker: ctx.hostname, retries: msg.retries, queue: ctx.queue,
-          stampedHeaders: msg.stampedHeaders, stamps: msg.stamps },
-      } : {}),
     };
+    if (msg.group) meta.groupId = msg.group;
+    if (msg.parentId) meta.parentId = msg.parentId;
+    if (this.options.extended && withExtended) {
+      meta.extended = { name: msg.task, args: msg.args, kwargs: msg.kwargs, worker: ctx.hostname, retries: msg.retries, queue: ctx.queue,
+        stampedHeaders: msg.stampedHeaders, stamps: msg.stamps };
+    }
+    return meta;
   }
 
   /** Expiry and size limit, and the request's reply destination (the rpc:// backend sends there). */
   private storeOptions(ctx: ResultContext): StoreOptions {
     const maxBytes = this.options.maxResultBytes;
     const { replyTo, correlationId } = ctx.message;
-    return { expiresSec: this.options.expiresSec, ...(maxBytes ? { maxEncodedBytes: maxBytes } : {}), replyTo, correlationId };
+    const { expiresSec } = this.options;
+    return maxBytes ? { expiresSec, maxEncodedBytes: maxBytes, replyTo, correlationId } : { expiresSec, replyTo, correlationId };
   }
 
   private async write(meta: ResultMeta, retry: boolean, options: StoreOptions): Promise<WriteResult> {

@@ -35,6 +35,24 @@ const ioError = (): Error => new BackendError('CELERIAC_BACKEND_IO', 'result bac
 const base = (extra: Partial<ResultWriterOptions> = {}): ResultWriterOptions => ({ extended: false, expiresSec: null, now: () => 0, ...extra });
 
 describe('ResultWriter', () => {
+  it('builds metas and store options with the same keys, values and key order as before (optional keys only when set)', async () => {
+    const seen: Array<{ meta: ResultMeta; options?: StoreOptions }> = [];
+    const recorder: ResultBackend = Object.assign(new MemoryResultBackend(), {
+      storeResult: async (meta: ResultMeta, options?: StoreOptions) => { seen.push({ meta, ...(options ? { options } : {}) }); return true; },
+    });
+    const plain = ctxFor();
+    const linked: ResultContext = { ...plain, message: { ...plain.message, group: 'g1', parentId: 'p1', replyTo: null, correlationId: 'c1' } };
+    await new ResultWriter(recorder, base(), logger).markSucceeded(plain, 3);
+    await new ResultWriter(recorder, base({ extended: true, expiresSec: 60, maxResultBytes: 1000 }), logger).markSucceeded(linked, undefined);
+    const [a, b] = seen;
+    expect(Object.keys(a?.meta ?? {})).toEqual(['taskId', 'status', 'result', 'traceback', 'children', 'dateDone']);
+    expect(Object.keys(a?.options ?? {})).toEqual(['expiresSec', 'replyTo', 'correlationId']);
+    expect(Object.keys(b?.meta ?? {})).toEqual(['taskId', 'status', 'result', 'traceback', 'children', 'dateDone', 'groupId', 'parentId', 'extended']);
+    expect(b?.meta).toMatchObject({ result: null, groupId: 'g1', parentId: 'p1', extended: { name: 'tapp.add', args: [1], worker: 'ts1@test', queue: 'celery' } });
+    expect(b?.options).toEqual({ expiresSec: 60, maxEncodedBytes: 1000, replyTo: null, correlationId: 'c1' });
+    expect(Object.keys(b?.options ?? {})).toEqual(['expiresSec', 'maxEncodedBytes', 'replyTo', 'correlationId']);
+  });
+
   it('stores, and reports a SUCCESS already stored as stored (written false)', async () => {
     const backend = new MemoryResultBackend();
     const writer = new ResultWriter(backend, base(), logger);
