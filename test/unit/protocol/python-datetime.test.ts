@@ -28,6 +28,20 @@ describe('parsePythonDatetime / formatPythonDatetime', () => {
     expect(() => formatPythonDatetime(new Date(NaN))).toThrow(RangeError);
   });
 
+  it('formats a millisecond again as the first time, plain Dates and PythonDatetimes in any order', () => {
+    const ms = Date.parse('2026-11-21T04:22:06.375Z');
+    const py = new PythonDatetime(ms, 375670);
+    const texts = [new Date(ms), py, new Date(ms), new Date(ms + 1), py, new Date(ms), new PythonDatetime(ms, 375000), new Date(ms + 1)]
+      .map((d) => formatPythonDatetime(d));
+    expect(texts).toEqual(['2026-11-21T04:22:06.375000+00:00', '2026-11-21T04:22:06.375670+00:00', '2026-11-21T04:22:06.375000+00:00',
+      '2026-11-21T04:22:06.376000+00:00', '2026-11-21T04:22:06.375670+00:00', '2026-11-21T04:22:06.375000+00:00',
+      '2026-11-21T04:22:06.375000+00:00', '2026-11-21T04:22:06.376000+00:00']);
+    class Shifted extends Date { override toISOString(): string { return '1999-01-01T00:00:00.000Z'; } }
+    expect(formatPythonDatetime(new Shifted(ms + 1))).toBe('1999-01-01T00:00:00.376000+00:00');
+    expect(formatPythonDatetime(new Date(ms + 1))).toBe('2026-11-21T04:22:06.376000+00:00');
+    expect(() => formatPythonDatetime(new Date(NaN))).toThrow(RangeError);
+  });
+
   it('ignores stale microseconds when a PythonDatetime was shifted', () => {
     const d = parsePythonDatetime('2026-11-21T04:22:06.375670+00:00') as PythonDatetime;
     d.setTime(d.getTime() + 1);
