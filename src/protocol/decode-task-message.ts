@@ -102,7 +102,9 @@ function allowedFor(accept: readonly string[]): ReadonlySet<string> {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function checkContentType(contentType: unknown, accept: readonly string[], fail: Fail): void {
-  const type = typeof contentType === 'string' ? contentType.split(';')[0]?.trim().toLowerCase() ?? '' : '';
+  // What kombu sends is exactly `application/json`: no parameters to split off, nothing to trim or lower.
+  const type = contentType === 'application/json' ? contentType
+    : typeof contentType === 'string' ? contentType.split(';')[0]?.trim().toLowerCase() ?? '' : '';
   const allowed = allowedFor(accept);
   if (!allowed.has(type)) {
     fail('CELERIAC_PROTOCOL_CONTENT_DISALLOWED', `content type ${JSON.stringify(contentType)} is not in accept_content [${accept.join(', ')}]`);
