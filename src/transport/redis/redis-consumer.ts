@@ -187,11 +187,16 @@ export class RedisConsumer implements Consumer {
       } else if (this.failed) {
         this.failed = false;
         await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, 1000).unref(); });
-      } else if (await this.waitIdle()) {
+      } else {
         // Only with no pop in flight: the last one Redis ran left every key empty, and a watcher armed
         // now sees any message pushed after it (no lost wake-up); a pop still in flight may find one.
+        // Armed two event-loop turns later: the result of a delivery just handed out is written first
+        // (its round trip waits on that write, not on the re-arm; writes are the dearest part of an idle
+        // wake). Whatever changed meanwhile (stop, queues, prefetch) shows in the state checked after.
+        await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+        if (this.stopped || !this.lastEmpty || this.inFlight.size > 0) continue;
         // A key may hold messages now (or the loop was signalled): pop (the queued pops taken back first).
-        this.lastEmpty = false;
+        if (await this.waitIdle()) this.lastEmpty = false;
       }
     }
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
