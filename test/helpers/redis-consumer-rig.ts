@@ -61,8 +61,12 @@ export interface Rig {
   quiet: () => Promise<void>;
 }
 
-/** A consumer on `queues` of db `db` of the redis-server on `port`, with a polling interval of `pollingSec`. */
-export async function consumerRig(port: number, db: number, queues: string[], prefetch: number, pollingSec = 30): Promise<Rig> {
+/**
+ * A consumer on `queues` of db `db` of the redis-server on `port`, with a polling interval of `pollingSec`;
+ * pops queued behind the watchers unless `queuedPops` says otherwise (on loopback 'auto' means none).
+ */
+export async function consumerRig(port: number, db: number, queues: string[], prefetch: number, pollingSec = 30,
+  queuedPops: boolean | 'auto' = true): Promise<Rig> {
   const client = new Redis(port, '127.0.0.1', { db });
   await client.script('LOAD', popAndRecordScript.source);
   let open = 0;
@@ -85,7 +89,7 @@ export async function consumerRig(port: number, db: number, queues: string[], pr
   const arrivals = new Arrivals();
   const consumer = new RedisConsumer(client, watchers, buildRedisKeys(defaultRedisTransportOptions, db), STEPS,
     { maxElementBytes: 0, poisonQueue: '' }, { receive: (e, c) => arrivals.receive(e, c) }, silent, queues, prefetch,
-    async () => { await client.quit(); await control.quit(); });
+    async () => { await client.quit(); await control.quit(); }, queuedPops);
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   // A turn lets the loop send what it decided to; the PING is answered after every pop sent before it;
   // another turn lets those replies reach the sink.

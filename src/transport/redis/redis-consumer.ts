@@ -5,6 +5,7 @@ import type { Consumer } from '../transport';
 import type { RedisKeys } from './redis-keys';
 import type { QueuedPop, RedisKeyWatchers } from './redis-key-watchers';
 import { popAndRecord, type PopLimits, type PoppedElement } from './pop-and-record';
+import { QUEUED_POPS_MIN_RTT_MS } from './redis-transport-options';
 
 export type { PopLimits, PoppedElement } from './pop-and-record';
 
@@ -86,6 +87,8 @@ export class RedisConsumer implements Consumer {
     queues: readonly string[],
     prefetch: number,
     private readonly onStopped: () => Promise<void>,
+    /** Queue pops behind the watchers (see RedisTransportOptions.queuedPops); 'auto' decides at start(). */
+    private queuedPops: boolean | 'auto' = 'auto',
   ) {
     this.given = [...new Set(queues)];
     this.cycle = [...this.given];
@@ -94,6 +97,11 @@ export class RedisConsumer implements Consumer {
 
   /** Starts the loop. */
   async start(): Promise<void> {
+    if (this.queuedPops === 'auto') {
+      const rttMs = await fastestPingMs(this.client, 10);
+      this.queuedPops = rttMs >= QUEUED_POPS_MIN_RTT_MS;
+      this.logger.debug({ rttMs, queuedPops: this.queuedPops }, 'idle wake-up mode chosen from the broker round trip');
+    }
     await this.watchers.setKeys(this.watchedKeys());
     this.loop = this.run();
   }
@@ -292,7 +300,7 @@ export class RedisConsumer implements Consumer {
    */
   private queuedPop(key: string): QueuedPop | undefined {
     const target = this.targets.get(key);
-    if (target === undefined || this.stopped) return undefined;
+    if (target === undefined || this.stopped || this.queuedPops !== true) return undefined;
     const share = this.prefetch === 0 ? MAX_BATCH : Math.max(1, Math.min(MAX_BATCH, Math.floor(this.prefetch / this.targets.size)));
     const max = this.prefetch === 0 ? share : Math.min(share, this.prefetch - this.unsettled - this.reserved);
     if (max < 1) return undefined;
@@ -316,4 +324,18 @@ export class RedisConsumer implements Consumer {
     this.wake = undefined;
     wake?.();
   }
+}
+
+/**
+ * Fastest of `n` sequential PING round trips on `client`, in ms: the network's floor. The first calls
+ * of a fresh process run cold (parser, JIT), so a median or a single sample reads high on loopback.
+ */
+async function fastestPingMs(client: Redis, n: number): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    await client.ping();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return best;
 }

@@ -48,6 +48,13 @@ export interface RedisTransportOptions {
   maxElementBytes: number;
   /** Queue that undecodable or oversized elements move to ('' = drop them); the worker's `worker_poison_queue`. */
   poisonQueue: string;
+  /**
+   * Whether an idle consumer queues a pop behind each key watcher (one round trip per wake instead of
+   * two; see RedisKeyWatchers). 'auto': when the broker's PING round trip (the fastest of 10 as the
+   * consumer starts) is at least QUEUED_POPS_MIN_RTT_MS; on loopback the saved hop is worth less than the pop
+   * Redis then runs before it answers the producer's LPUSH. Not a kombu option (`queued_pops`).
+   */
+  queuedPops: boolean | 'auto';
   /** Sentinel master name (`master_name`). */
   masterName?: string;
   /** Socket connect timeout (`socket_connect_timeout`, seconds in Celery). */
@@ -71,8 +78,12 @@ export const defaultRedisTransportOptions: RedisTransportOptions = {
   pollingIntervalSec: 1,
   maxElementBytes: 0,
   poisonQueue: 'celeriac.poison',
+  queuedPops: 'auto',
   connectTimeoutMs: 10000,
 };
+
+/** With `queued_pops: 'auto'`, pops are queued behind the watchers from this broker round trip up. */
+export const QUEUED_POPS_MIN_RTT_MS = 0.2;
 
 const seconds = z.coerce.number().positive();
 
@@ -107,6 +118,7 @@ export const redisTransportOptionsSchema = z
     unacked_restore_throttle: z.coerce.number().int().positive().optional(),
     unacked_restore_limit: z.coerce.number().int().positive().nullable().optional(),
     polling_interval: seconds.optional(),
+    queued_pops: z.union([z.boolean(), z.literal('auto')], { error: "must be true, false or 'auto'" }).optional(),
     master_name: z.string().min(1).optional(),
     socket_connect_timeout: seconds.optional(),
   })
@@ -132,6 +144,7 @@ export const redisTransportOptionsSchema = z
       pollingIntervalSec: o.polling_interval ?? d.pollingIntervalSec,
       maxElementBytes: d.maxElementBytes,
       poisonQueue: d.poisonQueue,
+      queuedPops: o.queued_pops ?? d.queuedPops,
       ...(o.master_name ? { masterName: o.master_name } : {}),
       connectTimeoutMs: o.socket_connect_timeout !== undefined ? o.socket_connect_timeout * 1000 : d.connectTimeoutMs,
     };

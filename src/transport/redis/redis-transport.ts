@@ -80,7 +80,7 @@ export class RedisTransport implements Transport {
         this.consumers.delete(consumer);
         if (this.consumers.size === 0) this.stopSweep();
         await quitRedisClient(blocking);
-      });
+      }, this.options.queuedPops);
     this.consumers.add(consumer);
     try {
       await consumer.start();

@@ -107,6 +107,21 @@ describe('RedisConsumer pops queued behind its watchers', () => {
     await consumer.stop();
   });
 
+  it("queued_pops 'auto' on loopback (a PING far under 0.2 ms): plain watchers, the consumer pops on its own connection", async () => {
+    const { t, db } = await redis.open();
+    await t.declareQueue('qp.auto', { exchange: 'qp.auto', routingKey: 'qp.auto' });
+    const { consumer, arrivals, pops, quiet } = await consumerRig(redis.server.port, db, ['qp.auto'], 8, 30, 'auto');
+    await consumer.start();
+    await until(async () => (await blockedWatchers(db)) === 4);
+    await quiet();
+    const before = pops();
+    await t.publish(textMessage('m'), { exchange: 'qp.auto', routingKey: 'qp.auto' });
+    await arrivals.until(1);
+    expect(pops()).toBe(before + 1);
+    arrivals.settle(consumer, 1);
+    await consumer.stop();
+  });
+
   it('stop with pops queued delivers what they took and leaves the rest queued: nothing popped is stranded', async () => {
     const { t, db, r } = await redis.open();
     await t.declareQueue('qp.s', { exchange: 'qp.s', routingKey: 'qp.s' });
