@@ -85,9 +85,15 @@ const py = <T>(args: string[], input = ''): Promise<T> =>
 const send = (specs: unknown[]): Promise<string[]> => py<string[]>(['send'], JSON.stringify(specs));
 const runs = async (key: string): Promise<number> => Number((await counter.results.get(`rel:runs:${key}`)) ?? 0);
 
+/**
+ * celeriac workers here queue their idle pops behind the key watchers (`queued_pops: true`; on loopback
+ * 'auto' would leave them off), so these faults (kill -9, SIGTERM, cold shutdown) hit that path too;
+ * every other interop file runs the plain watchers.
+ */
 async function startTs(queues: string[], extraEnv: Record<string, string> = {}): Promise<CeleriacWorker> {
+  const options = { visibility_timeout: VISIBILITY_TIMEOUT_SEC, queued_pops: true };
   const w = await startCeleriacWorker({ brokerUrl: redis.url(1), backendUrl: redis.url(2), app: APP_JS, queues, concurrency: 8,
-    env: { REL_COUNTER_URL: redis.url(3), CELERY_BROKER_TRANSPORT_OPTIONS: JSON.stringify({ visibility_timeout: VISIBILITY_TIMEOUT_SEC }), ...extraEnv } });
+    env: { REL_COUNTER_URL: redis.url(3), CELERY_BROKER_TRANSPORT_OPTIONS: JSON.stringify(options), ...extraEnv } });
   workers.add(w);
   return w;
 }
