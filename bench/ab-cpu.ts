@@ -4,7 +4,8 @@
 // hits every variant alike; prints per variant the median and min–max of worker CPU µs/task, Redis calls/task
 // and steady tasks/s. AB_TASKS (30000), AB_REPEATS (5), AB_EVENTS=1 adds -E, AB_PROFILE_DIR writes one
 // --cpu-prof profile per variant there (one more run each, not in the figures), sampled every AB_PROFILE_INTERVAL_US
-// (node's default 1000 µs when unset). AB_PROXY_MS=1 puts the workers
+// (node's default 1000 µs when unset). AB_NODE_FLAGS_A, AB_NODE_FLAGS_B, ... (space-separated) start that variant's
+// workers with those node flags, so a V8 setting can be compared on one build (`ab-cpu.js . .`). AB_PROXY_MS=1 puts the workers
 // (broker and results) behind bench/delay-proxy.ts with that delay each way, as the bench's proxy section does.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,16 +24,16 @@ const PROXY_MS = Number(process.env.AB_PROXY_MS ?? 0);
 const PROFILE_INTERVAL_US = process.env.AB_PROFILE_INTERVAL_US;
 const NOOP: MessageSpec = { task: 'bench.noop' };
 
-function rootImpl(root: string, label: string): Impl {
+function rootImpl(root: string, label: string, nodeFlags: readonly string[]): Impl {
   const bin = join(root, 'bin', 'celeriac.js');
   const app = join(root, 'bench', 'apps', 'bench-app.js');
   if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) throw new Error(`${root}: dist/ is missing (npm run build there)`);
   return {
     key: 'celeriac',
     name: label,
-    describe: () => `${label}: celeriac worker -c 100 --acks-late${EVENTS ? ' -E' : ''}`,
+    describe: () => `${label}: ${nodeFlags.length ? `node ${nodeFlags.join(' ')} ` : ''}celeriac worker -c 100 --acks-late${EVENTS ? ' -E' : ''}`,
     async start(brokerUrl, backendUrl, spec: WorkerSpec) {
-      const args = [...(spec.nodeFlags ?? []), bin, 'worker', '-A', app, '-Q', 'celery', '-c', '100', '--acks-late', '-n', 'ab@%h', '--loglevel', 'info',
+      const args = [...nodeFlags, ...(spec.nodeFlags ?? []), bin, 'worker', '-A', app, '-Q', 'celery', '-c', '100', '--acks-late', '-n', 'ab@%h', '--loglevel', 'info',
         ...(EVENTS ? ['-E'] : [])];
       const proc = new ManagedProcess({
         command: process.execPath, args, cwd: root, label,
@@ -55,7 +56,11 @@ function stats(xs: number[]): string {
 async function main(): Promise<void> {
   const roots = process.argv.slice(2);
   if (roots.length === 0) throw new Error('usage: node dist/bench/ab-cpu.js <root> [<root> ...]');
-  const impls = roots.map((root, i) => rootImpl(root, `${String.fromCharCode(65 + i)}=${root}`));
+  const impls = roots.map((root, i) => {
+    const letter = String.fromCharCode(65 + i);
+    const flags = (process.env[`AB_NODE_FLAGS_${letter}`] ?? '').split(' ').filter((f) => f !== '');
+    return rootImpl(root, `${letter}=${root}${flags.length ? ` ${flags.join(' ')}` : ''}`, flags);
+  });
   const server = await startRedisServer();
   const r = new BenchRedis(server);
   const runs = impls.map(() => [] as DrainRun[]);
