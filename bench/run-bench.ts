@@ -35,6 +35,8 @@ const CFG = {
   nodeTasks: num('BENCH_TASKS', 100_000, 5_000),
   pyTasks: num('BENCH_PY_TASKS', 20_000, 1_000),
   repeats: num('BENCH_REPEATS', 3, 1),
+  /** Python prefork throughput runs, interleaved with the Node legs' first ones (its ratio flips with its own spread). */
+  pyRepeats: num('BENCH_PY_REPEATS', 2, 1),
   latencyCalls: num('BENCH_LATENCY_CALLS', 2000, 50),
   latencyWarmup: num('BENCH_LATENCY_WARMUP', 50, 10),
   seedsNoopNode: num('BENCH_SEEDS_TASKS', 20_000, 2_000),
@@ -63,7 +65,7 @@ const METHOD = `## Method
 - Every worker: results stored (Redis backend), acks late (celeriac \`--acks-late\`; Python \`task_acks_late=True\`; celery-node 0.5.9 never acks, it BRPOPs), log level INFO (celeriac and Python log one line per task, celery-node none).
 - **Steady state** = (n − 1) / (last \`date_done\` − first \`date_done\`), read from every stored result meta after the drain (SCAN + MGET of DB 2); for sleep tasks (n − c) / (last − first), c = concurrency, since the first c complete together at "first". Start-up, connection set-up and the tail wait are outside it.
 - **End-to-end** = n / (last \`date_done\` − worker process spawn): includes process start-up (the Node/Python runtime, imports, connecting), labelled separately.
-- Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork once, with fewer tasks (it is ~20× slower; its per-task rate is stable over a 20,000 drain).
+- Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork with fewer tasks (it is ~20× slower) after each of the first BENCH_PY_REPEATS (2) rounds, so its spread is printed too (its steady rate read 583–727/s across this machine's runs on 2026-12-02).
 - Worker CPU = user+sys of the worker's process tree from its ready line to the last result, per task. Redis calls / CPU per task = INFO commandstats / INFO cpu deltas over the leg (spawn to last ack), the bench's own progress polling (DBSIZE, INFO) left out.
 - Peak RSS = VmHWM of the worker process plus all its descendants (prefork children) from /proc, read before stopping it.
 - Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout.
@@ -112,7 +114,7 @@ async function header(r: BenchRedis): Promise<string> {
     `- machine: nproc ${sh('nproc', [])}, ${cpuModel}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     `- Node ${process.version}; ${sh(venvBin('python'), ['--version'])}, Celery ${sh(venvBin('python'), ['-c', 'import celery; print(celery.__version__)'])}; Redis ${redisVersion}; celery-node ${celeryNode}`,
     `- celeriac ${sh('git', ['rev-parse', '--short', 'HEAD'])}${dirty} (bin/celeriac.js on dist/)`,
-    `- counts: Node legs ${CFG.nodeTasks.toLocaleString('en-US')} tasks × ${CFG.repeats} runs, Python ${CFG.pyTasks.toLocaleString('en-US')} × 1; sections: ${(ONLY.length ? ONLY : SECTIONS).join(', ')}`,
+    `- counts: Node legs ${CFG.nodeTasks.toLocaleString('en-US')} tasks × ${CFG.repeats} runs, Python ${CFG.pyTasks.toLocaleString('en-US')} × ${Math.min(CFG.pyRepeats, CFG.repeats)}; sections: ${(ONLY.length ? ONLY : SECTIONS).join(', ')}`,
     '',
     METHOD,
   ].join('\n');
@@ -208,6 +210,8 @@ async function throughput(r: BenchRedis): Promise<void> {
   const legs: LegRuns[] = nodeImpls.map((impl) => ({ impl, command: impl.describe(spec), tasks: CFG.nodeTasks, runs: [] }));
   const celeryNodeLeg = legs[2] as LegRuns;
   celeryNodeLeg.note = 'no acks, unbounded concurrency (its defaults)';
+  const pySpec: WorkerSpec = { concurrency: 2 };
+  const pyLeg: LegRuns = { impl: pythonImpl, command: pythonImpl.describe(pySpec), tasks: CFG.pyTasks, runs: [], note: 'fewer tasks (≈20× slower)' };
   for (let rep = 1; rep <= CFG.repeats; rep++) {
     for (const leg of legs) {
       log(`throughput: ${leg.impl.name} run ${rep}/${CFG.repeats}, ${CFG.nodeTasks} tasks`);
@@ -216,14 +220,13 @@ async function throughput(r: BenchRedis): Promise<void> {
       noteError(`throughput ${leg.impl.name} run ${rep}`, run.error);
       leg.runs.push(run);
     }
+    if (rep > CFG.pyRepeats) continue;
+    log(`throughput: Python prefork -c 2 run ${rep}/${Math.min(CFG.pyRepeats, CFG.repeats)}, ${CFG.pyTasks} tasks`);
+    const pyRun = await drain(r, { impl: pythonImpl, spec: pySpec, messages: NOOP, tasks: CFG.pyTasks });
+    log(`  steady ${fmt(pyRun.steady)}/s, end-to-end ${fmt(pyRun.e2e)}/s${pyRun.error ? `, ERROR ${pyRun.error}` : ''}`);
+    noteError(`throughput python run ${rep}`, pyRun.error);
+    pyLeg.runs.push(pyRun);
   }
-  const pySpec: WorkerSpec = { concurrency: 2 };
-  const pyLeg: LegRuns = { impl: pythonImpl, command: pythonImpl.describe(pySpec), tasks: CFG.pyTasks, runs: [], note: 'fewer tasks (≈20× slower)' };
-  log(`throughput: Python prefork -c 2, ${CFG.pyTasks} tasks`);
-  const pyRun = await drain(r, { impl: pythonImpl, spec: pySpec, messages: NOOP, tasks: CFG.pyTasks });
-  log(`  steady ${fmt(pyRun.steady)}/s, end-to-end ${fmt(pyRun.e2e)}/s${pyRun.error ? `, ERROR ${pyRun.error}` : ''}`);
-  noteError('throughput python', pyRun.error);
-  pyLeg.runs.push(pyRun);
 
   let profileLeg: LegRuns | undefined;
   let profileDir: string | undefined;
@@ -252,11 +255,11 @@ async function throughput(r: BenchRedis): Promise<void> {
     lines.push(`| ${name} / celery-node | ${fmt(rs, 2)}× | ${fmt(ratio(a?.e2e, cn?.e2e), 2)}× | ≥ ${TARGETS.vsCeleryNode}× | ${verdict(rs, TARGETS.vsCeleryNode)} |`);
     lines.push(`| ${name} / Python prefork -c 2 | ${fmt(rp, 2)}× | ${fmt(ratio(a?.e2e, py.e2e), 2)}× | ≥ ${TARGETS.vsPython}× | ${verdict(rp, TARGETS.vsPython)} |`);
   }
-  const noise = [cel, celE, cn].flatMap((x) => (x && x.steadies.length > 1 ? [(Math.max(...x.steadies) - Math.min(...x.steadies)) / 2 / (x.steady as number)] : []));
+  const noise = [cel, celE, cn, py].flatMap((x) => (x && x.steadies.length > 1 ? [(Math.max(...x.steadies) - Math.min(...x.steadies)) / 2 / (x.steady as number)] : []));
   const worst = noise.length ? Math.max(...noise) * 100 : undefined;
   lines.push(`| celeriac -E / celeriac (events cost) | ${fmt(ratio(celE?.steady, cel?.steady), 2)}× | ${fmt(ratio(celE?.e2e, cel?.e2e), 2)}× | – | |`);
   lines.push('', worst === undefined ? 'Noise: one run per leg, no spread (BENCH_REPEATS ≥ 2 to see it).'
-    : `Noise: the widest run-to-run spread of the Node legs' steady state is ±${fmt(worst, 1)}% of its median, so a 10% difference is ${worst < 5 ? '' : '**not** '}clearly above noise in this run.`);
+    : `Noise: the widest run-to-run spread of the legs' steady state (Node and Python) is ±${fmt(worst, 1)}% of its median, so a 10% difference is ${worst < 5 ? '' : '**not** '}clearly above noise in this run.`);
   lines.push('', ...commandStatsTable([legs[0] as LegRuns, legs[1] as LegRuns]));
   if (profileDir) {
     let files: string[] = [];

@@ -3,7 +3,7 @@
 # private redis-server it starts itself. Markdown on stdout, progress on stderr.
 #   BENCH_ONLY=throughput,latency,seeds,proxy,memory,rabbitmq   sections to run (default all)
 #   BENCH_QUICK=1          small counts: a smoke run of the harness in a couple of minutes
-#   BENCH_TASKS=N          no-op tasks per Node throughput leg (default 100000); BENCH_PY_TASKS (20000) for Python
+#   BENCH_TASKS=N          no-op tasks per Node throughput leg (default 100000); BENCH_PY_TASKS (20000) and BENCH_PY_REPEATS (2) for Python
 #   BENCH_REPEATS=R        runs per Node leg (default 3), median and min–max printed
 #   BENCH_PROFILE=1        one more celeriac throughput run under node --cpu-prof (directory printed)
 #   BENCH_SKIP_BUILD=1     use the dist/ already built (e.g. while src/ is mid-edit)
