@@ -111,3 +111,10 @@ export async function until(check: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A kombu-shaped envelope with body `body` (base64) and a fresh delivery tag. */
+export function envelope(body: string): string {
+  return JSON.stringify({ body: Buffer.from(body).toString('base64'), 'content-encoding': 'utf-8', 'content-type': 'text/plain',
+    headers: {}, properties: { delivery_tag: `tag-${body}-${Math.random().toString(36).slice(2)}`, body_encoding: 'base64',
+      delivery_info: { exchange: '', routing_key: 'x' }, priority: 0 } });
+}

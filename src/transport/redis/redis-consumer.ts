@@ -45,7 +45,7 @@ const STOP_GRACE_MS = 2000;
  * leaves its key empty the loop stays idle, and otherwise (or on a plain wake) it reclaims every queued
  * pop before popping on its own connection again (see RedisKeyWatchers).
  *
- * Up to MAX_PIPELINED_POPS calls are in flight, each with its credit reserved when it is sent (so
+ * Up to MAX_PIPELINED_POPS calls are in flight (one right after an idle wake), each with its credit reserved when it is sent (so
  * reservations + unsettled never exceed the prefetch bound) and the unused part given back on its reply.
  * Order is kept: Redis runs the commands of one connection one at a time in the order sent, each script
  * atomically, and replies come back in that order, so the batches pop, and reach the sink, as one call
@@ -72,6 +72,13 @@ export class RedisConsumer implements Consumer {
   private lastEmpty = false;
   /** The last answered pop came back full: the next may take up to BACKLOG_BATCH. */
   private lastFull = false;
+  /**
+   * Woken from idle and no reply since: one pop in flight, not MAX_PIPELINED_POPS. A wake usually
+   * means one message; a second pop sent behind the first finds nothing, and writing it delays
+   * reading the first one's reply (each write is a syscall on the loop's one thread). The reply
+   * tells whether a backlog is there: drained, back to idle; otherwise pipelining resumes.
+   */
+  private probing = false;
   /** A pop failed since the last retry wait; `failing`: an error was logged and no pop succeeded since. */
   private failed = false;
   private failing = false;
@@ -204,7 +211,10 @@ export class RedisConsumer implements Consumer {
         await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
         if (this.stopped || !this.lastEmpty || this.inFlight.size > 0) continue;
         // A key may hold messages now (or the loop was signalled): pop (the queued pops taken back first).
-        if (await this.waitIdle()) this.lastEmpty = false;
+        if (await this.waitIdle()) {
+          this.lastEmpty = false;
+          this.probing = true;
+        }
       }
     }
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
@@ -216,8 +226,10 @@ export class RedisConsumer implements Consumer {
       // Set in the reply's own turn, so it follows the order in which Redis ran the calls.
       this.lastEmpty = drained;
       this.lastFull = count === max;
+      this.probing = false;
       this.failing = false;
     }, (err: unknown) => {
+      this.probing = false;
       if (this.stopped) return;
       if (!this.failing) this.logger.error({ err: coerceError(err) }, 'consume loop failed; retrying');
       this.failing = true;
@@ -259,7 +271,8 @@ export class RedisConsumer implements Consumer {
    * while the last pop found nothing (the loop waits for the watchers), after a failure, or stopped.
    */
   private nextBatch(): number {
-    if (this.stopped || this.failed || this.lastEmpty || this.cycle.length === 0 || this.inFlight.size >= MAX_PIPELINED_POPS) return 0;
+    if (this.stopped || this.failed || this.lastEmpty || this.cycle.length === 0) return 0;
+    if (this.inFlight.size >= (this.probing ? 1 : MAX_PIPELINED_POPS)) return 0;
     const credit = this.freeCredit();
     if (credit <= 0 || (this.unsettled + this.reserved > 0 && credit < this.lowWater())) return 0;
     return credit;

@@ -1,4 +1,5 @@
-import { consumerRig } from '../../helpers/redis-consumer-rig';
+import { blockedWatchers, consumerRig, envelope, until } from '../../helpers/redis-consumer-rig';
+import { defaultRedisTransportOptions } from '../../../src/transport/redis/redis-transport-options';
 import { textMessage } from '../../contract/transport-contract';
 import { useRedisTransports } from '../../helpers/redis-transport-harness';
 
@@ -63,6 +64,26 @@ describe('RedisConsumer with pops in flight', () => {
     const first = arrivals.items.slice(0, 600).map((e) => e.queue);
     expect(first.filter((q) => q === 'pipe.b')).toHaveLength(300);
     expect(await r.hlen('unacked')).toBe(800);
+    await consumer.stop();
+  });
+
+  it('after an idle wake sends one pop alone: a lone message costs one call, a backlog pipelines again', async () => {
+    const { t, db, r } = await redis.open();
+    await t.declareQueue('pipe.w', { exchange: 'pipe.w', routingKey: 'pipe.w' });
+    const { consumer, arrivals, pops, quiet } = await consumerRig(redis.server.port, db, ['pipe.w'], 0, 30, false);
+    await consumer.start();
+    await until(async () => (await blockedWatchers(redis.admin, db)) === defaultRedisTransportOptions.prioritySteps.length);
+    const before = pops();
+    await t.publish(textMessage('lone'), { exchange: 'pipe.w', routingKey: 'pipe.w' });
+    await arrivals.until(1);
+    await until(async () => (await blockedWatchers(redis.admin, db)) === defaultRedisTransportOptions.prioritySteps.length);
+    await quiet();
+    // The reply said every key was left empty: no second call was sent behind the first.
+    expect(pops() - before).toBe(1);
+
+    await r.lpush('pipe.w', ...Array.from({ length: 300 }, (_, i) => envelope(`m${i}`)));
+    await arrivals.until(301);
+    expect(arrivals.bodies().slice(1)).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`));
     await consumer.stop();
   });
 });

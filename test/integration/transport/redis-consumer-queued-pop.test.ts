@@ -1,4 +1,4 @@
-import { blockedWatchers as blockedOn, consumerRig, until } from '../../helpers/redis-consumer-rig';
+import { blockedWatchers as blockedOn, consumerRig, envelope, until } from '../../helpers/redis-consumer-rig';
 import { textMessage } from '../../contract/transport-contract';
 import { useRedisTransports } from '../../helpers/redis-transport-harness';
 import { buildRedisKeys } from '../../../src/transport/redis/redis-keys';
@@ -138,10 +138,3 @@ describe('RedisConsumer pops queued behind its watchers', () => {
     expect(await blockedWatchers(db)).toBe(0);
   });
 });
-
-/** A kombu-shaped envelope with body `body` (base64) and a fresh delivery tag. */
-function envelope(body: string): string {
-  return JSON.stringify({ body: Buffer.from(body).toString('base64'), 'content-encoding': 'utf-8', 'content-type': 'text/plain',
-    headers: {}, properties: { delivery_tag: `tag-${body}-${Math.random().toString(36).slice(2)}`, body_encoding: 'base64',
-      delivery_info: { exchange: '', routing_key: 'x' }, priority: 0 } });
-}
