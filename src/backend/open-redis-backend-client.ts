@@ -4,6 +4,9 @@ import { BackendError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
 import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/redis-connection';
 
+/** Commands the backend batches itself, sent without ioredis' auto-pipelining (see below). */
+export const DIRECT_COMMANDS = ['celeriacStoreResult', 'celeriacStoreResults'] as const;
+
 /**
  * Creates an ioredis client for the result backend with an 'error' listener attached before
  * anything can fail (so no 'error' event is ever unhandled), and connects it. A failed first connect
@@ -11,8 +14,12 @@ import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/
  * CELERIAC_BACKEND_CONNECT whose one-line message names the safe URL and the socket error.
  */
 export async function openRedisBackendClient(spec: RedisConnectionSpec, shownUrl: string, role: string, logger: Logger): Promise<Redis> {
-  // Result writes of concurrent tasks issued in the same tick go out in one write; not for pub/sub.
-  const client = createRedisClient(role === 'commands' ? { ...spec, options: { ...spec.options, enableAutoPipelining: true } } : spec);
+  // Commands of concurrent tasks issued in the same tick go out in one write; not for pub/sub. The
+  // result store scripts are batched per turn already (ResultWriteBatch), so they go out at once:
+  // auto-pipelining them would hold every result write for one more turn of the event loop.
+  const client = createRedisClient(role === 'commands'
+    ? { ...spec, options: { ...spec.options, enableAutoPipelining: true, autoPipeliningIgnoredCommands: [...DIRECT_COMMANDS] } }
+    : spec);
   let lastError: Error | undefined;
   let lastLogged = '';
   client.on('error', (err: unknown) => {
