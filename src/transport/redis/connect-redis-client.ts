@@ -23,6 +23,9 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
     // Commands issued in the same tick (acks, pops, publishes of many tasks) go out in one write. Only
     // for the command connection: blocking and pub/sub connections keep one command at a time.
     enableAutoPipelining: role === 'command',
+    // Script calls there are batched by their callers already (one ack call per turn): auto-pipelining
+    // them would hold each for one more turn of the event loop.
+    autoPipeliningIgnoredCommands: ['evalsha'],
   });
   let authError: unknown;
   client.on('error', (err: unknown) => {

@@ -5,7 +5,7 @@ import { coerceError } from '../../errors/coerce-error';
 import { encodePythonJson } from '../../protocol/python-json';
 import type { RedisKeys } from './redis-keys';
 import type { RedisLookup } from './redis-router';
-import { releaseMutexScript, restoreByTagScript, runScript } from './redis-scripts';
+import { ackScript, releaseMutexScript, restoreByTagScript, runScript } from './redis-scripts';
 
 /** Settings the unacked store needs. */
 export interface RedisUnackedOptions {
@@ -28,9 +28,9 @@ export class RedisUnacked {
   ) {}
 
   /**
-   * Forget a delivery for good (kombu `QoS.ack`: ZREM + HDEL in one MULTI). Acks that arrive in the
-   * same turn of the event loop share one MULTI with variadic ZREM/HDEL: the same two effects, far
-   * fewer commands when many tasks finish together. Resolves once Redis confirmed this tag's removal.
+   * Forget a delivery for good (kombu `QoS.ack`: ZREM + HDEL, atomically). Acks that arrive in the same
+   * turn of the event loop share one script call (ackScript): the same two effects, one command however
+   * many tasks finish together. Resolves once Redis confirmed this tag's removal.
    */
   remove(tag: string): Promise<void> {
     let batch = this.removing;
@@ -39,12 +39,7 @@ export class RedisUnacked {
       const done = new Promise<void>((resolve, reject) => {
         setImmediate(() => {
           this.removing = undefined;
-          this.client.multi().zrem(this.keys.unackedIndex, ...tags).hdel(this.keys.unacked, ...tags).exec()
-            .then((replies) => {
-              const failed = replies?.find(([err]) => err)?.[0];
-              if (failed) reject(failed);
-              else resolve();
-            }, reject);
+          runScript(this.client, ackScript, [this.keys.unacked, this.keys.unackedIndex], tags).then(() => resolve(), reject);
         });
       });
       batch = { tags, done };
