@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { coerceError } from '../../errors/coerce-error';
@@ -146,6 +147,10 @@ export class RedisKeyWatchers {
 
   private arm(w: Watcher, pop: QueuedPop | undefined): void {
     w.armed = true;
+    // The BLMOVE and the pop behind it leave in one write(2): on loopback a write costs more than the
+    // bytes in it (ioredis writes each command on its own).
+    const stream = pop === undefined ? undefined : (w.client as unknown as { stream?: Writable }).stream;
+    stream?.cork();
     // Buffer reply: the element that woke us is not needed, so keep it off the V8 heap.
     const moved = w.client.blmoveBuffer(w.key, w.key, 'RIGHT', 'RIGHT', this.timeoutSec);
     if (pop === undefined) {
@@ -158,7 +163,12 @@ export class RedisKeyWatchers {
       return;
     }
     // Sent in the same tick, so right behind the BLMOVE on this connection (no auto-pipelining here).
-    const popped = pop(w.client);
+    let popped: Promise<boolean>;
+    try {
+      popped = pop(w.client);
+    } finally {
+      stream?.uncork();
+    }
     moved.catch(() => undefined); // a failed BLMOVE fails the pop behind it too: reported once, below
     this.queued += 1;
     w.pop = popped.then((more) => {
