@@ -283,6 +283,8 @@ export interface LatencyRun {
   p50?: number;
   p99?: number;
   max?: number;
+  /** Share of calls whose result was stored before the client's first GET (null: not counted). */
+  firstGetFound?: number | null;
   error?: string;
 }
 
@@ -310,9 +312,9 @@ Promise<{ runs: LatencyRun[]; peakRssMiB?: number }> {
       if (c.queue !== undefined) args.push('--queue', c.queue);
       if (c.priority !== undefined) args.push('--priority', String(c.priority));
       try {
-        const out = await r.python<{ p50: number; p99: number; max: number }>('bench_latency.py', args, undefined, undefined,
-          30_000 + calls * 200);
-        runs.push({ p50: out.p50, p99: out.p99, max: out.max });
+        const out = await r.python<{ p50: number; p99: number; max: number; first_get_found: number | null }>('bench_latency.py', args,
+          undefined, undefined, 30_000 + calls * 200);
+        runs.push({ p50: out.p50, p99: out.p99, max: out.max, firstGetFound: out.first_get_found });
       } catch (err) {
         runs.push({ error: firstLine(err) });
       }

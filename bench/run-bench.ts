@@ -68,7 +68,7 @@ const METHOD = `## Method
 - Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork with fewer tasks (it is ~20× slower) after each of the first BENCH_PY_REPEATS (2) rounds, so its spread is printed too (its steady rate read 583–727/s across this machine's runs on 2026-12-02).
 - Worker CPU = user+sys of the worker's process tree from its ready line to the last result, per task. Redis calls / CPU per task = INFO commandstats / INFO cpu deltas over the leg (spawn to last ack), the bench's own progress polling (DBSIZE, INFO) left out.
 - Peak RSS = VmHWM of the worker process plus all its descendants (prefork children) from /proc, read before stopping it.
-- Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout.
+- Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout, and the share of calls whose result was already stored when Celery's \`get()\` first read the key (its \`on_wait_for_pending\` GET, before it waits on pub/sub).
 - Proxy: a Node \`net\` proxy (bench/delay-proxy.ts, its own process) on loopback holding every chunk ≥ ${CFG.proxyDelayMs} ms in each direction (one FIFO and timer per direction, order kept; Node timer granularity makes it 1–2 ms); broker and results both go through it.
 - Targets (issue 8) are printed as met / not met; the bench exits 0 when every leg ran, 1 when a leg errored.`;
 
@@ -313,6 +313,10 @@ async function latencySection(r: BenchRedis): Promise<void> {
       : others.every((o) => (mine[k] as number) <= (o?.[k] as number)) ? `**met** (vs ${others.length})` : '**not met**');
     lines.push(`| ${c.name} | ${rows.map((x) => `${cell(c.get(x), 'p50')} | ${cell(c.get(x), 'p99')}`).join(' | ')} | ${ok('p50')} | ${ok('p99')} |`);
   }
+  const found = (run: LatencyRun | undefined): string => (run?.error || typeof run?.firstGetFound !== 'number' ? 'n/a' : `${Math.round(run.firstGetFound * 100)}%`);
+  lines.push('', 'Result already stored when the client\'s `get()` first read it (Celery reads the key once, then waits on pub/sub):', '',
+    `| case | ${rows.map((x) => x.impl.name).join(' | ')} |`, `|---|${rows.map(() => '---:').join('|')}|`);
+  for (const c of cases) lines.push(`| ${c.name} | ${rows.map((x) => found(c.get(x))).join(' | ')} |`);
   lines.push('', '| worker | commands | peak RSS (MiB), one queue / two queues | notes |', '|---|---|---:|---|');
   for (const x of rows) {
     const notes = [...x.one, ...x.two].flatMap((run) => (run.error ? [run.error] : []));
