@@ -4,7 +4,9 @@ import { coerceError } from '../../errors/coerce-error';
 import type { Consumer } from '../transport';
 import type { RedisKeys } from './redis-keys';
 import type { QueuedPop, RedisKeyWatchers } from './redis-key-watchers';
+import { fastestPingMs } from './fastest-ping-ms';
 import { popAndRecord, type PopLimits, type PoppedElement } from './pop-and-record';
+import { nextPopSize, queuedPopSize } from './pop-credit';
 import { QUEUED_POPS_MIN_RTT_MS } from './redis-transport-options';
 
 export type { PopLimits, PoppedElement } from './pop-and-record';
@@ -15,8 +17,6 @@ export interface RedisConsumerSink {
   receive(element: PoppedElement, consumer: RedisConsumer): void;
 }
 
-/** At most this many messages are popped by one script call (BACKLOG_BATCH after a full one). */
-const MAX_BATCH = 64;
 /**
  * Pop script calls kept in flight at once on the consumer's one connection, credit allowing. With one,
  * every batch paid a full round trip plus the Node work of handing it out, serially: on a slow network
@@ -24,12 +24,6 @@ const MAX_BATCH = 64;
  * while the previous one is decoded and started.
  */
 const MAX_PIPELINED_POPS = 2;
-/**
- * Cap of a call sent after a pop came back full (a backlog), still bounded by credit: fewer calls per
- * message through a slow network. Not more: 256 measured no better, and a script call blocks Redis
- * for every other client while it runs.
- */
-const BACKLOG_BATCH = 128;
 /** How long stop() waits for a pop in flight before dropping the connection. */
 const STOP_GRACE_MS = 2000;
 
@@ -70,7 +64,7 @@ export class RedisConsumer implements Consumer {
   private reserved = 0;
   /** The last answered pop left every key empty: once none is in flight, wait for the watchers. */
   private lastEmpty = false;
-  /** The last answered pop came back full: the next may take up to BACKLOG_BATCH. */
+  /** The last answered pop came back full: the next may take up to BACKLOG_BATCH (pop-credit). */
   private lastFull = false;
   /**
    * Woken from idle and no reply since: one pop in flight, not MAX_PIPELINED_POPS. A wake usually
@@ -265,28 +259,13 @@ export class RedisConsumer implements Consumer {
   }
 
   /**
-   * Size of the next pop call, 0 = none now: another may be in flight, credit allowing. Refill in
-   * batches: with deliveries or pops in flight, only once a low-water mark of credit is free, so a
-   * saturated worker pops many messages per script call instead of one per settled message. None
-   * while the last pop found nothing (the loop waits for the watchers), after a failure, or stopped.
+   * Size of the next pop call, 0 = none now: another may be in flight, credit allowing (nextPopSize).
+   * None while the last pop found nothing (the loop waits for the watchers), after a failure, or stopped.
    */
   private nextBatch(): number {
     if (this.stopped || this.failed || this.lastEmpty || this.cycle.length === 0) return 0;
     if (this.inFlight.size >= (this.probing ? 1 : MAX_PIPELINED_POPS)) return 0;
-    const credit = this.freeCredit();
-    if (credit <= 0 || (this.unsettled + this.reserved > 0 && credit < this.lowWater())) return 0;
-    return credit;
-  }
-
-  /** Messages that may be popped now, beyond the unsettled and the reserved (MAX_BATCH or BACKLOG_BATCH per call). */
-  private freeCredit(): number {
-    const cap = this.lastFull ? BACKLOG_BATCH : MAX_BATCH;
-    return this.prefetch === 0 ? cap : Math.min(cap, this.prefetch - this.unsettled - this.reserved);
-  }
-
-  /** Credit worth a script call while others are in flight: a quarter of the prefetch, 1 to MAX_BATCH. */
-  private lowWater(): number {
-    return this.prefetch === 0 ? 1 : Math.max(1, Math.min(MAX_BATCH, Math.floor(this.prefetch / 4)));
+    return nextPopSize(this.prefetch, this.unsettled, this.reserved, this.lastFull);
   }
 
   /** kombu's round-robin `rotate`: the queue that yielded goes last. */
@@ -307,15 +286,13 @@ export class RedisConsumer implements Consumer {
   }
 
   /**
-   * The pop to queue behind the watcher of `key`, or none (a plain watch) when no credit is left: up to
-   * an even share of the prefetch over every watched key (at least 1, at most MAX_BATCH), within the
-   * credit free now. Keys come in watch order, priority step 0 first, so scarce credit goes there.
+   * The pop to queue behind the watcher of `key`, or none (a plain watch) when no credit is left
+   * (queuedPopSize). Keys come in watch order, priority step 0 first, so scarce credit goes there.
    */
   private queuedPop(key: string): QueuedPop | undefined {
     const target = this.targets.get(key);
     if (target === undefined || this.stopped || this.queuedPops !== true) return undefined;
-    const share = this.prefetch === 0 ? MAX_BATCH : Math.max(1, Math.min(MAX_BATCH, Math.floor(this.prefetch / this.targets.size)));
-    const max = this.prefetch === 0 ? share : Math.min(share, this.prefetch - this.unsettled - this.reserved);
+    const max = queuedPopSize(this.prefetch, this.unsettled, this.reserved, this.targets.size);
     if (max < 1) return undefined;
     return async (client) => !(await this.popBatch(max, client, [target.queue], [target.step])).drained;
   }
@@ -337,18 +314,4 @@ export class RedisConsumer implements Consumer {
     this.wake = undefined;
     wake?.();
   }
-}
-
-/**
- * Fastest of `n` sequential PING round trips on `client`, in ms: the network's floor. The first calls
- * of a fresh process run cold (parser, JIT), so a median or a single sample reads high on loopback.
- */
-async function fastestPingMs(client: Redis, n: number): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await client.ping();
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return best;
 }
