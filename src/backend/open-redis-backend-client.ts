@@ -5,7 +5,7 @@ import { coerceError } from '../errors/coerce-error';
 import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/redis-connection';
 
 /** Commands the backend batches itself, sent without ioredis' auto-pipelining (see below). */
-export const DIRECT_COMMANDS = ['celeriacStoreResult', 'celeriacStoreResults'] as const;
+const DIRECT_COMMANDS = ['celeriacStoreResult', 'celeriacStoreResults'] as const;
 
 /**
  * Creates an ioredis client for the result backend with an 'error' listener attached before
