@@ -170,7 +170,7 @@ export class Worker implements WorkerInspector, WorkerController {
       // Only a worker that consumed has tasks to wait for (a failed start has none).
       if (this.consumer) this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log,
-        this.settings.worker_close_timeout * 1000);
+        this.settings.worker_close_timeout * 1000, (req) => this.running.has(req));
       await this.pool?.close();
       for (const m of [...this.monitors].reverse()) await this.closeStep(m.close(), 'close monitor');
       await this.closeStep(this.deps.backend?.close(), 'close result backend');

@@ -4,6 +4,9 @@
 import pino from 'pino';
 import { Celery } from '../../../src/app/celery';
 import { MemoryResultBackend } from '../../../src/backend/memory-result-backend';
+import type { StoreOptions } from '../../../src/backend/result-backend';
+import type { ResultMeta } from '../../../src/protocol/result-meta';
+import { ManualClock } from '../../../src/testing/manual-clock';
 import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
 import type { Route } from '../../../src/protocol/kombu-message';
@@ -26,11 +29,10 @@ describe('worker holding messages', () => {
   const open: Worker[] = [];
   afterEach(async () => { await Promise.all(open.splice(0).map((w) => w.close())); });
 
-  async function start(app: Celery, conf: SettingsInput = {}) {
+  async function start(app: Celery, conf: SettingsInput = {}, backend = new MemoryResultBackend(), clock?: ManualClock) {
     const transport = new MemoryTransport();
-    const backend = new MemoryResultBackend();
     const worker = new Worker({ app, transport, backend, settings: loadConfig({}, { worker_concurrency: 1, ...conf }), hostname: 'ts1@test',
-      logger: silent, followUps: { hostname: 'gen1@test', replyTo: 'oid-test' } });
+      logger: silent, followUps: { hostname: 'gen1@test', replyTo: 'oid-test' }, ...(clock ? { clock } : {}) });
     await worker.start();
     open.push(worker);
     return { worker, transport, backend };
@@ -76,6 +78,43 @@ describe('worker holding messages', () => {
     // the run ended on the abort; its value was discarded, not stored as SUCCESS
     await waitFor(() => h.worker.counters.rejected === 1);
     expect(h.worker.counters.succeeded).toBe(0);
+  });
+
+  it('soft shutdown timeout: a task whose handler returned is not given back while its result is written; it settles once', async () => {
+    const app = new Celery('t');
+    app.task('t.quick', () => 'done', { acksLate: true });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let storing!: () => void;
+    const storeCalled = new Promise<void>((r) => { storing = r; });
+    // The first store is held on the wire until the soft-shutdown timeout has fired.
+    const stored: string[] = [];
+    class HeldBackend extends MemoryResultBackend {
+      override async storeResult(meta: ResultMeta, options?: StoreOptions): Promise<boolean> {
+        storing();
+        await gate;
+        stored.push(`${meta.taskId} ${meta.status}`);
+        return super.storeResult(meta, options);
+      }
+    }
+    const clock = new ManualClock();
+    const h = await start(app, { worker_soft_shutdown_timeout: 1 }, new HeldBackend(), clock);
+    const msg = wireTask('t.quick', []);
+    await h.transport.publish(msg, Q);
+    await storeCalled;
+    const closing = h.worker.close();
+    // close() arms the soft-shutdown timer once consuming stopped; then time passes it.
+    await waitFor(() => clock.pendingTimers().some((at) => at >= clock.now() + 1000));
+    clock.advance(1000);
+    await waitFor(() => h.transport.unsettledCount() === 1 && h.worker.counters.succeeded === 0);
+    // Nothing was given back while the write was out; the write lands, the message is acked.
+    expect(await h.transport.queueLength('celery')).toBe(0);
+    release();
+    await closing;
+    expect(await h.transport.queueLength('celery')).toBe(0);
+    expect(h.transport.unsettledCount()).toBe(0);
+    expect(h.worker.counters.succeeded).toBe(1);
+    expect(stored).toEqual([`${msg.headers.id as string} SUCCESS`]);
   });
 
   it('cold shutdown (terminate) gives back a running acks-late task and held messages at once', async () => {
