@@ -285,6 +285,8 @@ export interface LatencyRun {
   max?: number;
   /** Share of calls whose result was stored before the client's first GET (null: not counted). */
   firstGetFound?: number | null;
+  /** User+sys CPU of the worker's process tree over the case (warm-up calls included), per call, in µs. */
+  workerCpuUsPerCall?: number;
   error?: string;
 }
 
@@ -312,9 +314,11 @@ Promise<{ runs: LatencyRun[]; peakRssMiB?: number }> {
       if (c.queue !== undefined) args.push('--queue', c.queue);
       if (c.priority !== undefined) args.push('--priority', String(c.priority));
       try {
+        const cpuBefore = treeCpuSeconds(worker.pid);
         const out = await r.python<{ p50: number; p99: number; max: number; first_get_found: number | null }>('bench_latency.py', args,
           undefined, undefined, 30_000 + calls * 200);
-        runs.push({ p50: out.p50, p99: out.p99, max: out.max, firstGetFound: out.first_get_found });
+        const workerCpuUsPerCall = ((treeCpuSeconds(worker.pid) - cpuBefore) * 1e6) / (calls + warmup);
+        runs.push({ p50: out.p50, p99: out.p99, max: out.max, firstGetFound: out.first_get_found, workerCpuUsPerCall });
       } catch (err) {
         runs.push({ error: firstLine(err) });
       }

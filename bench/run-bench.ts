@@ -314,9 +314,12 @@ async function latencySection(r: BenchRedis): Promise<void> {
     lines.push(`| ${c.name} | ${rows.map((x) => `${cell(c.get(x), 'p50')} | ${cell(c.get(x), 'p99')}`).join(' | ')} | ${ok('p50')} | ${ok('p99')} |`);
   }
   const found = (run: LatencyRun | undefined): string => (run?.error || typeof run?.firstGetFound !== 'number' ? 'n/a' : `${Math.round(run.firstGetFound * 100)}%`);
-  lines.push('', 'Result already stored when the client\'s `get()` first read it (Celery reads the key once, then waits on pub/sub):', '',
-    `| case | ${rows.map((x) => x.impl.name).join(' | ')} |`, `|---|${rows.map(() => '---:').join('|')}|`);
-  for (const c of cases) lines.push(`| ${c.name} | ${rows.map((x) => found(c.get(x))).join(' | ')} |`);
+  const cpu = (run: LatencyRun | undefined): string => (run?.error || run?.workerCpuUsPerCall === undefined ? 'n/a' : fmt(run.workerCpuUsPerCall, 0));
+  lines.push('', 'Result already stored when the client\'s `get()` first read it (Celery reads the key once, then waits on pub/sub), and '
+    + 'the worker\'s CPU per call (user+sys of its process tree over the case, warm-up included, µs):', '',
+    `| case | ${rows.map((x) => `${x.impl.name} first GET found | ${x.impl.name} CPU µs/call`).join(' | ')} |`,
+    `|---|${rows.map(() => '---:|---:').join('|')}|`);
+  for (const c of cases) lines.push(`| ${c.name} | ${rows.map((x) => `${found(c.get(x))} | ${cpu(c.get(x))}`).join(' | ')} |`);
   lines.push('', '| worker | commands | peak RSS (MiB), one queue / two queues | notes |', '|---|---|---:|---|');
   for (const x of rows) {
     const notes = [...x.one, ...x.two].flatMap((run) => (run.error ? [run.error] : []));
