@@ -46,6 +46,17 @@ describe('RedisUnacked.remove', () => {
     expect(after - before).toBeLessThanOrEqual(2);
   });
 
+  it('acks after the server lost its script cache (a restart): NOSCRIPT, then the script itself', async () => {
+    const { db, r } = await redis.open();
+    await record(r, ['x1', 'x2']);
+    const unacked = await unackedOn(r, db);
+    await unacked.remove('x1');
+    await r.script('FLUSH');
+    await unacked.remove('x2');
+    expect(await r.hlen('unacked')).toBe(0);
+    expect(await r.zcard('unacked_index')).toBe(0);
+  });
+
   it('resolves for a tag that is no longer unacked (settled elsewhere), and for one turn after another', async () => {
     const { db, r } = await redis.open();
     await record(r, ['a', 'b']);
