@@ -67,8 +67,19 @@ function stdoutLines(): BatchedLines {
     get ended() { return isEnded(); },
     writeDirect: (chunk) => { writeSync(1, chunk); },
   });
-  // pino's own exit hooks flush (and on beforeExit end) SonicBoom; these pass on what still waits here.
-  process.on('beforeExit', () => lines.handOver());
-  process.on('exit', () => lines.flushSync());
+  passOnAtExit(lines);
   return lines;
+}
+
+/** Every stdout writer of this process, and whether the exit hooks that pass on their lines are set. */
+const atExit = new Set<BatchedLines>();
+let exitHooked = false;
+
+/** pino's own exit hooks flush (and on beforeExit end) SonicBoom; these pass on what still waits here. One pair per process. */
+function passOnAtExit(lines: BatchedLines): void {
+  atExit.add(lines);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on('beforeExit', () => { for (const l of atExit) l.handOver(); });
+  process.on('exit', () => { for (const l of atExit) l.flushSync(); });
 }
