@@ -46,25 +46,32 @@ describe('RedisUnacked.remove', () => {
     expect(after - before).toBeLessThanOrEqual(2);
   });
 
-  it('acks after the server lost its script cache (a restart): NOSCRIPT, then the script itself', async () => {
+  /** A fresh database with `tags` recorded as unacked, and its RedisUnacked. */
+  async function recorded(tags: string[]): Promise<{ r: Redis; unacked: RedisUnacked }> {
     const { db, r } = await redis.open();
-    await record(r, ['x1', 'x2']);
-    const unacked = await unackedOn(r, db);
+    await record(r, tags);
+    return { r, unacked: await unackedOn(r, db) };
+  }
+
+  /** Both halves of kombu's record are empty. */
+  async function expectNothingUnacked(r: Redis): Promise<void> {
+    expect(await r.hlen('unacked')).toBe(0);
+    expect(await r.zcard('unacked_index')).toBe(0);
+  }
+
+  it('acks after the server lost its script cache (a restart): NOSCRIPT, then the script itself', async () => {
+    const { r, unacked } = await recorded(['x1', 'x2']);
     await unacked.remove('x1');
     await r.script('FLUSH');
     await unacked.remove('x2');
-    expect(await r.hlen('unacked')).toBe(0);
-    expect(await r.zcard('unacked_index')).toBe(0);
+    await expectNothingUnacked(r);
   });
 
   it('resolves for a tag that is no longer unacked (settled elsewhere), and for one turn after another', async () => {
-    const { db, r } = await redis.open();
-    await record(r, ['a', 'b']);
-    const unacked = await unackedOn(r, db);
+    const { r, unacked } = await recorded(['a', 'b']);
     await unacked.remove('gone');
     await unacked.remove('a');
     await Promise.all([unacked.remove('b'), unacked.remove('b')]);
-    expect(await r.hlen('unacked')).toBe(0);
-    expect(await r.zcard('unacked_index')).toBe(0);
+    await expectNothingUnacked(r);
   });
 });
