@@ -14,6 +14,8 @@ export interface TrackedRequest {
   acknowledged: boolean;
   /** Aborted by revoke(terminate), time limits or cold shutdown. */
   abort: RunAbort;
+  /** The phase the tracker holds it in (null: not tracked); only RequestTracker sets it. */
+  phase: Phase | null;
 }
 
 type Phase = 'reserved' | 'scheduled' | 'active';
@@ -23,8 +25,9 @@ type Phase = 'reserved' | 'scheduled' | 'active';
  * ran per task name: the state `inspect active/reserved/scheduled` and `stats.total` report.
  */
 export class RequestTracker {
-  private readonly phases: Record<Phase, Map<string, TrackedRequest>> = {
-    reserved: new Map(), scheduled: new Map(), active: new Map(),
+  /** Keyed by the request itself (an identity hash, not the hash of a long id string), in insertion order. */
+  private readonly phases: Record<Phase, Set<TrackedRequest>> = {
+    reserved: new Set(), scheduled: new Set(), active: new Set(),
   };
   private readonly totals = new Map<string, number>();
   /** Tracked requests by task id (several when a message was delivered twice): findById is called per task event. */
@@ -34,31 +37,31 @@ export class RequestTracker {
 
   /** Creates the record for a new delivery. */
   create(msg: TaskMessage, delivery: Delivery): TrackedRequest {
-    return { key: `${msg.id}\u0000${delivery.deliveryTag}`, msg, delivery, startedAtMs: null, acknowledged: false, abort: new RunAbort() };
+    return { key: `${msg.id}\u0000${delivery.deliveryTag}`, msg, delivery, startedAtMs: null, acknowledged: false, abort: new RunAbort(),
+      phase: null };
   }
 
-  /** Moves a request into a phase (removing it from the others). */
+  /** Moves a request into a phase (out of the one it was in). */
   set(req: TrackedRequest, phase: Phase): void {
-    this.forget(req.key);
-    this.phases[phase].set(req.key, req);
-    let same = this.byId.get(req.msg.id);
-    if (!same) this.byId.set(req.msg.id, (same = new Set()));
-    same.add(req);
+    if (req.phase === phase) return;
+    if (req.phase !== null) {
+      this.phases[req.phase].delete(req);
+    } else {
+      let same = this.byId.get(req.msg.id);
+      if (!same) this.byId.set(req.msg.id, (same = new Set()));
+      same.add(req);
+    }
+    this.phases[phase].add(req);
+    req.phase = phase;
   }
 
   /** Forgets a request (finished, returned or refused). */
   remove(req: TrackedRequest): void {
-    this.forget(req.key);
+    if (req.phase === null) return;
+    this.phases[req.phase].delete(req);
+    req.phase = null;
     const same = this.byId.get(req.msg.id);
     if (same?.delete(req) && same.size === 0) this.byId.delete(req.msg.id);
-  }
-
-  /** Drops a key from every phase (called twice per run: no array of the phases built each time). */
-  private forget(key: string): void {
-    const { reserved, scheduled, active } = this.phases;
-    reserved.delete(key);
-    scheduled.delete(key);
-    active.delete(key);
   }
 
   /** Counts a finished run of `name`. */
@@ -73,7 +76,7 @@ export class RequestTracker {
 
   /** Requests in a phase, oldest first. */
   list(phase: Phase): TrackedRequest[] {
-    return [...this.phases[phase].values()];
+    return [...this.phases[phase]];
   }
 
   /** Every tracked request with this task id. */
