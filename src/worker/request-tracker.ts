@@ -5,8 +5,6 @@ import type { RequestInfo } from './worker-state';
 
 /** A received task message with its delivery, as the worker holds it. */
 export interface TrackedRequest {
-  /** Unique per delivery: `<task id>\0<delivery tag>`. */
-  key: string;
   msg: TaskMessage;
   delivery: Delivery;
   /** Set when execution starts. */
@@ -37,8 +35,7 @@ export class RequestTracker {
 
   /** Creates the record for a new delivery. */
   create(msg: TaskMessage, delivery: Delivery): TrackedRequest {
-    return { key: `${msg.id}\u0000${delivery.deliveryTag}`, msg, delivery, startedAtMs: null, acknowledged: false, abort: new RunAbort(),
-      phase: null };
+    return { msg, delivery, startedAtMs: null, acknowledged: false, abort: new RunAbort(), phase: null };
   }
 
   /** Moves a request into a phase (out of the one it was in). */

@@ -80,7 +80,7 @@ export class Worker implements WorkerInspector, WorkerController {
   private readonly writer: ResultWriter;
   private readonly tracker: RequestTracker;
   private readonly ready: TrackedRequest[] = [];
-  private readonly etaTimers = new Map<string, () => void>();
+  private readonly etaTimers = new Map<TrackedRequest, () => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly sinks: TaskEventSink[] = [];
   private readonly monitors: WorkerMonitor[] = [];
@@ -302,12 +302,12 @@ export class Worker implements WorkerInspector, WorkerController {
     const limit = this.settings.worker_eta_task_limit;
     const raised = (limit === undefined || this.prefetchCount() < limit) && this.adjustPrefetch(+1);
     const cancel = this.clock.setTimer(() => {
-      this.etaTimers.delete(req.key);
+      this.etaTimers.delete(req);
       if (raised) this.adjustPrefetch(-1);
       if (this.stopping) return;
       this.enqueue(req);
     }, delayMs);
-    this.etaTimers.set(req.key, cancel);
+    this.etaTimers.set(req, cancel);
   }
 
   private enqueue(req: TrackedRequest): void {
