@@ -11,6 +11,7 @@ import { loadConfig } from '../../../src/config/load-config';
 import type { SettingsInput } from '../../../src/config/settings-schema';
 import type { Route } from '../../../src/protocol/kombu-message';
 import { MemoryTransport } from '../../../src/transport/memory/memory-transport';
+import type { Consumer, Delivery } from '../../../src/transport/transport';
 import { Worker } from '../../../src/worker/worker';
 import { wireTask } from '../../helpers/task-wire';
 
@@ -115,6 +116,29 @@ describe('worker holding messages', () => {
     expect(h.transport.unsettledCount()).toBe(0);
     expect(h.worker.counters.succeeded).toBe(1);
     expect(stored).toEqual([`${msg.headers.id as string} SUCCESS`]);
+  });
+
+  it('a warm shutdown cancels the ETA hold of each delivery, also of two deliveries of one message under one tag', async () => {
+    // A message restored elsewhere while held here comes back with the same task id and delivery tag.
+    class SameTagTransport extends MemoryTransport {
+      override consume(queues: readonly string[], prefetch: number, onDelivery: (d: Delivery) => void): Promise<Consumer> {
+        return super.consume(queues, prefetch, (d) => onDelivery(Object.create(d, { deliveryTag: { value: 'tag-same' } }) as Delivery));
+      }
+    }
+    const app = new Celery('t');
+    app.task('t.add', (a: number, b: number) => a + b);
+    const clock = new ManualClock();
+    const transport = new SameTagTransport();
+    const worker = new Worker({ app, transport, backend: new MemoryResultBackend(), settings: loadConfig({}, { worker_concurrency: 1 }),
+      hostname: 'ts1@test', logger: silent, followUps: { hostname: 'gen1@test', replyTo: 'oid-test' }, clock });
+    await worker.start();
+    const etaMs = clock.now() + 3_600_000;
+    const eta = new Date(etaMs).toISOString();
+    for (let i = 0; i < 2; i++) await transport.publish(wireTask('t.add', [i, 0], { eta, id: 'same-id' }), Q);
+    await waitFor(() => worker.scheduledRequests().length === 2);
+    expect(clock.pendingTimers().filter((at) => at === etaMs)).toHaveLength(2);
+    await worker.close();
+    expect(clock.pendingTimers().filter((at) => at === etaMs)).toEqual([]);
   });
 
   it('cold shutdown (terminate) gives back a running acks-late task and held messages at once', async () => {
