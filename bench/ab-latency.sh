@@ -14,6 +14,11 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 ROUNDS=${1:?rounds}; CALLS=${2:?calls}; shift 2
 [ $# -gt 0 ] || { echo "give at least one variant" >&2; exit 2; }
+[[ $ROUNDS =~ ^[1-9][0-9]*$ && $CALLS =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS and CALLS must be positive integers (got '$ROUNDS' '$CALLS')" >&2; exit 2; }
+for variant in "$@"; do
+  dir=${variant%%:\{*}
+  [ "$variant" = celery-node ] || [ -f "$dir/dist/src/cli/main.js" ] || { echo "variant '$variant': no built checkout at '$dir' (run npx tsc -p tsconfig.build.json there)" >&2; exit 2; }
+done
 PY="${CELERIAC_VENV:-$ROOT/.venv}/bin/python"
 WORK=$(mktemp -d)
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
