@@ -2,16 +2,25 @@ import type { Logger } from 'pino';
 import { coerceError } from '../errors/coerce-error';
 import type { TrackedRequest } from './request-tracker';
 
-/** Acks the message once; a failed ack leaves it in `unacked`, to be redelivered after the visibility timeout. */
-export async function settle(req: TrackedRequest, log: Logger): Promise<void> {
-  if (req.acknowledged) return;
+const NOTHING_TO_SETTLE: Promise<void> = Promise.resolve();
+
+/**
+ * Acks the message once; a failed ack leaves it in `unacked`, to be redelivered after the visibility
+ * timeout. Never rejects. One reaction on the transport's promise (not an async function awaiting it):
+ * it runs once per task, and every promise costs more while request scopes are tracked.
+ */
+export function settle(req: TrackedRequest, log: Logger): Promise<void> {
+  if (req.acknowledged) return NOTHING_TO_SETTLE;
+  let acked: Promise<void>;
   try {
-    await req.delivery.ack();
-    req.acknowledged = true;
+    acked = req.delivery.ack();
   } catch (thrown) {
+    acked = Promise.reject(thrown);
+  }
+  return acked.then(() => { req.acknowledged = true; }, (thrown: unknown) => {
     // The message stays in `unacked`; the visibility sweep will redeliver it. Nothing is lost.
     log.error({ err: coerceError(thrown) }, 'cannot ack message; it will be redelivered after the visibility timeout');
-  }
+  });
 }
 
 /** Rejects the message once (`requeue`: back to its queue); a failed reject leaves it in `unacked`. */

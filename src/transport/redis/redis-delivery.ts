@@ -4,6 +4,9 @@ import type { Delivery, DeliveryRefusal } from '../transport';
 /** How a delivery was settled. */
 export type Settlement = 'ack' | 'drop' | 'requeue';
 
+/** What settling an already settled delivery returns: nothing to wait for (one shared, resolved promise). */
+const ALREADY_SETTLED: Promise<void> = Promise.resolve();
+
 /** A message popped from a Redis list and recorded in `unacked` until settled. */
 export class RedisDelivery implements Delivery {
   private settled = false;
@@ -36,13 +39,13 @@ export class RedisDelivery implements Delivery {
     return true;
   }
 
-  /** Removes it from `unacked` for good. */
-  async ack(): Promise<void> {
-    if (this.claim()) await this.settle(this, 'ack');
+  /** Removes it from `unacked` for good. The transport's promise itself: no async wrapper (a promise less per task). */
+  ack(): Promise<void> {
+    return this.claim() ? this.settle(this, 'ack') : ALREADY_SETTLED;
   }
 
   /** requeue: back to the head of its queue with redelivered flags; else removed for good. */
-  async reject(requeue: boolean): Promise<void> {
-    if (this.claim()) await this.settle(this, requeue ? 'requeue' : 'drop');
+  reject(requeue: boolean): Promise<void> {
+    return this.claim() ? this.settle(this, requeue ? 'requeue' : 'drop') : ALREADY_SETTLED;
   }
 }
