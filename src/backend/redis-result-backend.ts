@@ -12,7 +12,7 @@ import type { ResultBackend, StoreOptions } from './result-backend';
 import { RedisChordStore, type ChordPart, type ChordPartOutcome } from './chord/redis-chord-store';
 import { buildTaskKey, parseResultBackendOptions, type ResultBackendOptions } from './result-backend-options';
 import { RedisResultSubscriber } from './redis-result-subscriber';
-import { ResultWriteBatch, type PendingWrite } from './result-write-batch';
+import { ResultWriteBatch, WriteFailure, type BatchedWrite, type WriteOutcome } from './result-write-batch';
 import { STORE_RESULT_LUA, STORE_RESULTS_LUA } from './store-result-script';
 
 /** ioredis client with the store script registered as a command. */
@@ -70,46 +70,61 @@ export class RedisResultBackend implements ResultBackend {
    * BackendError `CELERIAC_BACKEND_REFUSED` when the server refuses this write for good (e.g. above
    * its `proto-max-bulk-len`), and `CELERIAC_BACKEND_IO`/`_CONNECT` for failures worth retrying.
    */
-  async storeResult(meta: ResultMeta, options: StoreOptions = {}): Promise<boolean> {
-    // Encoding errors propagate as they are: the worker stores kombu's EncodeError instead.
-    const encoded = encodeResultMeta(meta, options.maxEncodedBytes !== undefined ? { maxBytes: options.maxEncodedBytes } : {});
-    const expires = options.expiresSec !== undefined ? options.expiresSec : this.options.resultExpiresSec;
-    // Connected (the common case): no await before the batch, one microtask turn less per result.
-    const client = this.client && !this.closing ? this.client : await this.connection();
+  storeResult(meta: ResultMeta, options: StoreOptions = {}): Promise<boolean> {
+    let encoded: string;
     try {
-      // Whole seconds, as Celery's prepare_expires(type=int) truncates; below 1 s means no expiry there too.
-      const key = this.keyFor(meta.taskId);
-      const ttl = Math.trunc(expires ?? 0);
-      const written = encoded.length <= BATCH_MAX_BYTES ? await this.batch.add(key, encoded, ttl) : await client.celeriacStoreResult(key, encoded, ttl);
-      return written === 1;
+      // Encoding errors propagate as they are: the worker stores kombu's EncodeError instead.
+      encoded = encodeResultMeta(meta, options.maxEncodedBytes !== undefined ? { maxBytes: options.maxEncodedBytes } : {});
     } catch (thrown) {
-      throw storeError(meta.taskId, encoded.length, thrown);
+      return Promise.reject(thrown);
     }
+    const expires = options.expiresSec !== undefined ? options.expiresSec : this.options.resultExpiresSec;
+    // Whole seconds, as Celery's prepare_expires(type=int) truncates; below 1 s means no expiry there too.
+    const write: BatchedWrite = { key: this.keyFor(meta.taskId), encoded, ttlSec: Math.trunc(expires ?? 0) };
+    // Connected, and small (the common case): straight into the turn's batch, one reaction and no async frame per result.
+    if (this.client && !this.closing && encoded.length <= BATCH_MAX_BYTES) {
+      return this.batch.add(write, (outcome) => {
+        if (outcome instanceof WriteFailure) throw storeError(meta.taskId, encoded.length, outcome.error);
+        return outcome === 1;
+      });
+    }
+    return this.storeConnecting(meta.taskId, write);
+  }
+
+  /** storeResult's other path: connects first, and sends a meta above BATCH_MAX_BYTES alone (a refusal then names only it). */
+  private async storeConnecting(taskId: string, write: BatchedWrite): Promise<boolean> {
+    const client = await this.connection();
+    let outcome: WriteOutcome;
+    if (write.encoded.length <= BATCH_MAX_BYTES) {
+      outcome = await this.batch.add(write, (o) => o);
+    } else {
+      outcome = await client.celeriacStoreResult(write.key, write.encoded, write.ttlSec).then(Number, (err: unknown) => new WriteFailure(err));
+    }
+    if (outcome instanceof WriteFailure) throw storeError(taskId, write.encoded.length, outcome.error);
+    return outcome === 1;
   }
 
   /**
    * Sends one turn's small writes as one STORE_RESULTS_LUA call. When Redis refuses the batch for
    * good (a reply error that is not transient), each write is sent alone, so only a write that is
-   * itself refused reads as refused.
+   * itself refused reads as refused. Resolves with one outcome per write; never rejects.
    */
-  private flushWrites(writes: PendingWrite[]): void {
+  private flushWrites(writes: BatchedWrite[]): Promise<readonly WriteOutcome[]> {
     const client = this.client;
-    if (!client) {
-      for (const w of writes) w.reject(closedError());
-      return;
-    }
-    const alone = (w: PendingWrite): void => { client.celeriacStoreResult(w.key, w.encoded, w.ttlSec).then(w.resolve, w.reject); };
+    if (!client) return Promise.resolve(writes.map(() => new WriteFailure(closedError())));
+    const alone = (w: BatchedWrite): Promise<WriteOutcome> => client.celeriacStoreResult(w.key, w.encoded, w.ttlSec)
+      .then(Number, (err: unknown) => new WriteFailure(err));
     if (writes.length === 1) {
-      alone(writes[0] as PendingWrite);
-      return;
+      const w = writes[0] as BatchedWrite;
+      return client.celeriacStoreResult(w.key, w.encoded, w.ttlSec).then((reply) => [Number(reply)], (err: unknown) => [new WriteFailure(err)]);
     }
     const args: Array<string | number> = [writes.length, ...writes.map((w) => w.key)];
     for (const w of writes) args.push(w.ttlSec, w.encoded);
-    client.celeriacStoreResults(...args).then(
-      (replies) => { writes.forEach((w, i) => w.resolve(Number(replies[i]))); },
+    return client.celeriacStoreResults(...args).then(
+      (replies) => writes.map((_, i) => Number(replies[i])),
       (err: unknown) => {
-        if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) writes.forEach(alone);
-        else for (const w of writes) w.reject(err);
+        if (err instanceof ReplyError && !TRANSIENT_REPLY.test((err as Error).message)) return Promise.all(writes.map(alone));
+        return writes.map(() => new WriteFailure(err));
       },
     );
   }

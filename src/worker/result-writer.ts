@@ -38,6 +38,9 @@ export interface ResultWriterOptions {
 }
 
 const DISABLED: StoreOutcome = { kind: 'disabled' };
+const DISABLED_DONE: Promise<StoreOutcome> = Promise.resolve(DISABLED);
+const WRITTEN: StoreOutcome = Object.freeze({ kind: 'stored', written: true });
+const NOT_WRITTEN: StoreOutcome = Object.freeze({ kind: 'stored', written: false });
 
 /**
  * Builds Celery result metas and stores them (Celery's `Backend.mark_as_*`). A null backend
@@ -111,15 +114,26 @@ export class ResultWriter {
     return this.store(ctx, state, meta, null);
   }
 
-  private async store(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[] = []): Promise<StoreOutcome> {
-    if (!this.backend) return DISABLED;
-    const meta = this.buildMeta(ctx, status, result, traceback, children, true);
+  /**
+   * One reaction on the backend's promise in the common case (no async frame: a store runs once per
+   * task, and every promise costs more while request scopes are tracked).
+   */
+  private store(ctx: ResultContext, status: TaskState, result: unknown, traceback: string | null, children: unknown[] = []): Promise<StoreOutcome> {
+    const backend = this.backend;
+    if (!backend) return DISABLED_DONE;
+    let meta: ResultMeta;
+    let written: Promise<boolean>;
     try {
-      // The common case costs one await, as before retries existed (callers' microtask order is unchanged).
-      return { kind: 'stored', written: await this.backend.storeResult(meta, this.storeOptions(ctx)) };
+      meta = this.buildMeta(ctx, status, result, traceback, children, true);
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
+    try {
+      written = backend.storeResult(meta, this.storeOptions(ctx));
     } catch (thrown) {
       return this.recover(ctx, meta, coerceError(thrown));
     }
+    return written.then((w) => (w ? WRITTEN : NOT_WRITTEN), (thrown: unknown) => this.recover(ctx, meta, coerceError(thrown)));
   }
 
   /** After a failed first attempt: retry (final states), or store EncodeError in place of an unencodable ready state. */
