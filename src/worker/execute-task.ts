@@ -86,9 +86,12 @@ export async function executeTask(def: TaskDefinition, req: TrackedRequest, deps
       // (no callbacks or chain, as for most tasks: no follow-up step to await)
       const children = msg.embed.callbacks?.length || msg.embed.chain?.length ? [...sent, ...await publishSuccessFollowUps(msg, value, deps)] : [...sent];
       const stored = storeResult ? await writer.markSucceeded(rctx, value, children) : NOTHING_TO_STORE;
-      outcome = stored.kind === 'replaced' ? await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log)
-        : !isStored(stored) && acksLate ? GIVE_BACK
-          : await succeed(value, stored, req, deps, rctx, runtimeSec(), log);
+      if (stored.kind === 'replaced') outcome = await failWithEncodeError(stored.exception, req, deps, rctx, runtimeSec(), log);
+      else if (!isStored(stored) && acksLate) outcome = GIVE_BACK;
+      else {
+        const succeeded = succeed(value, stored, req, deps, rctx, runtimeSec(), log);
+        outcome = typeof succeeded === 'string' ? succeeded : await succeeded;
+      }
     }
   } catch (thrown) {
     outcome = await handleThrown(thrown, def, req, deps, { rctx, storeResult, acksLate, sent }, runtimeSec(), log);
@@ -113,12 +116,13 @@ const GIVE_BACK = 'give-back' as const;
 type RunEnd = ExecutionOutcome | typeof GIVE_BACK;
 const NOTHING_TO_STORE: StoreOutcome = { kind: 'disabled' };
 
-async function succeed(value: unknown, stored: StoreOutcome, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
-  runtimeSec: number, log: Logger): Promise<ExecutionOutcome> {
+/** A promise only when a chord part is reported (no async frame for the common success: it runs once per task). */
+function succeed(value: unknown, stored: StoreOutcome, req: TrackedRequest, deps: ExecutionDeps, rctx: ResultContext,
+  runtimeSec: number, log: Logger): 'succeeded' | Promise<'succeeded'> {
   log.info({ runtimeMs: Math.round(runtimeSec * 1e6) / 1e3 }, 'task succeeded');
   if (!isStored(stored)) log.error('task result could not be stored and its message was acked before the task ran (task_acks_late off): the task stays PENDING');
   deps.events.taskEvent('task-succeeded', { uuid: req.msg.id, result: value, runtimeSec });
-  if (req.msg.embed.chord && req.msg.group) await reportChordPart(req.msg, { state: 'SUCCESS', result: value }, deps, rctx, log);
+  if (req.msg.embed.chord && req.msg.group) return reportChordPart(req.msg, { state: 'SUCCESS', result: value }, deps, rctx, log).then(() => 'succeeded');
   return 'succeeded';
 }
 

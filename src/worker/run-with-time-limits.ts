@@ -4,13 +4,19 @@ import type { TimeLimits } from './task-limits';
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from './time-limit-errors';
 
 /**
+ * The handler starts in a microtask of its own (a sync throw becomes a rejection; the caller's turn
+ * ends first), reacting to one shared resolved promise rather than a new one per run.
+ */
+const TURN: Promise<void> = Promise.resolve();
+
+/**
  * Runs a handler under soft and hard time limits. Soft: the run's AbortSignal is aborted with
  * SoftTimeLimitExceeded (the task may catch it and clean up). Hard: the run is abandoned and the
  * returned promise rejects with TimeLimitExceeded. On this (event-loop) pool a handler that blocks
  * the loop cannot be interrupted; its timers fire once it yields.
  */
 export function runWithTimeLimits<T>(run: () => T | Promise<T>, limits: TimeLimits, abort: RunAbort, clock: Clock): Promise<T> {
-  if (limits.softSec === null && limits.hardSec === null) return Promise.resolve().then(run);
+  if (limits.softSec === null && limits.hardSec === null) return TURN.then(run);
   return new Promise<T>((resolve, reject) => {
     const cancels: Array<() => void> = [];
     const done = (): void => { for (const c of cancels) c(); };
@@ -27,6 +33,6 @@ export function runWithTimeLimits<T>(run: () => T | Promise<T>, limits: TimeLimi
         reject(err);
       }, hard * 1000));
     }
-    Promise.resolve().then(run).then((v) => { done(); resolve(v); }, (e: unknown) => { done(); reject(e); });
+    TURN.then(run).then((v) => { done(); resolve(v); }, (e: unknown) => { done(); reject(e); });
   });
 }

@@ -347,11 +347,19 @@ export class Worker implements WorkerInspector, WorkerController {
     this.tracker.set(req, 'active');
     this.running.add(req);
     // Everything the run does (user code, follow-ups, signals) sees its request (currentRequest()).
-    runInRequestScope(buildTaskRequestScope(req.msg, this.settings.worker_log_context_fields),
-      () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)).then((outcome) => { this.signals.ended(req, outcome); return outcome; }))
-      // One reaction for both ends (a then/catch/finally chain costs two more promises per task).
-      .then((outcome) => { this.counters[outcome]++; this.runEnded(req); },
-        (thrown: unknown) => { this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'); this.runEnded(req); });
+    const scope = buildTaskRequestScope(req.msg, this.settings.worker_log_context_fields);
+    runInRequestScope(scope, () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)))
+      // One reaction for both ends, outside the scope (what runEnded starts is not this task's): each
+      // promise per task costs more while scopes are tracked. postrun's receivers still see the request.
+      .then((outcome) => {
+        try {
+          runInRequestScope(scope, () => this.signals.ended(req, outcome));
+        } catch (thrown) {
+          this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error ending task');
+        }
+        this.counters[outcome]++;
+        this.runEnded(req);
+      }, (thrown: unknown) => { this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'); this.runEnded(req); });
   }
 
   private runEnded(req: TrackedRequest): void {
