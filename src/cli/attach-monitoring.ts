@@ -14,7 +14,8 @@ import type { Worker } from '../worker/worker';
 export interface Monitoring {
   events: EventDispatcher;
   control: ControlServer;
-  metrics: WorkerMetrics;
+  /** Null when `worker_metrics_port` is 0: nothing could read them, so nothing is counted. */
+  metrics: WorkerMetrics | null;
   /** Null when `worker_metrics_port` is 0. */
   health: HealthServer | null;
 }
@@ -22,15 +23,17 @@ export interface Monitoring {
 /**
  * Wires what makes a celeriac worker look like a Python one to Flower and `celery inspect`: worker
  * and task events (one Lamport clock shared with remote control), the pidbox control server, and
- * Prometheus metrics with health endpoints. Started before consuming, closed after running tasks.
+ * Prometheus metrics with health endpoints (only with `worker_metrics_port`: counting per task what no
+ * endpoint serves cost CPU on every task). Started before consuming, closed after running tasks.
  */
 export function attachMonitoring(worker: Worker, transport: Transport, backend: ResultBackend | null, logger: Logger): Monitoring {
   const { settings } = worker;
   const clock = new LamportClock();
-  const metrics = new WorkerMetrics({ inspector: worker, transport });
+  const metrics = settings.worker_metrics_port > 0 ? new WorkerMetrics({ inspector: worker, transport }) : null;
   const events = new EventDispatcher({
     transport, inspector: worker, clock, reprs: PYTHON_EVENT_REPRS, heartbeatIntervalSec: settings.worker_heartbeat_interval,
-    sendTaskEvents: settings.worker_send_task_events, onPublished: (type, count) => metrics.eventSent(type, count), logger: logger.child({ component: 'events' }),
+    sendTaskEvents: settings.worker_send_task_events, logger: logger.child({ component: 'events' }),
+    ...(metrics ? { onPublished: (type: string, count: number) => metrics.eventSent(type, count) } : {}),
   });
   const control = new ControlServer({
     transport, logger: logger.child({ component: 'control' }),
@@ -38,14 +41,14 @@ export function attachMonitoring(worker: Worker, transport: Transport, backend: 
       now: () => Date.now(), pid: process.pid },
   });
   worker.addEventSink(events);
-  worker.addEventSink(metrics);
+  if (metrics) worker.addEventSink(metrics);
   // Control first, so a revoke sent while we start is heard before the first task runs.
   worker.addMonitor(control);
   // Mingle after control starts (so we answer neighbours' hellos too) and before consuming.
   worker.addMonitor(new Mingle({ transport, hostname: worker.hostname, revoked: worker.revoked, clock, logger: logger.child({ component: 'mingle' }) }));
   worker.addMonitor(events);
   let health: HealthServer | null = null;
-  if (settings.worker_metrics_port > 0) {
+  if (metrics) {
     const queue = settings.worker_queues[0] ?? 'celery';
     health = new HealthServer({
       port: settings.worker_metrics_port, host: settings.worker_metrics_host, metrics, isConsuming: () => worker.isConsuming(),
