@@ -10,7 +10,8 @@ function monitored(port: number): ReturnType<typeof attachMonitoring> {
   const transport = new MemoryTransport();
   const backend = new MemoryResultBackend();
   const settings = loadConfig({}, { worker_metrics_port: port });
-  const worker = new Worker({ app: new Celery('mon'), transport, backend, settings, hostname: 'mon@test', logger: pino({ level: 'silent' }) });
+  const worker = new Worker({ app: new Celery('mon'), transport, backend, settings, hostname: 'mon@test', logger: pino({ level: 'silent' }),
+    followUps: { hostname: 'mon@test', replyTo: 'oid-mon' } });
   return attachMonitoring(worker, transport, backend, pino({ level: 'silent' }));
 }
 
