@@ -59,6 +59,8 @@ export interface Rig {
   pops: () => number;
   /** Resolves once every pop the consumer has sent was answered and handed to the sink. */
   quiet: () => Promise<void>;
+  /** The consumer's log records (debug and up), parsed. */
+  logs: Array<Record<string, unknown>>;
 }
 
 /**
@@ -87,14 +89,16 @@ export async function consumerRig(port: number, db: number, queues: string[], pr
   const control = new Redis(port, '127.0.0.1', { db });
   const watchers = new RedisKeyWatchers(async () => new Redis(port, '127.0.0.1', { db }), control, pollingSec, silent);
   const arrivals = new Arrivals();
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => { logs.push(JSON.parse(line) as Record<string, unknown>); } });
   const consumer = new RedisConsumer(client, watchers, buildRedisKeys(defaultRedisTransportOptions, db), STEPS,
-    { maxElementBytes: 0, poisonQueue: '' }, { receive: (e, c) => arrivals.receive(e, c) }, silent, queues, prefetch,
+    { maxElementBytes: 0, poisonQueue: '' }, { receive: (e, c) => arrivals.receive(e, c) }, logger, queues, prefetch,
     async () => { await client.quit(); await control.quit(); }, queuedPops);
   const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   // A turn lets the loop send what it decided to; the PING is answered after every pop sent before it;
   // another turn lets those replies reach the sink.
   const quiet = async (): Promise<void> => { await turn(); await client.ping(); await turn(); };
-  return { consumer, arrivals, client, maxInFlight: () => most, maxBatch: () => batch, pops: () => sent, quiet };
+  return { consumer, arrivals, client, maxInFlight: () => most, maxBatch: () => batch, pops: () => sent, quiet, logs };
 }
 
 /** Connections of db `n` blocked in BLMOVE (the key watchers), from CLIENT LIST on `admin`. */

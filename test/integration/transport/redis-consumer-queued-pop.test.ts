@@ -2,7 +2,7 @@ import { blockedWatchers as blockedOn, consumerRig, envelope, until } from '../.
 import { textMessage } from '../../contract/transport-contract';
 import { useRedisTransports } from '../../helpers/redis-transport-harness';
 import { buildRedisKeys } from '../../../src/transport/redis/redis-keys';
-import { defaultRedisTransportOptions } from '../../../src/transport/redis/redis-transport-options';
+import { defaultRedisTransportOptions, QUEUED_POPS_MIN_RTT_MS } from '../../../src/transport/redis/redis-transport-options';
 
 // An idle RedisConsumer queues a pop of each watcher's own key behind that watcher's BLMOVE, so a
 // message reaches it in one round trip. These tests check what that must not change: the prefetch
@@ -107,17 +107,22 @@ describe('RedisConsumer pops queued behind its watchers', () => {
     await consumer.stop();
   });
 
-  it("queued_pops 'auto' on loopback (a PING far under 0.2 ms): plain watchers, the consumer pops on its own connection", async () => {
+  it("queued_pops 'auto' chooses by the broker's PING (on loopback, plain watchers) and consumes in the mode it chose", async () => {
     const { t, db } = await redis.open();
     await t.declareQueue('qp.auto', { exchange: 'qp.auto', routingKey: 'qp.auto' });
-    const { consumer, arrivals, pops, quiet } = await consumerRig(redis.server.port, db, ['qp.auto'], 8, 30, 'auto');
+    const { consumer, arrivals, pops, quiet, logs } = await consumerRig(redis.server.port, db, ['qp.auto'], 8, 30, 'auto');
     await consumer.start();
     await until(async () => (await blockedWatchers(db)) === 4);
     await quiet();
+    // Loopback PINGs read far under the threshold on an idle machine, but a loaded VM (CPU steal) can
+    // read more: the test checks the rule and the chosen mode's behaviour, not the machine's speed.
+    const choice = logs.find((l) => l.msg === 'idle wake-up mode chosen from the broker round trip') as { rttMs: number; queuedPops: boolean };
+    expect(choice.queuedPops).toBe(choice.rttMs >= QUEUED_POPS_MIN_RTT_MS);
     const before = pops();
     await t.publish(textMessage('m'), { exchange: 'qp.auto', routingKey: 'qp.auto' });
     await arrivals.until(1);
-    expect(pops()).toBe(before + 1);
+    // Plain: the consumer pops on its own connection once woken; queued: the watcher's queued pop took it.
+    expect(pops()).toBe(before + (choice.queuedPops ? 0 : 1));
     arrivals.settle(consumer, 1);
     await consumer.stop();
   });
