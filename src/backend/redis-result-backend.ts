@@ -83,10 +83,7 @@ export class RedisResultBackend implements ResultBackend {
     const write: BatchedWrite = { key: this.keyFor(meta.taskId), encoded, ttlSec: Math.trunc(expires ?? 0) };
     // Connected, and small (the common case): straight into the turn's batch, one reaction and no async frame per result.
     if (this.client && !this.closing && encoded.length <= BATCH_MAX_BYTES) {
-      return this.batch.add(write, (outcome) => {
-        if (outcome instanceof WriteFailure) throw storeError(meta.taskId, encoded.length, outcome.error);
-        return outcome === 1;
-      });
+      return this.batch.add(write, (outcome) => wasWritten(meta.taskId, write, outcome));
     }
     return this.storeConnecting(meta.taskId, write);
   }
@@ -100,8 +97,7 @@ export class RedisResultBackend implements ResultBackend {
     } else {
       outcome = await client.celeriacStoreResult(write.key, write.encoded, write.ttlSec).then(Number, (err: unknown) => new WriteFailure(err));
     }
-    if (outcome instanceof WriteFailure) throw storeError(taskId, write.encoded.length, outcome.error);
-    return outcome === 1;
+    return wasWritten(taskId, write, outcome);
   }
 
   /**
@@ -248,6 +244,12 @@ export function createRedisResultBackend(url: string, options: unknown, logger: 
  * whatever we do, so retrying it is pointless.
  */
 const TRANSIENT_REPLY = /^(LOADING|READONLY|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|NOREPLICAS|MISCONF|OOM|NOSCRIPT|UNBLOCKED)\b/;
+
+/** A write's outcome as storeResult answers it: true when written, false when SUCCESS was already stored; throws why it failed. */
+function wasWritten(taskId: string, write: BatchedWrite, outcome: WriteOutcome): boolean {
+  if (outcome instanceof WriteFailure) throw storeError(taskId, write.encoded.length, outcome.error);
+  return outcome === 1;
+}
 
 function storeError(taskId: string, bytes: number, thrown: unknown): BackendError {
   const reply = thrown instanceof ReplyError ? (thrown as Error) : null;
