@@ -3,14 +3,15 @@ import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
 import { coerceError } from '../../errors/coerce-error';
 import type { KombuMessage, Route } from '../../protocol/kombu-message';
-import { decodeRedisEnvelope, encodeRedisEnvelope } from '../../protocol/redis-envelope';
+import { encodeRedisEnvelope } from '../../protocol/redis-envelope';
 import { safeUrl } from '../safe-url';
-import type { Consumer, Delivery, DeliveryRefusal, FanoutMessage, Transport } from '../transport';
+import type { Consumer, Delivery, FanoutMessage, Transport } from '../transport';
 import { buildOutgoing } from './build-outgoing';
 import { connectRedisClient, quitRedisClient } from './connect-redis-client';
+import { deliveryOfElement } from './delivery-of-element';
 import { parseRedisUrl, type RedisConnectionSpec } from './redis-connection';
 import { RedisConsumer, type PoppedElement } from './redis-consumer';
-import { RedisDelivery, type Settlement } from './redis-delivery';
+import type { RedisDelivery, Settlement } from './redis-delivery';
 import { RedisFanout } from './redis-fanout';
 import { RedisKeyWatchers } from './redis-key-watchers';
 import { buildRedisKeys, type RedisKeys } from './redis-keys';
@@ -215,30 +216,9 @@ export class RedisTransport implements Transport {
   }
 
   private receive(element: PoppedElement, consumer: RedisConsumer, onDelivery: (d: Delivery) => void): void {
-    const conn = this.conn;
-    if (!conn) return;
-    const { queue, raw, tag } = element;
-    let delivery: RedisDelivery;
-    if (element.refusal !== null) {
-      // The pop script already moved it, whole, to the poison queue (or dropped it, with none configured).
-      const keptIn = this.options.poisonQueue;
-      delivery = this.refusedDelivery(conn, element, { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: element.refusal,
-        ...readIds(raw), ...(keptIn ? { keptIn } : {}) });
-    } else {
-      try {
-        const { message } = decodeRedisEnvelope(raw);
-        const info = (message.properties.delivery_info ?? {}) as Record<string, unknown>;
-        const route: Route = {
-          exchange: typeof info.exchange === 'string' ? info.exchange : '',
-          routingKey: typeof info.routing_key === 'string' ? info.routing_key : queue,
-        };
-        const redelivered = message.headers.redelivered === true || info.redelivered === true;
-        delivery = new RedisDelivery(message, tag, queue, route, redelivered, this.settleDelivery);
-      } catch (err) {
-        // Recorded in unacked but undecodable: the worker copies it to the poison queue, then drops it.
-        delivery = this.refusedDelivery(conn, element, { code: 'CELERIAC_PROTOCOL_BAD_ENVELOPE', reason: coerceError(err).message, ...readIds(raw) });
-      }
-    }
+    if (!this.conn) return;
+    const { queue, tag } = element;
+    const delivery = deliveryOfElement(element, this.options.poisonQueue, this.settleDelivery);
     if (this.heldTags.has(tag)) this.logger.warn({ deliveryTag: tag, queue }, 'delivered again while still held (restored by another worker?)');
     this.held.set(delivery, consumer);
     this.heldTags.set(tag, (this.heldTags.get(tag) ?? 0) + 1);
@@ -248,17 +228,6 @@ export class RedisTransport implements Transport {
     } catch (err) {
       this.logger.error({ err: coerceError(err), deliveryTag: tag }, 'delivery handler threw');
     }
-  }
-
-  /** A delivery whose message is the raw element (as its body), for the worker to refuse. */
-  private refusedDelivery(conn: Connected, element: PoppedElement, refusal: DeliveryRefusal): RedisDelivery {
-    const message: KombuMessage = {
-      body: Buffer.from(element.raw, 'utf8'), contentType: 'application/x-celeriac-undecodable', contentEncoding: 'utf-8',
-      headers: { ...(refusal.taskId ? { id: refusal.taskId } : {}), ...(refusal.taskName ? { task: refusal.taskName } : {}) },
-      properties: { delivery_tag: element.tag },
-    };
-    return new RedisDelivery(message, element.tag, element.queue, { exchange: '', routingKey: element.queue }, false,
-      this.settleDelivery, refusal);
   }
 
   /**
@@ -331,12 +300,4 @@ export class RedisTransport implements Transport {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
   }
-}
-
-/** Task id and name read from a damaged element's text (kombu puts `id` and `task` in the headers). */
-function readIds(raw: string): { taskId?: string; taskName?: string } {
-  // Celery sets properties.correlation_id to the task id too: the fallback when headers are unreadable.
-  const id = /"id"\s*:\s*"([^"\\]{1,200})"/.exec(raw)?.[1] ?? /"correlation_id"\s*:\s*"([^"\\]{1,200})"/.exec(raw)?.[1];
-  const task = /"task"\s*:\s*"([^"\\]{1,300})"/.exec(raw)?.[1];
-  return { ...(id ? { taskId: id } : {}), ...(task ? { taskName: task } : {}) };
 }
