@@ -12,7 +12,7 @@ import { RevokedSet } from './control/revoked-set';
 import { RevokedStamps } from './control/revoked-stamps';
 import { buildTaskInfo } from './build-task-info';
 import { RETURNED, TERMINATED } from './abort-reasons';
-import { executeTask, type ExecutionDeps, type ExecutionOutcome } from './execute-task';
+import type { ExecutionDeps, ExecutionOutcome } from './execute-task';
 import { retryDefaultsOf } from './autoretry';
 import { handlePoison } from './handle-poison';
 import { receiveDelivery } from './receive-delivery';
@@ -25,11 +25,12 @@ import { settle } from './settle-delivery';
 import { isStored } from './store-outcome';
 import { createTaskLogger } from './task-logger';
 import { mergeRecords } from './merge-records';
-import { currentRequest, pickContextFields, runInRequestScope } from '../app/request-context';
+import { currentRequest, pickContextFields } from '../app/request-context';
 import { publishWithSignals } from '../producer/producer';
-import { buildTaskRequestScope } from './signals/task-request-scope';
 import { WorkerSignals } from './signals/worker-signals';
 import { TaskLimits } from './task-limits';
+import { TaskRunner } from './task-runner';
+import { EtaHolds } from './eta-holds';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
 import { ThreadPool } from './pool/thread-pool';
 import type {
@@ -79,8 +80,6 @@ export class Worker implements WorkerInspector, WorkerController {
   private readonly log: Logger;
   private readonly writer: ResultWriter;
   private readonly tracker: RequestTracker;
-  private readonly ready: TrackedRequest[] = [];
-  private readonly etaTimers = new Map<TrackedRequest, () => void>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly sinks: TaskEventSink[] = [];
   private readonly monitors: WorkerMonitor[] = [];
@@ -100,7 +99,7 @@ export class Worker implements WorkerInspector, WorkerController {
     this.log = deps.logger.child({ component: 'worker' });
     this.tracker = new RequestTracker(deps.hostname);
     this.limits = new TaskLimits(deps.app, deps.settings, () => this.clock.now());
-    this.rateQueues = new RateLimitQueues(this.limits, this.clock, (req) => this.ready.push(req), () => this.pump());
+    this.rateQueues = new RateLimitQueues(this.limits, this.clock, (req) => this.runner.push(req), () => this.runner.pump());
     this.limits.onRateChanged = (name) => this.rateQueues.rateChanged(name);
     this.signals = new WorkerSignals(deps.app.signals, deps.hostname, this.log.child({ component: 'signals' }), (p) => this.track(p));
     this.addEventSink(this.signals.taskSink((id) => this.tracker.findById(id)[0]));
@@ -121,7 +120,23 @@ export class Worker implements WorkerInspector, WorkerController {
       this.threads = createThreadDispatch(this.pool, { defaultPool: deps.settings.worker_pool === 'threads' ? 'threads' : 'event',
         rejectOnWorkerLost: deps.settings.task_reject_on_worker_lost });
     }
+    // ETA tasks hold a raised prefetch allowance (Celery's qos.increment) until due.
+    this.etaHolds = new EtaHolds(this.clock, {
+      count: () => this.prefetchCount(),
+      limit: this.settings.worker_eta_task_limit,
+      adjust: (delta) => {
+        if (this.prefetchCount() === 0 || !this.consumer) return false;
+        this.extraPrefetch += delta;
+        this.consumer.setPrefetch(this.prefetchCount());
+        return true;
+      },
+    }, (req) => { if (!this.stopping) this.enqueue(req); });
+    this.runner = new TaskRunner({ app: deps.app, tracker: this.tracker, signals: this.signals, counters: this.counters, log: this.log,
+      contextFields: deps.settings.worker_log_context_fields, taskLog: (msg) => this.taskLog(msg), concurrency: () => this.concurrencyNow,
+      isStopping: () => this.stopping, execution: this.executionDeps(), runEnded: () => this.checkIdle() });
   }
+
+  private readonly runner: TaskRunner;
 
   private readonly signals: WorkerSignals;
   private readonly pool: ThreadPool | null = null;
@@ -161,16 +176,15 @@ export class Worker implements WorkerInspector, WorkerController {
       this.stopping = true;
       await this.signals.lifecycle('worker_shutting_down');
       await this.closeStep(this.consumer?.stop(), 'stop consuming');
-      for (const cancel of this.etaTimers.values()) cancel();
-      this.etaTimers.clear();
+      this.etaHolds.cancelAll();
       this.rateQueues.stop();
       const returned = this.tracker.count('reserved') + this.tracker.count('scheduled');
       for (const req of [...this.tracker.list('reserved'), ...this.tracker.list('scheduled')]) this.tracker.remove(req);
-      this.ready.length = 0;
+      this.runner.dropWaiting();
       // Only a worker that consumed has tasks to wait for (a failed start has none).
       if (this.consumer) this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log,
-        this.settings.worker_close_timeout * 1000, (req) => this.running.has(req));
+        this.settings.worker_close_timeout * 1000, (req) => this.runner.holdsSlot(req));
       await this.pool?.close();
       for (const m of [...this.monitors].reverse()) await this.closeStep(m.close(), 'close monitor');
       await this.closeStep(this.deps.backend?.close(), 'close result backend');
@@ -256,7 +270,7 @@ export class Worker implements WorkerInspector, WorkerController {
     this.concurrencyNow = Math.max(1, this.concurrencyNow + delta);
     this.pool?.resize(this.concurrencyNow);
     this.consumer?.setPrefetch(this.prefetchCount());
-    this.pump();
+    this.runner.pump();
     return this.concurrencyNow;
   }
   shutdown(): void {
@@ -289,25 +303,11 @@ export class Worker implements WorkerInspector, WorkerController {
     // Celery's strategy consults Request.revoked() on arrival only for an expiring or id-revoked task: a
     // stamp-revoked ETA task is held until due like any other, then revoked before it runs.
     if (delayMs > 0 && !((msg.expires !== null || this.revoked.isRevoked(msg.id)) && this.isRevoked(msg))) {
-      this.holdUntilDue(req, delayMs);
+      this.tracker.set(req, 'scheduled');
+      this.etaHolds.hold(req, delayMs);
       return;
     }
     this.enqueue(req);
-  }
-
-  /** Keeps an ETA task unacked until due, with the prefetch allowance raised by one (as Celery's qos.increment). */
-  private holdUntilDue(req: TrackedRequest, delayMs: number): void {
-    this.tracker.set(req, 'scheduled');
-    // worker_eta_task_limit caps the allowance ETA messages raise (Celery's QoS max_prefetch); past it they take ordinary slots.
-    const limit = this.settings.worker_eta_task_limit;
-    const raised = (limit === undefined || this.prefetchCount() < limit) && this.adjustPrefetch(+1);
-    const cancel = this.clock.setTimer(() => {
-      this.etaTimers.delete(req);
-      if (raised) this.adjustPrefetch(-1);
-      if (this.stopping) return;
-      this.enqueue(req);
-    }, delayMs);
-    this.etaTimers.set(req, cancel);
   }
 
   private enqueue(req: TrackedRequest): void {
@@ -317,61 +317,11 @@ export class Worker implements WorkerInspector, WorkerController {
 
   private readonly rateQueues: RateLimitQueues;
 
-  private adjustPrefetch(delta: number): boolean {
-    if (this.prefetchCount() === 0 || !this.consumer) return false;
-    this.extraPrefetch += delta;
-    this.consumer.setPrefetch(this.prefetchCount());
-    return true;
-  }
+  private readonly etaHolds: EtaHolds;
 
-  private pump(): void {
-    while (!this.stopping && this.running.size < this.concurrencyNow && this.ready.length > 0) {
-      this.run(this.ready.shift() as TrackedRequest);
-    }
-  }
-
-  /**
-   * Requests holding a concurrency slot: from start until their handler returns (executeTask's
-   * `handlerEnded`), not until their result is stored and their message settled. They stay 'active'
-   * in the tracker (inspect, shutdown waits) until settled.
-   */
-  private readonly running = new Set<TrackedRequest>();
-
-  private releaseSlot(req: TrackedRequest): void {
-    if (this.running.delete(req)) this.pump();
-  }
-
-  private run(req: TrackedRequest): void {
-    const def = this.deps.app.getTask(req.msg.task);
-    if (!def) return;
-    this.tracker.set(req, 'active');
-    this.running.add(req);
-    // Everything the run does (user code, follow-ups, signals) sees its request (currentRequest()).
-    const scope = buildTaskRequestScope(req.msg, this.settings.worker_log_context_fields);
-    runInRequestScope(scope, () => executeTask(def, req, this.executionDeps(), this.taskLog(req.msg)))
-      // One reaction for both ends, outside the scope (what runEnded starts is not this task's): each
-      // promise per task costs more while scopes are tracked. postrun's receivers still see the request.
-      .then((outcome) => {
-        try {
-          runInRequestScope(scope, () => this.signals.ended(req, outcome));
-        } catch (thrown) {
-          this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error ending task');
-        }
-        this.counters[outcome]++;
-        this.runEnded(req);
-      }, (thrown: unknown) => { this.log.error({ err: coerceError(thrown), taskId: req.msg.id }, 'unexpected error running task'); this.runEnded(req); });
-  }
-
-  private runEnded(req: TrackedRequest): void {
-    this.running.delete(req);
-    this.tracker.remove(req);
-    this.tracker.countRun(req.msg.shadow ?? req.msg.task);
-    this.pump();
-    this.checkIdle();
-  }
-
-  private executionDeps(): ExecutionDeps {
-    this.execDeps ??= {
+  /** What every execution uses (TaskRunner adds the slot release). */
+  private executionDeps(): Omit<ExecutionDeps, 'handlerEnded'> {
+    return {
       policy: { hostname: this.hostname, acksLate: this.settings.task_acks_late, trackStarted: this.settings.task_track_started,
         ignoreResult: this.settings.task_ignore_result, now: () => this.clock.now(),
         retryDefaults: retryDefaultsOf(this.settings), deadLetterQueue: this.settings.task_dead_letter_queue },
@@ -381,7 +331,6 @@ export class Worker implements WorkerInspector, WorkerController {
       isRevoked: (msg) => this.isRevoked(msg),
       timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
       threads: this.threads,
-      handlerEnded: (req) => this.releaseSlot(req),
       clock: this.clock,
       signals: this.signals,
       publish: (planned: PlannedMessage) => publishWithSignals(planned, (m, r) => this.deps.transport.publish(m, r), this.deps.app.signals, this.log),
@@ -391,10 +340,7 @@ export class Worker implements WorkerInspector, WorkerController {
       // Called while a task runs: its follow-ups carry its correlation fields.
       context: () => mergeRecords(this.deps.followUps, { now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
     };
-    return this.execDeps;
   }
-
-  private execDeps: ExecutionDeps | null = null;
 
   /** Celery's `Request.revoked()`: by id, else by the first stamp that has flagged values. */
   private isRevoked(msg: TaskMessage): boolean {
