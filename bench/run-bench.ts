@@ -19,6 +19,7 @@ import { rssKiB, descendants, treePeakRssMiB } from './process-memory';
 import { CommandDelta } from './redis-stats';
 import { readDoneTimes, steadyRate } from './result-scan';
 import { fmt, median, spread } from './bench-format';
+import { latencyCell, roundsAtOrBelow, summarizeRounds } from './latency-rounds';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 function num(name: string, full: number, quick: number): number {
@@ -39,6 +40,8 @@ const CFG = {
   pyRepeats: num('BENCH_PY_REPEATS', 2, 1),
   latencyCalls: num('BENCH_LATENCY_CALLS', 2000, 50),
   latencyWarmup: num('BENCH_LATENCY_WARMUP', 50, 10),
+  /** Latency rounds: in each, a fresh worker of every kind in turn (celeriac, Python, celery-node). */
+  latencyRounds: num('BENCH_LATENCY_ROUNDS', 3, 1),
   seedsNoopNode: num('BENCH_SEEDS_TASKS', 20_000, 2_000),
   seedsNoopPy: num('BENCH_SEEDS_PY_TASKS', 5_000, 500),
   seedsIoTasks: num('BENCH_SEEDS_IO_TASKS', 800, 160),
@@ -68,7 +71,7 @@ const METHOD = `## Method
 - Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork with fewer tasks (it is ~20× slower) after each of the first BENCH_PY_REPEATS (2) rounds, so its spread is printed too (its steady rate read 583–727/s across this machine's runs on 2026-12-02).
 - Worker CPU = user+sys of the worker's process tree from its ready line to the last result, per task. Redis calls / CPU per task = INFO commandstats / INFO cpu deltas over the leg (spawn to last ack), the bench's own progress polling (DBSIZE, INFO) left out.
 - Peak RSS = VmHWM of the worker process plus all its descendants (prefork children) from /proc, read before stopping it.
-- Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout, and the share of calls whose result was already stored when Celery's \`get()\` first read the key (its \`on_wait_for_pending\` GET, before it waits on pub/sub).
+- Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout, in ${CFG.latencyRounds} round(s) (BENCH_LATENCY_ROUNDS) that each run celeriac, Python prefork and celery-node in turn (a fresh worker each), reported as medians over the rounds with min–max, and the share of calls whose result was already stored when Celery's \`get()\` first read the key (its \`on_wait_for_pending\` GET, before it waits on pub/sub).
 - Proxy: a Node \`net\` proxy (bench/delay-proxy.ts, its own process) on loopback holding every chunk ≥ ${CFG.proxyDelayMs} ms in each direction (one FIFO and timer per direction, order kept; Node timer granularity makes it 1–2 ms); broker and results both go through it.
 - Targets (issue 8) are printed as met / not met; the bench exits 0 when every leg ran, 1 when a leg errored.`;
 
@@ -274,56 +277,72 @@ async function throughput(r: BenchRedis): Promise<void> {
 async function latencySection(r: BenchRedis): Promise<void> {
   const one: LatencyCase[] = [{}, { priority: 6 }];
   const two: LatencyCase[] = [{ queue: 'b' }];
-  const rows: { impl: Impl; one: LatencyRun[]; two: LatencyRun[]; rssOne?: number; rssTwo?: number; commands: string[] }[] = [];
-  for (const [impl, spec] of [[celeriacImpl, { concurrency: 100 }], [pythonImpl, { concurrency: 2 }], [celeryNodeImpl, {}]] as const) {
-    log(`latency: ${impl.name} on one queue (no priority, then priority 6)`);
-    const specOne: WorkerSpec = { ...spec };
-    const specTwo: WorkerSpec = { ...spec, queues: ['a', 'b'] };
-    const cn = impl === celeryNodeImpl;
-    const na = 'n/a: celery-node 0.5.9 BRPOPs the bare queue key only, never kombu\'s priority keys (queue\\x06\\x16N)';
-    const a = await latency(r, impl, specOne, cn ? [{}] : one, CFG.latencyCalls, CFG.latencyWarmup);
-    if (cn) a.runs.push({ error: na });
-    let b: { runs: LatencyRun[]; peakRssMiB?: number };
-    if (cn) {
-      b = { runs: [{ error: 'n/a: celery-node 0.5.9 createWorker takes one queue name' }] };
-    } else {
-      log(`latency: ${impl.name} on -Q a,b, message on b`);
-      b = await latency(r, impl, specTwo, two, CFG.latencyCalls, CFG.latencyWarmup);
+  const impls = [[celeriacImpl, { concurrency: 100 }], [pythonImpl, { concurrency: 2 }], [celeryNodeImpl, {}]] as const;
+  // Per worker: one entry per round, each the runs of its cases in order.
+  const rows = impls.map(([impl, spec]) => ({ impl, one: [] as LatencyRun[][], two: [] as LatencyRun[][], rss: [] as number[][],
+    commands: [impl.describe({ ...spec }), ...(impl === celeryNodeImpl ? [] : [impl.describe({ ...spec, queues: ['a', 'b'] })])] }));
+  for (let round = 1; round <= CFG.latencyRounds; round++) {
+    for (const [i, [impl, spec]] of impls.entries()) {
+      const row = rows[i] as (typeof rows)[number];
+      log(`latency round ${round}/${CFG.latencyRounds}: ${impl.name} on one queue (no priority, then priority 6)`);
+      const cn = impl === celeryNodeImpl;
+      const na = 'n/a: celery-node 0.5.9 BRPOPs the bare queue key only, never kombu\'s priority keys (queue\\x06\\x16N)';
+      const a = await latency(r, impl, { ...spec }, cn ? [{}] : one, CFG.latencyCalls, CFG.latencyWarmup);
+      if (cn) a.runs.push({ error: na });
+      let b: { runs: LatencyRun[]; peakRssMiB?: number };
+      if (cn) {
+        b = { runs: [{ error: 'n/a: celery-node 0.5.9 createWorker takes one queue name' }] };
+      } else {
+        log(`latency round ${round}/${CFG.latencyRounds}: ${impl.name} on -Q a,b, message on b`);
+        b = await latency(r, impl, { ...spec, queues: ['a', 'b'] }, two, CFG.latencyCalls, CFG.latencyWarmup);
+      }
+      for (const run of [...a.runs, ...b.runs]) if (run.error && !run.error.startsWith('n/a')) noteError(`latency ${impl.name}`, run.error);
+      row.one.push(a.runs);
+      row.two.push(b.runs);
+      row.rss.push([a.peakRssMiB ?? NaN, b.peakRssMiB ?? NaN]);
     }
-    for (const run of [...a.runs, ...b.runs]) if (run.error && !run.error.startsWith('n/a')) noteError(`latency ${impl.name}`, run.error);
-    rows.push({ impl, one: a.runs, two: b.runs, rssOne: a.peakRssMiB, rssTwo: b.peakRssMiB,
-      commands: [impl.describe(specOne), ...(cn ? [] : [impl.describe(specTwo)])] });
   }
+  type Row = (typeof rows)[number];
   const cases = [
-    { name: 'one queue', get: (x: (typeof rows)[number]) => x.one[0] },
-    { name: '`-Q a,b`, message on `b`', get: (x: (typeof rows)[number]) => x.two[0] },
-    { name: 'one queue, `priority=6`', get: (x: (typeof rows)[number]) => x.one[1] },
+    { name: 'one queue', get: (x: Row) => x.one.map((runs) => runs[0]) },
+    { name: '`-Q a,b`, message on `b`', get: (x: Row) => x.two.map((runs) => runs[0]) },
+    { name: 'one queue, `priority=6`', get: (x: Row) => x.one.map((runs) => runs[1]) },
   ];
-  const cell = (run: LatencyRun | undefined, k: 'p50' | 'p99'): string => (run?.error ? (run.error.startsWith('n/a') ? 'n/a' : 'error') : fmt(run?.[k], 2));
+  const rounds = CFG.latencyRounds;
   const lines = [
-    `## Latency: sequential Python \`.delay().get()\`, ${CFG.latencyCalls} calls after ${CFG.latencyWarmup} warm-up (issue 8 item 3)`,
+    `## Latency: sequential Python \`.delay().get()\`, ${CFG.latencyCalls} calls after ${CFG.latencyWarmup} warm-up, ${rounds} interleaved round(s) (issue 8 item 3)`,
+    '',
+    `Each cell: median over the rounds${rounds > 1 ? ' (min–max)' : ''}. "met" compares the medians; "rounds" counts the rounds in which celeriac was at or below every peer measured in that round.`,
     '',
     `| case | ${rows.map((x) => `${x.impl.name} p50 (ms) | ${x.impl.name} p99 (ms)`).join(' | ')} | celeriac p50 ≤ both | celeriac p99 ≤ both |`,
     `|---|${rows.map(() => '---:|---:').join('|')}|---|---|`,
   ];
   for (const c of cases) {
-    const mine = c.get(rows[0] as (typeof rows)[number]);
-    const others = rows.slice(1).map((x) => c.get(x)).filter((x) => x && !x.error);
-    const ok = (k: 'p50' | 'p99'): string => (mine?.error || mine?.[k] === undefined ? 'n/a'
-      : others.every((o) => (mine[k] as number) <= (o?.[k] as number)) ? `**met** (vs ${others.length})` : '**not met**');
-    lines.push(`| ${c.name} | ${rows.map((x) => `${cell(c.get(x), 'p50')} | ${cell(c.get(x), 'p99')}`).join(' | ')} | ${ok('p50')} | ${ok('p99')} |`);
+    const [mineRow, ...peerRows] = rows as [Row, ...Row[]];
+    const mine = summarizeRounds(c.get(mineRow));
+    const peers = peerRows.map((x) => summarizeRounds(c.get(x))).filter((s) => s.error === undefined);
+    const ok = (k: 'p50' | 'p99'): string => {
+      if (mine.error !== undefined || mine[k] === undefined) return 'n/a';
+      const met = peers.every((o) => (mine[k] as number) <= (o[k] as number));
+      const { won, of } = roundsAtOrBelow(c.get(mineRow), peerRows.map((x) => c.get(x)), k);
+      return `${met ? '**met**' : '**not met**'} (vs ${peers.length}; rounds ${won}/${of})`;
+    };
+    lines.push(`| ${c.name} | ${rows.map((x) => { const s = summarizeRounds(c.get(x)); return `${latencyCell(s, 'p50')} | ${latencyCell(s, 'p99')}`; }).join(' | ')} | ${ok('p50')} | ${ok('p99')} |`);
   }
-  const found = (run: LatencyRun | undefined): string => (run?.error || typeof run?.firstGetFound !== 'number' ? 'n/a' : `${Math.round(run.firstGetFound * 100)}%`);
-  const cpu = (run: LatencyRun | undefined): string => (run?.error || run?.workerCpuUsPerCall === undefined ? 'n/a' : fmt(run.workerCpuUsPerCall, 0));
+  const pct = (v: number | undefined): string => (v === undefined ? 'n/a' : `${Math.round(v * 100)}%`);
   lines.push('', 'Result already stored when the client\'s `get()` first read it (Celery reads the key once, then waits on pub/sub), and '
-    + 'the worker\'s CPU per call (user+sys of its process tree over the case, warm-up included, µs):', '',
+    + 'the worker\'s CPU per call (user+sys of its process tree over the case, warm-up included, µs), medians over the rounds:', '',
     `| case | ${rows.map((x) => `${x.impl.name} first GET found | ${x.impl.name} CPU µs/call`).join(' | ')} |`,
     `|---|${rows.map(() => '---:|---:').join('|')}|`);
-  for (const c of cases) lines.push(`| ${c.name} | ${rows.map((x) => `${found(c.get(x))} | ${cpu(c.get(x))}`).join(' | ')} |`);
-  lines.push('', '| worker | commands | peak RSS (MiB), one queue / two queues | notes |', '|---|---|---:|---|');
+  for (const c of cases) {
+    lines.push(`| ${c.name} | ${rows.map((x) => { const s = summarizeRounds(c.get(x)); return `${pct(s.firstGetFound)} | ${fmt(s.cpuUsPerCall, 0)}`; }).join(' | ')} |`);
+  }
+  lines.push('', '| worker | commands | peak RSS (MiB), one queue / two queues (largest over the rounds) | notes |', '|---|---|---:|---|');
+  const largest = (xs: number[]): number | undefined => (xs.some(Number.isFinite) ? Math.max(...xs.filter(Number.isFinite)) : undefined);
   for (const x of rows) {
-    const notes = [...x.one, ...x.two].flatMap((run) => (run.error ? [run.error] : []));
-    lines.push(`| ${x.impl.name} | ${x.commands.map((c) => `\`${c}\``).join('<br>')} | ${fmt(x.rssOne, 1)} / ${fmt(x.rssTwo, 1)} | ${[...new Set(notes)].join('; ')} |`);
+    const notes = [...x.one.flat(), ...x.two.flat()].flatMap((run) => (run.error ? [run.error] : []));
+    lines.push(`| ${x.impl.name} | ${x.commands.map((c) => `\`${c}\``).join('<br>')} | ${fmt(largest(x.rss.map((p) => p[0] as number)), 1)} / `
+      + `${fmt(largest(x.rss.map((p) => p[1] as number)), 1)} | ${[...new Set(notes)].join('; ')} |`);
   }
   out(`\n${lines.join('\n')}`);
 }
