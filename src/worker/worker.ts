@@ -6,7 +6,7 @@ import type { FollowUpContext } from '../canvas/plan-follow-ups';
 import type { Settings } from '../config/settings-schema';
 import { coerceError } from '../errors/coerce-error';
 import type { TaskMessage } from '../protocol/task-message';
-import type { Consumer, Delivery, Transport } from '../transport/transport';
+import type { Consumer, Transport } from '../transport/transport';
 import { systemClock, type Clock } from './clock';
 import { RevokedSet } from './control/revoked-set';
 import { RevokedStamps } from './control/revoked-stamps';
@@ -14,10 +14,7 @@ import { buildTaskInfo } from './build-task-info';
 import { RETURNED, TERMINATED } from './abort-reasons';
 import type { ExecutionDeps, ExecutionOutcome } from './execute-task';
 import { retryDefaultsOf } from './autoretry';
-import { handlePoison } from './handle-poison';
-import { receiveDelivery } from './receive-delivery';
-import { RateLimitQueues } from './rate-limit-queues';
-import { RequestTracker, type TrackedRequest } from './request-tracker';
+import { RequestTracker } from './request-tracker';
 import { waitWithSoftShutdown } from './soft-shutdown';
 import { closeWithin } from './close-within';
 import { ResultWriter } from './result-writer';
@@ -30,7 +27,7 @@ import { publishWithSignals } from '../producer/producer';
 import { WorkerSignals } from './signals/worker-signals';
 import { TaskLimits } from './task-limits';
 import { TaskRunner } from './task-runner';
-import { EtaHolds } from './eta-holds';
+import { TaskIntake } from './task-intake';
 import { createThreadDispatch, type ThreadDispatch } from './pool/thread-dispatch';
 import { ThreadPool } from './pool/thread-pool';
 import type {
@@ -99,8 +96,6 @@ export class Worker implements WorkerInspector, WorkerController {
     this.log = deps.logger.child({ component: 'worker' });
     this.tracker = new RequestTracker(deps.hostname);
     this.limits = new TaskLimits(deps.app, deps.settings, () => this.clock.now());
-    this.rateQueues = new RateLimitQueues(this.limits, this.clock, (req) => this.runner.push(req), () => this.runner.pump());
-    this.limits.onRateChanged = (name) => this.rateQueues.rateChanged(name);
     this.signals = new WorkerSignals(deps.app.signals, deps.hostname, this.log.child({ component: 'signals' }), (p) => this.track(p));
     this.addEventSink(this.signals.taskSink((id) => this.tracker.findById(id)[0]));
     this.writer = new ResultWriter(deps.backend, {
@@ -120,24 +115,19 @@ export class Worker implements WorkerInspector, WorkerController {
       this.threads = createThreadDispatch(this.pool, { defaultPool: deps.settings.worker_pool === 'threads' ? 'threads' : 'event',
         rejectOnWorkerLost: deps.settings.task_reject_on_worker_lost });
     }
-    // ETA tasks hold a raised prefetch allowance (Celery's qos.increment) until due.
-    this.etaHolds = new EtaHolds(this.clock, {
-      count: () => this.prefetchCount(),
-      limit: this.settings.worker_eta_task_limit,
-      adjust: (delta) => {
-        if (this.prefetchCount() === 0 || !this.consumer) return false;
-        this.extraPrefetch += delta;
-        this.consumer.setPrefetch(this.prefetchCount());
-        return true;
-      },
-    }, (req) => { if (!this.stopping) this.enqueue(req); });
     this.runner = new TaskRunner({ app: deps.app, tracker: this.tracker, signals: this.signals, counters: this.counters, log: this.log,
       contextFields: deps.settings.worker_log_context_fields, taskLog: (msg) => this.taskLog(msg), concurrency: () => this.concurrencyNow,
       isStopping: () => this.stopping, execution: this.executionDeps(), runEnded: () => this.checkIdle() });
+    this.intake = new TaskIntake({ app: deps.app, settings: deps.settings, hostname: deps.hostname, log: this.log, clock: this.clock,
+      transport: deps.transport, writer: this.writer, tracker: this.tracker, signals: this.signals, counters: this.counters, limits: this.limits,
+      runner: this.runner, revoked: this.revoked, isRevoked: (msg) => this.isRevoked(msg), emit: (type, fields) => this.emit(type, fields),
+      track: (p) => this.track(p), taskLog: (msg) => this.taskLog(msg), isStopping: () => this.stopping,
+      // ETA tasks hold a raised prefetch allowance (Celery's qos.increment) until due.
+      prefetch: { count: () => this.prefetchCount(), limit: deps.settings.worker_eta_task_limit, adjust: (delta) => this.adjustPrefetch(delta) } });
   }
 
+  private readonly intake: TaskIntake;
   private readonly runner: TaskRunner;
-
   private readonly signals: WorkerSignals;
   private readonly pool: ThreadPool | null = null;
   private readonly threads: ThreadDispatch | null = null;
@@ -161,7 +151,7 @@ export class Worker implements WorkerInspector, WorkerController {
     for (const m of this.monitors) await m.start();
     for (const queue of settings.worker_queues) await transport.declareQueue(queue, { exchange: queue, routingKey: queue });
     // Held messages are kept from redelivery by the transport itself (Redis: RedisTransport.refreshHeld).
-    this.consumer = await transport.consume(settings.worker_queues, this.prefetchCount(), (d) => this.onDelivery(d));
+    this.consumer = await transport.consume(settings.worker_queues, this.prefetchCount(), (d) => this.intake.receive(d));
     this.log.info({ hostname: this.hostname, queues: settings.worker_queues, concurrency: this.concurrencyNow,
       prefetch: this.prefetchCount(), tasks: this.deps.app.taskNames() }, 'worker ready');
     await this.signals.lifecycle('worker_ready');
@@ -176,11 +166,7 @@ export class Worker implements WorkerInspector, WorkerController {
       this.stopping = true;
       await this.signals.lifecycle('worker_shutting_down');
       await this.closeStep(this.consumer?.stop(), 'stop consuming');
-      this.etaHolds.cancelAll();
-      this.rateQueues.stop();
-      const returned = this.tracker.count('reserved') + this.tracker.count('scheduled');
-      for (const req of [...this.tracker.list('reserved'), ...this.tracker.list('scheduled')]) this.tracker.remove(req);
-      this.runner.dropWaiting();
+      const returned = this.intake.stop();
       // Only a worker that consumed has tasks to wait for (a failed start has none).
       if (this.consumer) this.log.info({ running: this.tracker.count('active'), returned }, 'warm shutdown: waiting for running tasks');
       await waitWithSoftShutdown(this.tracker, () => this.waitIdle(), this.settings.worker_soft_shutdown_timeout, this.clock, this.log,
@@ -278,46 +264,12 @@ export class Worker implements WorkerInspector, WorkerController {
     else void this.close();
   }
 
-  // ---- receiving and running ----
-  private onDelivery(delivery: Delivery): void {
-    this.counters.received++;
-    const received = receiveDelivery(delivery, this.deps.app, this.settings);
-    if (received.kind === 'refused') {
-      this.counters.refused++;
-      this.signals.refused(received.report);
-      if (received.report.message) this.emit('task-rejected', { uuid: received.report.message.id, error: new Error(received.report.reason), requeue: false });
-      this.track(handlePoison(delivery, received.report, {
-        transport: this.deps.transport, writer: this.writer, poisonQueue: this.settings.worker_poison_queue, hostname: this.hostname, log: this.log,
-      }));
-      return;
-    }
-    const req = this.tracker.create(received.msg, delivery);
-    this.signals.received(req);
-    const { msg } = req;
-    this.emit('task-received', { uuid: msg.id, name: msg.shadow ?? msg.task, args: msg.args, kwargs: msg.kwargs, argsRepr: msg.argsRepr,
-      kwargsRepr: msg.kwargsRepr, retries: msg.retries, eta: msg.eta, expires: msg.expires, rootId: msg.rootId, parentId: msg.parentId,
-      queue: delivery.queue });
-    // Below DEBUG (the usual level) no per-task logger is built for a line that would be dropped.
-    if (this.log.isLevelEnabled('debug')) this.taskLog(msg).debug({ queue: delivery.queue, eta: msg.eta?.toISOString() }, 'task received');
-    const delayMs = msg.eta ? msg.eta.getTime() - this.clock.now() : 0;
-    // Celery's strategy consults Request.revoked() on arrival only for an expiring or id-revoked task: a
-    // stamp-revoked ETA task is held until due like any other, then revoked before it runs.
-    if (delayMs > 0 && !((msg.expires !== null || this.revoked.isRevoked(msg.id)) && this.isRevoked(msg))) {
-      this.tracker.set(req, 'scheduled');
-      this.etaHolds.hold(req, delayMs);
-      return;
-    }
-    this.enqueue(req);
+  private adjustPrefetch(delta: number): boolean {
+    if (this.prefetchCount() === 0 || !this.consumer) return false;
+    this.extraPrefetch += delta;
+    this.consumer.setPrefetch(this.prefetchCount());
+    return true;
   }
-
-  private enqueue(req: TrackedRequest): void {
-    this.tracker.set(req, 'reserved');
-    this.rateQueues.admit(req);
-  }
-
-  private readonly rateQueues: RateLimitQueues;
-
-  private readonly etaHolds: EtaHolds;
 
   /** What every execution uses (TaskRunner adds the slot release). */
   private executionDeps(): Omit<ExecutionDeps, 'handlerEnded'> {
