@@ -42,11 +42,11 @@ const CFG = {
   latencyWarmup: num('BENCH_LATENCY_WARMUP', 50, 10),
   /** Latency rounds: in each, a fresh worker of every kind in turn (celeriac, Python, celery-node). */
   latencyRounds: num('BENCH_LATENCY_ROUNDS', 3, 1),
-  seedsNoopNode: num('BENCH_SEEDS_TASKS', 20_000, 2_000),
+  seedsNoopNode: num('BENCH_SEEDS_TASKS', 100_000, 2_000),
   seedsNoopPy: num('BENCH_SEEDS_PY_TASKS', 5_000, 500),
   seedsIoTasks: num('BENCH_SEEDS_IO_TASKS', 800, 160),
   io100Tasks: num('BENCH_IO_TASKS', 10_000, 2_000),
-  proxyNodeTasks: num('BENCH_PROXY_TASKS', 50_000, 3_000),
+  proxyNodeTasks: num('BENCH_PROXY_TASKS', 100_000, 3_000),
   proxyPyTasks: num('BENCH_PROXY_PY_TASKS', 5_000, 500),
   proxyDelayMs: num('BENCH_PROXY_DELAY_MS', 1, 1),
   memoryMessages: num('BENCH_MEMORY_MESSAGES', 1_000_000, 50_000),
