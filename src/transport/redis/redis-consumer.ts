@@ -7,6 +7,7 @@ import type { QueuedPop, RedisKeyWatchers } from './redis-key-watchers';
 import { fastestPingMs } from './fastest-ping-ms';
 import { popAndRecord, type PopLimits, type PoppedElement } from './pop-and-record';
 import { nextPopSize, queuedPopSize } from './pop-credit';
+import { QueueCycle } from './queue-cycle';
 import { QUEUED_POPS_MIN_RTT_MS } from './redis-transport-options';
 
 export type { PopLimits, PoppedElement } from './pop-and-record';
@@ -49,10 +50,9 @@ const STOP_GRACE_MS = 2000;
  * applied per reply, and within a call the script rotates per message, so every queue still gets its turn.
  */
 export class RedisConsumer implements Consumer {
-  private readonly given: string[];
   /** Each watched key's queue and priority step. */
   private targets = new Map<string, { queue: string; step: number }>();
-  private cycle: string[];
+  private readonly cycle: QueueCycle;
   private prefetch: number;
   private unsettled = 0;
   private stopped = false;
@@ -91,8 +91,7 @@ export class RedisConsumer implements Consumer {
     /** Queue pops behind the watchers (see RedisTransportOptions.queuedPops); 'auto' decides at start(). */
     private queuedPops: boolean | 'auto' = 'auto',
   ) {
-    this.given = [...new Set(queues)];
-    this.cycle = [...this.given];
+    this.cycle = new QueueCycle(queues);
     this.prefetch = prefetch;
   }
 
@@ -109,26 +108,21 @@ export class RedisConsumer implements Consumer {
 
   /** Start consuming from one more queue. */
   async addQueue(queue: string): Promise<void> {
-    if (this.given.includes(queue)) return;
-    this.given.push(queue);
-    this.cycle.push(queue);
+    if (!this.cycle.add(queue)) return;
     await this.watchers.setKeys(this.watchedKeys());
     this.kick();
   }
 
   /** Stop consuming from a queue. */
   async cancelQueue(queue: string): Promise<void> {
-    const at = this.given.indexOf(queue);
-    if (at < 0) return;
-    this.given.splice(at, 1);
-    this.cycle = this.cycle.filter((q) => q !== queue);
+    if (!this.cycle.remove(queue)) return;
     await this.watchers.setKeys(this.watchedKeys());
     this.kick();
   }
 
   /** Current queues, in the order given. */
   queues(): readonly string[] {
-    return [...this.given];
+    return this.cycle.queues();
   }
 
   /**
@@ -188,7 +182,7 @@ export class RedisConsumer implements Consumer {
         await this.watchers.reclaim();
       } else if (max > 0) {
         this.issue(max);
-      } else if (this.inFlight.size > 0 || this.cycle.length === 0 || (!this.failed && !this.lastEmpty)) {
+      } else if (this.inFlight.size > 0 || this.cycle.size === 0 || (!this.failed && !this.lastEmpty)) {
         // Waiting for a reply, for credit, or for a queue.
         this.waitingForCredit = true;
         await new Promise<void>((resolve) => { this.wake = resolve; });
@@ -216,7 +210,7 @@ export class RedisConsumer implements Consumer {
 
   /** Sends one pop call for up to `max` messages, their credit reserved until its reply. */
   private issue(max: number): void {
-    const call: Promise<void> = this.popBatch(max, this.client, [...this.cycle], this.steps).then(({ count, drained }) => {
+    const call: Promise<void> = this.popBatch(max, this.client, this.cycle.snapshot(), this.steps).then(({ count, drained }) => {
       // Set in the reply's own turn, so it follows the order in which Redis ran the calls.
       this.lastEmpty = drained;
       this.lastFull = count === max;
@@ -252,7 +246,7 @@ export class RedisConsumer implements Consumer {
       this.reserved -= max;
     }
     for (const element of popped.elements) {
-      this.rotate(element.queue);
+      this.cycle.rotate(element.queue);
       this.sink.receive(element, this);
     }
     return { count: popped.elements.length, drained: popped.drained };
@@ -263,17 +257,9 @@ export class RedisConsumer implements Consumer {
    * None while the last pop found nothing (the loop waits for the watchers), after a failure, or stopped.
    */
   private nextBatch(): number {
-    if (this.stopped || this.failed || this.lastEmpty || this.cycle.length === 0) return 0;
+    if (this.stopped || this.failed || this.lastEmpty || this.cycle.size === 0) return 0;
     if (this.inFlight.size >= (this.probing ? 1 : MAX_PIPELINED_POPS)) return 0;
     return nextPopSize(this.prefetch, this.unsettled, this.reserved, this.lastFull);
-  }
-
-  /** kombu's round-robin `rotate`: the queue that yielded goes last. */
-  private rotate(queue: string): void {
-    const at = this.cycle.indexOf(queue);
-    if (at < 0) return;
-    this.cycle.splice(at, 1);
-    this.cycle.push(queue);
   }
 
   /**
@@ -299,7 +285,7 @@ export class RedisConsumer implements Consumer {
 
   /** Every key this consumer pops from: each queue at each priority step. */
   private watchedKeys(): string[] {
-    this.targets = new Map(this.steps.flatMap((step) => this.given.map((queue) => [this.keys.queueKey(queue, step), { queue, step }] as const)));
+    this.targets = new Map(this.steps.flatMap((step) => this.cycle.queues().map((queue) => [this.keys.queueKey(queue, step), { queue, step }] as const)));
     return [...this.targets.keys()];
   }
 
