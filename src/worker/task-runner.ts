@@ -29,6 +29,8 @@ export interface TaskRunnerDeps {
   execution: Omit<ExecutionDeps, 'handlerEnded'>;
   /** A run ended and its request left the tracker (the worker checks whether it is idle). */
   runEnded(): void;
+  /** Runs one request to its outcome (executeTask; a stand-in in unit tests). */
+  execute?: typeof executeTask;
 }
 
 /**
@@ -41,9 +43,11 @@ export class TaskRunner {
   private readonly waiting: TrackedRequest[] = [];
   private readonly running = new Set<TrackedRequest>();
   private readonly execution: ExecutionDeps;
+  private readonly execute: typeof executeTask;
 
   constructor(private readonly deps: TaskRunnerDeps) {
     this.execution = { ...deps.execution, handlerEnded: (req) => this.releaseSlot(req) };
+    this.execute = deps.execute ?? executeTask;
   }
 
   /** Queues a request to start when a slot is free (call pump() to start what fits). */
@@ -80,7 +84,7 @@ export class TaskRunner {
     this.running.add(req);
     // Everything the run does (user code, follow-ups, signals) sees its request (currentRequest()).
     const scope = buildTaskRequestScope(req.msg, deps.contextFields);
-    runInRequestScope(scope, () => executeTask(def, req, this.execution, deps.taskLog(req.msg)))
+    runInRequestScope(scope, () => this.execute(def, req, this.execution, deps.taskLog(req.msg)))
       // One reaction for both ends, outside the scope (what runEnded starts is not this task's): each
       // promise per task costs more while scopes are tracked. postrun's receivers still see the request.
       .then((outcome) => {
