@@ -13,15 +13,7 @@ import { type BenchRedis, firstLine, log, RESULT_DB } from './bench-core';
 import { treeCpuSeconds, treePeakRssMiB } from './process-memory';
 import { readDoneTimes, steadyRate } from './result-scan';
 import { fmt, median, spread } from './bench-format';
-
-const QUICK = process.env.BENCH_QUICK === '1';
-function count(name: string, full: number, quick: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return QUICK ? quick : full;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}=${v} is not a positive integer`);
-  return n;
-}
+import { count } from './bench-knobs';
 
 /** Sizes: BENCH_RABBITMQ_TASKS (celeriac, 100,000), BENCH_RABBITMQ_PY_TASKS (Python, 20,000), BENCH_REPEATS celeriac runs (3). */
 const CFG = {

@@ -19,37 +19,27 @@ import { rssKiB, descendants, treePeakRssMiB } from './process-memory';
 import { CommandDelta } from './redis-stats';
 import { readDoneTimes, steadyRate } from './result-scan';
 import { fmt, median, spread } from './bench-format';
+import { count, num, QUICK } from './bench-knobs';
 import { latencyCell, roundsAtOrBelow, summarizeRounds } from './latency-rounds';
 
-const QUICK = process.env.BENCH_QUICK === '1';
-function num(name: string, full: number, quick: number): number {
-  const v = process.env[name];
-  if (v !== undefined && v !== '') {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}=${v} is not a positive number`);
-    return n;
-  }
-  return QUICK ? quick : full;
-}
-
 const CFG = {
-  nodeTasks: num('BENCH_TASKS', 100_000, 5_000),
-  pyTasks: num('BENCH_PY_TASKS', 20_000, 1_000),
-  repeats: num('BENCH_REPEATS', 3, 1),
+  nodeTasks: count('BENCH_TASKS', 100_000, 5_000),
+  pyTasks: count('BENCH_PY_TASKS', 20_000, 1_000),
+  repeats: count('BENCH_REPEATS', 3, 1),
   /** Python prefork throughput runs, interleaved with the Node legs' first ones (its ratio flips with its own spread). */
-  pyRepeats: num('BENCH_PY_REPEATS', 2, 1),
-  latencyCalls: num('BENCH_LATENCY_CALLS', 2000, 50),
-  latencyWarmup: num('BENCH_LATENCY_WARMUP', 50, 10),
+  pyRepeats: count('BENCH_PY_REPEATS', 2, 1),
+  latencyCalls: count('BENCH_LATENCY_CALLS', 2000, 50),
+  latencyWarmup: count('BENCH_LATENCY_WARMUP', 50, 10),
   /** Latency rounds: in each, a fresh worker of every kind in turn (celeriac, Python, celery-node). */
-  latencyRounds: num('BENCH_LATENCY_ROUNDS', 3, 1),
-  seedsNoopNode: num('BENCH_SEEDS_TASKS', 100_000, 2_000),
-  seedsNoopPy: num('BENCH_SEEDS_PY_TASKS', 5_000, 500),
-  seedsIoTasks: num('BENCH_SEEDS_IO_TASKS', 800, 160),
-  io100Tasks: num('BENCH_IO_TASKS', 10_000, 2_000),
-  proxyNodeTasks: num('BENCH_PROXY_TASKS', 100_000, 3_000),
-  proxyPyTasks: num('BENCH_PROXY_PY_TASKS', 5_000, 500),
+  latencyRounds: count('BENCH_LATENCY_ROUNDS', 3, 1),
+  seedsNoopNode: count('BENCH_SEEDS_TASKS', 100_000, 2_000),
+  seedsNoopPy: count('BENCH_SEEDS_PY_TASKS', 5_000, 500),
+  seedsIoTasks: count('BENCH_SEEDS_IO_TASKS', 800, 160),
+  io100Tasks: count('BENCH_IO_TASKS', 10_000, 2_000),
+  proxyNodeTasks: count('BENCH_PROXY_TASKS', 100_000, 3_000),
+  proxyPyTasks: count('BENCH_PROXY_PY_TASKS', 5_000, 500),
   proxyDelayMs: num('BENCH_PROXY_DELAY_MS', 1, 1),
-  memoryMessages: num('BENCH_MEMORY_MESSAGES', 1_000_000, 50_000),
+  memoryMessages: count('BENCH_MEMORY_MESSAGES', 1_000_000, 50_000),
   memorySeconds: num('BENCH_MEMORY_SECONDS', 20, 5),
 };
 const SECTIONS = ['throughput', 'latency', 'seeds', 'proxy', 'memory', 'rabbitmq'] as const;
