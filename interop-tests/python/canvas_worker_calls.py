@@ -71,6 +71,10 @@ def failing_chain():
     # after the middle step's, as Python's mark_as_failure does, so wait for it rather than read it at once.
     last = res.get(timeout=TIMEOUT, propagate=False, follow_parents=False)
     out["last"] = {"cls": type(last).__name__, "args": [str(a) for a in getattr(last, "args", [])]}
+    # The first step sent the next one before storing its own SUCCESS, as Celery's trace.py does
+    # (apply_async of the chain's next step, then mark_as_done): the later steps can fail, and get()
+    # raise, before that write lands. Wait for it too rather than read PENDING by chance.
+    res.parent.parent.get(timeout=TIMEOUT, propagate=False)
     out["states"] = [res.parent.parent.state, res.parent.state, res.state]
     return out
 
