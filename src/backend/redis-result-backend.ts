@@ -225,11 +225,14 @@ export function createRedisResultBackend(url: string, options: unknown, logger: 
     spec = parseRedisUrl(url, {
       ...(parsed.masterName ? { masterName: parsed.masterName } : {}),
       ...(parsed.connectTimeoutMs ? { connectTimeoutMs: parsed.connectTimeoutMs } : {}),
+      useSsl: parsed.useSsl,
+      sslRole: 'backend',
     });
   } catch (thrown) {
     const err = coerceError(thrown);
     throw new BackendError('CELERIAC_BACKEND_BAD_URL', `result_backend: ${err.message}`, { cause: err });
   }
+  for (const warning of spec.warnings ?? []) logger.warn(warning);
   // Fail a command after a bounded number of reconnect attempts (~10 s of outage) instead of queueing
   // it forever (Celery's backend gives up after its retry policy too). The worker's ResultWriter
   // retries a failed store above this, then gives an acks-late message back rather than lose it.

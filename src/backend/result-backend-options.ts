@@ -30,6 +30,8 @@ export const resultBackendOptionsSchema = z.object({
   master_name: text,
   /** Socket connect timeout. */
   connectTimeoutMs: z.number().int().positive().optional(),
+  /** Celery's `redis_backend_use_ssl`: an object of ssl_* keys (see resolveRedisTls), checked when the URL is parsed. */
+  redis_backend_use_ssl: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** Result backend options as callers may write them. */
@@ -45,6 +47,8 @@ export interface ResultBackendOptions {
   masterName?: string;
   /** Socket connect timeout. */
   connectTimeoutMs?: number;
+  /** Celery's `redis_backend_use_ssl`. */
+  useSsl?: Record<string, unknown>;
 }
 
 /** Validates and normalises options; throws ConfigError listing every problem. */
@@ -62,6 +66,7 @@ export function parseResultBackendOptions(input: unknown): ResultBackendOptions 
     keyPrefix: buildGlobalKeyPrefix(o.globalKeyprefix ?? o.global_keyprefix),
     ...(masterName ? { masterName } : {}),
     ...(o.connectTimeoutMs ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    ...(o.redis_backend_use_ssl ? { useSsl: o.redis_backend_use_ssl } : {}),
   };
 }
 

@@ -38,6 +38,9 @@ export interface RunBeatOptions {
   keyPrefix?: string;
   /** Celery's `broker_transport_options` (on Redis, sep, priority_steps and global_keyprefix name the queue keys). */
   brokerTransportOptions?: Record<string, unknown>;
+  /** Celery's `broker_use_ssl` and `redis_backend_use_ssl` (TLS to a Redis broker, or to the Redis backend holding a RabbitMQ beat's record). */
+  brokerUseSsl?: unknown;
+  backendUseSsl?: Record<string, unknown>;
   /**
    * The app's signals: `beat_init` once the scheduler is built, before the first tick;
    * `before_task_publish` / `after_task_publish` around each run sent, as Celery's beat sends them
@@ -68,7 +71,8 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
   const leaseMs = options.leaseMs ?? 6000;
   const logger = options.logger.child({ component: 'beat' });
   const broker = openBeatBroker(options.brokerUrl, options.brokerTransportOptions ?? {}, { leaseMs, logger,
-    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
+    ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}), brokerUseSsl: options.brokerUseSsl,
+    ...(options.backendUseSsl ? { backendUseSsl: options.backendUseSsl } : {}),
     ...(options.resultBackendUrl ? { resultBackendUrl: options.resultBackendUrl } : {}),
     ...(options.stateFile ? { stateFile: options.stateFile } : {}), ...(options.queueSettings ? { queueSettings: options.queueSettings } : {}) });
   logger.info({ broker: safeUrl(options.brokerUrl), entries: options.schedule.length, leaseMs, keyPrefix: options.keyPrefix ?? 'celeriac.beat' }, 'beat starting');

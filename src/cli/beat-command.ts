@@ -62,7 +62,8 @@ export async function runBeatCommand(argv: string[], env: NodeJS.ProcessEnv): Pr
   process.once('SIGINT', stop);
   await runBeat({ brokerUrl: settings.broker_url, schedule: entries, timezone, logger, signal: controller.signal, leaseMs,
     missedRunPolicy: policy, brokerTransportOptions: settings.broker_transport_options, stateFile: settings.beat_schedule_filename,
-    defaultQueue: settings.task_default_queue, queueSettings: settings,
+    defaultQueue: settings.task_default_queue, queueSettings: settings, brokerUseSsl: settings.broker_use_ssl,
+    ...(settings.redis_backend_use_ssl ? { backendUseSsl: settings.redis_backend_use_ssl } : {}),
     ...(settings.result_backend !== 'disabled' ? { resultBackendUrl: settings.result_backend } : {}),
     ...(keyPrefix ? { keyPrefix } : {}), ...(app ? { signals: app.signals } : {}) });
   await new Promise<void>((resolve) => logger.flush(() => resolve()));

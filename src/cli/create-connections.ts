@@ -23,5 +23,6 @@ export function createBackendFor(settings: Settings, logger: Logger): ResultBack
   return createRedisResultBackend(settings.result_backend, {
     ...settings.result_backend_transport_options,
     result_expires: settings.result_expires,
+    ...(settings.redis_backend_use_ssl ? { redis_backend_use_ssl: settings.redis_backend_use_ssl } : {}),
   }, logger.child({ component: 'backend' }));
 }

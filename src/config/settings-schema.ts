@@ -38,6 +38,14 @@ export const settingsSchema = z.object({
   broker_transport_options: jsonObject.default({}),
   /** Result backend transport options, e.g. `{"global_keyprefix": "x"}`. */
   result_backend_transport_options: jsonObject.default({}),
+  /**
+   * TLS to the broker (Celery's `broker_use_ssl`): true, or for Redis an object of `ssl_cert_reqs`
+   * (required, optional, none), `ssl_ca_certs`, `ssl_certfile`, `ssl_keyfile`, `ssl_check_hostname`;
+   * ssl_* parameters in the URL replace it (kombu). Also turns TLS on for a redis:// URL.
+   */
+  broker_use_ssl: z.union([bool, jsonObject]).default(false),
+  /** TLS to a rediss:// result backend (Celery's `redis_backend_use_ssl`), the same ssl_* keys; URL parameters override it key by key. */
+  redis_backend_use_ssl: jsonObject.optional(),
   /** Seconds a stored result lives; 0 = forever. */
   result_expires: z.coerce.number().int().nonnegative().default(86400),
   /** Add name/args/kwargs/worker/retries/queue to stored results. */

@@ -87,7 +87,8 @@ export class AppProducer {
         : isRpcBackendUrl(settings.result_backend) ? createRpcResultBackend({ resultBackend: settings.result_backend, brokerUrl: settings.broker_url,
           brokerTransportOptions: settings.broker_transport_options, resultExpiresSec: settings.result_expires, persistent: settings.result_persistent },
         logger.child({ component: 'backend' }))
-        : createRedisResultBackend(settings.result_backend, { ...settings.result_backend_transport_options, result_expires: settings.result_expires },
+        : createRedisResultBackend(settings.result_backend, { ...settings.result_backend_transport_options, result_expires: settings.result_expires,
+          ...(settings.redis_backend_use_ssl ? { redis_backend_use_ssl: settings.redis_backend_use_ssl } : {}) },
           logger.child({ component: 'backend' }));
       try {
         await transport.connect();

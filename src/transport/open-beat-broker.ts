@@ -4,7 +4,7 @@ import { ConfigError, TransportError } from '../errors/celeriac-error';
 import { openAmqpBeatBroker } from './amqp/amqp-beat-broker';
 import type { QueueTableSettings } from './amqp/amqp-queue-table';
 import { amqpTransportOptionsSchema } from './amqp/amqp-transport-options';
-import { brokerScheme, REDIS_SCHEMES } from './create-transport';
+import { brokerScheme, REDIS_SCHEMES, refuseAmqpUseSsl } from './create-transport';
 import { openRedisBeatBroker } from './redis/open-redis-beat-broker';
 import { parseRedisTransportOptions } from './redis/redis-transport-options';
 import { safeUrl } from './safe-url';
@@ -23,6 +23,9 @@ export interface BeatBrokerSettings {
   /** Celery's queue settings (`task_queues`, `task_default_queue_type`, ...): RabbitMQ declares the queues beat sends to with them. */
   queueSettings?: QueueTableSettings;
   logger?: Logger;
+  /** Celery's `broker_use_ssl` (a Redis broker) and `redis_backend_use_ssl` (the Redis backend of a RabbitMQ beat). */
+  brokerUseSsl?: unknown;
+  backendUseSsl?: Record<string, unknown>;
 }
 
 /**
@@ -35,9 +38,10 @@ export interface BeatBrokerSettings {
 export function openBeatBroker(url: string, options: Record<string, unknown>, beat: BeatBrokerSettings): BeatBroker {
   const scheme = brokerScheme(url);
   if (scheme !== undefined && REDIS_SCHEMES.has(scheme)) {
-    return openRedisBeatBroker(url, parseRedisTransportOptions(options), beat);
+    return openRedisBeatBroker(url, parseRedisTransportOptions(options), { ...beat, useSsl: beat.brokerUseSsl });
   }
   if (scheme !== undefined && AMQP_SCHEMES.has(scheme)) {
+    refuseAmqpUseSsl(beat.brokerUseSsl);
     const parsed = amqpTransportOptionsSchema.safeParse(options);
     if (!parsed.success) {
       throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
@@ -46,7 +50,8 @@ export function openBeatBroker(url: string, options: Record<string, unknown>, be
     const backendScheme = backend === undefined ? undefined : brokerScheme(backend);
     const redisUrl = backendScheme !== undefined && REDIS_SCHEMES.has(backendScheme) && backendScheme !== 'sentinel' ? backend : undefined;
     return openAmqpBeatBroker(url, parsed.data, { leaseMs: beat.leaseMs, stateFile: beat.stateFile ?? DEFAULT_BEAT_STATE_FILE,
-      logger: beat.logger ?? pino({ level: 'silent' }), queueSettings: beat.queueSettings ?? {}, ...(beat.keyPrefix ? { keyPrefix: beat.keyPrefix } : {}), ...(redisUrl ? { redisUrl } : {}) });
+      logger: beat.logger ?? pino({ level: 'silent' }), queueSettings: beat.queueSettings ?? {}, ...(beat.keyPrefix ? { keyPrefix: beat.keyPrefix } : {}), ...(redisUrl ? { redisUrl } : {}),
+      ...(beat.backendUseSsl ? { redisUseSsl: beat.backendUseSsl } : {}) });
   }
   throw new TransportError('CELERIAC_BEAT_BROKER_UNSUPPORTED',
     `beat cannot run on broker ${safeUrl(url)}: it runs on Redis (redis://, rediss://, sentinel://) and RabbitMQ (amqp://, amqps://, pyamqp://) brokers; ${scheme ? `"${scheme}" is not supported` : 'the URL has no scheme'}`);

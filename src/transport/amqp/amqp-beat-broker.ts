@@ -24,6 +24,8 @@ export interface AmqpBeatSettings {
   /** Celery's queue settings: the queues runs go to are declared as the worker and Python declare them. */
   queueSettings: QueueTableSettings;
   logger: Logger;
+  /** Celery's `redis_backend_use_ssl`, for `redisUrl`. */
+  redisUseSsl?: Record<string, unknown>;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface AmqpBeatSettings {
 export function openAmqpBeatBroker(url: string, options: AmqpTransportOptions, beat: AmqpBeatSettings): BeatBroker {
   const transport = new AmqpTransport(url, options, beat.logger.child({ component: 'beat-transport' }), beat.queueSettings);
   if (beat.redisUrl) {
-    const spec = parseRedisUrl(beat.redisUrl, { clientName: 'celeriac-beat' });
+    const spec = parseRedisUrl(beat.redisUrl, { clientName: 'celeriac-beat', useSsl: beat.redisUseSsl, sslRole: 'backend' });
     const client = createRedisClient({ ...spec, options: { ...spec.options, commandTimeout: Math.max(500, Math.floor(beat.leaseMs / 3)) } });
     client.on('error', () => undefined); // failures surface on the commands; ioredis reconnects by itself
     const keys = buildBeatKeys(beat.keyPrefix);

@@ -1,6 +1,8 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { TransportError } from '../../errors/celeriac-error';
+import { readFileSync } from 'node:fs';
 import { safeUrl } from '../safe-url';
+import { redisTlsOptions, resolveRedisTls, type RedisTlsRole } from './resolve-redis-tls';
 
 /** What a Redis URL (in kombu's dialects) resolves to. */
 export interface RedisConnectionSpec {
@@ -8,6 +10,8 @@ export interface RedisConnectionSpec {
   options: RedisOptions;
   /** Database number (from the URL path or `virtual_host`). */
   db: number;
+  /** To log once when connecting (TLS without verification). */
+  warnings?: readonly string[];
 }
 
 /** Extra settings a URL cannot carry (kombu transport options of the same names). */
@@ -18,10 +22,17 @@ export interface RedisConnectionOptions {
   connectTimeoutMs?: number;
   /** Client name shown by CLIENT LIST. */
   clientName?: string;
+  /** Celery's `broker_use_ssl` (role broker) or `redis_backend_use_ssl` (role backend): true, false or an ssl_* object. */
+  useSsl?: unknown;
+  /** Whose rules decide TLS (resolveRedisTls): kombu's for a broker (the default), Celery's for a result backend. */
+  sslRole?: RedisTlsRole;
+  /** Reads the PEM files the TLS parameters name (tests pass their own). */
+  readFile?: (path: string) => Buffer;
 }
 
 /**
- * Parses `redis://[user:pass@]host[:port][/db]`, `rediss://...[?ssl_cert_reqs=required|optional|none]`,
+ * Parses `redis://[user:pass@]host[:port][/db]`, `rediss://...[?ssl_cert_reqs=required|optional|none&ssl_ca_certs=PATH...]`
+ * (TLS: resolveRedisTls),
  * `redis+socket:///path?virtual_host=db` (and `unix://`), and `sentinel://h1:26379;sentinel://h2:26379[/db]`,
  * with kombu's rules: db from the path, `/` or empty = 0, anything else is an error naming the URL part.
  */
@@ -34,6 +45,9 @@ export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): 
     maxRetriesPerRequest: null,
     ...(extra.clientName ? { connectionName: extra.clientName } : {}),
   };
+  if ((scheme === 'redis+socket' || scheme === 'unix' || scheme === 'sentinel') && extra.useSsl !== undefined && extra.useSsl !== null && extra.useSsl !== false) {
+    throw bad(url, `TLS (${extra.sslRole === 'backend' ? 'redis_backend_use_ssl' : 'broker_use_ssl'}) is not supported over ${scheme}:// by celeriac`);
+  }
   if (scheme === 'redis+socket' || scheme === 'unix') {
     const u = new URL(url.replace(/^[a-z+]+:/i, 'http:'));
     const db = parseDb(url, u.searchParams.get('virtual_host') ?? u.searchParams.get('db') ?? '');
@@ -57,12 +71,13 @@ export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): 
   if (scheme !== 'redis' && scheme !== 'rediss') throw bad(url, `scheme "${scheme}" is not a Redis scheme`);
   const u = new URL(url.replace(/^rediss?:/i, 'http:'));
   const db = parseDb(url, u.pathname);
-  const options: RedisOptions = { ...base, host: u.hostname || 'localhost', port: u.port ? Number(u.port) : 6379, db, ...auth(u) };
-  if (scheme === 'rediss') {
-    const reqs = (u.searchParams.get('ssl_cert_reqs') ?? 'none').toLowerCase();
-    options.tls = { rejectUnauthorized: reqs === 'required' || reqs === 'cert_required', servername: u.hostname };
-  }
-  return { db, options };
+  const host = u.hostname || 'localhost';
+  const options: RedisOptions = { ...base, host, port: u.port ? Number(u.port) : 6379, db, ...auth(u) };
+  const where = `${extra.sslRole === 'backend' ? 'result backend' : 'broker'} ${safeUrl(url)}`;
+  const tls = resolveRedisTls(scheme, u.searchParams, extra.useSsl, extra.sslRole ?? 'broker', where);
+  if (tls === null) return { db, options };
+  options.tls = redisTlsOptions(tls, host, where, extra.readFile ?? ((path) => readFileSync(path)));
+  return { db, options, warnings: tls.warnings };
 }
 
 /** Creates an ioredis client (not yet connected: call `connect()`) for a parsed URL. */

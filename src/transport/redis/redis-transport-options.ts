@@ -59,6 +59,8 @@ export interface RedisTransportOptions {
   masterName?: string;
   /** Socket connect timeout (`socket_connect_timeout`, seconds in Celery). */
   connectTimeoutMs: number;
+  /** Celery's `broker_use_ssl` (not a transport option): see resolveRedisTls. */
+  useSsl?: unknown;
 }
 
 /** Defaults, as kombu's Redis Channel has them (except where documented on the field). */

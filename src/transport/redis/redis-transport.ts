@@ -206,7 +206,9 @@ export class RedisTransport implements Transport {
     const spec = parseRedisUrl(this.url, {
       ...(this.options.masterName ? { masterName: this.options.masterName } : {}),
       connectTimeoutMs: this.options.connectTimeoutMs,
+      useSsl: this.options.useSsl,
     });
+    for (const warning of spec.warnings ?? []) this.logger.warn(warning);
     const client = await connectRedisClient(spec, this.url, 'command', this.logger);
     const keys = buildRedisKeys(this.options, spec.db);
     const lookup = createRedisLookup(client, keys);

@@ -17,7 +17,7 @@ it('a Redis broker keeps lease and record on the broker', async () => {
 });
 
 it('RabbitMQ with a Redis result backend: the Redis lease, runs published over AMQP', async () => {
-  for (const backend of ['redis://127.0.0.1:6379/2', 'rediss://127.0.0.1:6380/2']) {
+  for (const backend of ['redis://127.0.0.1:6379/2', 'rediss://127.0.0.1:6380/2?ssl_cert_reqs=required']) {
     const broker = openBeatBroker(AMQP, {}, { leaseMs: 3000, resultBackendUrl: backend });
     expect(broker.lease).toBeInstanceOf(RedisBeatLease);
     expect(broker.store).toBeInstanceOf(AmqpBeatStateStore);
