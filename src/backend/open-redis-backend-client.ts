@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
+import { describeConnectError, isTlsError } from '../transport/redis/connect-redis-client';
 import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/redis-connection';
 
 /** Commands the backend batches itself, sent without ioredis' auto-pipelining (see below). */
@@ -38,8 +39,9 @@ export async function openRedisBackendClient(spec: RedisConnectionSpec, shownUrl
     await client.connect();
   } catch (thrown) {
     client.disconnect();
-    const why = (lastError ?? coerceError(thrown)).message;
-    throw new BackendError('CELERIAC_BACKEND_CONNECT', `cannot connect to the result backend at ${shownUrl}: ${why}`, { cause: lastError ?? thrown });
+    const cause = lastError ?? thrown;
+    const why = isTlsError(cause) ? describeConnectError(cause) : coerceError(cause).message;
+    throw new BackendError(isTlsError(cause) ? 'CELERIAC_BACKEND_TLS' : 'CELERIAC_BACKEND_CONNECT', `cannot connect to the result backend at ${shownUrl}: ${why}`, { cause });
   }
   return client;
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings-schema';
 import { CeleriacError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
-import { isAuthError } from '../transport/redis/connect-redis-client';
+import { isAuthError, isTlsError } from '../transport/redis/connect-redis-client';
 import { safeUrl } from '../transport/safe-url';
 
 /** When and how often the first connection is retried (Celery's `broker_connection_*` settings). */
@@ -55,8 +55,8 @@ export function buildStartupRetryPolicy(settings: Pick<Settings, 'broker_connect
 
 /**
  * Connects each target in order, retrying the one that fails with backoff and one warning per
- * failed attempt (role, safe URL, attempt n of max, next delay). A refused password is final at
- * once (retrying cannot fix it). Throws the last error when retries are off or used up, and
+ * failed attempt (role, safe URL, attempt n of max, next delay). A refused password or TLS
+ * certificate is final at once (retrying cannot fix it). Throws the last error when retries are off or used up, and
  * CELERIAC_CLI_STARTUP_ABORTED when `signal` aborted the wait.
  */
 export async function connectAtStartup(targets: readonly StartupTarget[], opts: ConnectAtStartupOptions): Promise<void> {
@@ -70,7 +70,7 @@ export async function connectAtStartup(targets: readonly StartupTarget[], opts: 
       } catch (err) {
         const { policy } = opts;
         const exhausted = policy.maxRetries !== null && retries >= policy.maxRetries;
-        if (!policy.retry || exhausted || isAuthError(err) || opts.signal.aborted) throw err;
+        if (!policy.retry || exhausted || isAuthError(err) || isTlsError(err) || opts.signal.aborted) throw err;
         const nextDelaySec = buildRetryDelaySec(retries + 1);
         opts.log.warn({ role: target.role, url: safeUrl(target.url), attempt: retries + 1, maxAttempts: policy.maxRetries === null ? null : policy.maxRetries + 1,
           nextDelaySec, error: coerceError(err).message }, 'cannot connect; retrying');

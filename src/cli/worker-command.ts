@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Settings, SettingsInput } from '../config/settings-schema';
 import { findUnknownEnvSettings, loadConfig } from '../config/load-config';
 import { CeleriacError } from '../errors/celeriac-error';
-import { describeConnectError, isAuthError } from '../transport/redis/connect-redis-client';
+import { describeConnectError, isAuthError, isTlsError } from '../transport/redis/connect-redis-client';
 import { safeUrl } from '../transport/safe-url';
 import { createProducer } from '../producer/producer';
 import { createTaskRouter, type TaskRoutes } from '../producer/task-router';
@@ -173,7 +173,8 @@ function exitAnywayAfter(ms: number, logger: Logger, exit: () => void): void {
 function explainConnectFailure(err: unknown, settings: Settings): unknown {
   const code = (err as { code?: string }).code ?? '';
   const message = String((err as Error).message);
-  if (!/CONNECT|UNREACHABLE|AUTH|ECONNREFUSED/i.test(code + message)) return err;
+  // A certificate problem: the message says what to fix; "start Redis" would mislead.
+  if (isTlsError(err) || !/CONNECT|UNREACHABLE|AUTH|ECONNREFUSED/i.test(code + message)) return err;
   const isBackend = code.startsWith('CELERIAC_BACKEND');
   const url = isBackend ? settings.result_backend : settings.broker_url;
   const envName = isBackend ? 'CELERY_RESULT_BACKEND' : 'CELERY_BROKER_URL';

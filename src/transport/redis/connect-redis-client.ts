@@ -49,8 +49,8 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
   } catch (err) {
     client.disconnect();
     const cause = authError ?? lastError ?? err;
-    // A refused password does not heal by retrying: its own code, so startup retries stop at once.
-    const code = isAuthError(cause) ? 'CELERIAC_TRANSPORT_AUTH' : 'CELERIAC_TRANSPORT_UNREACHABLE';
+    // A refused password or certificate does not heal by retrying: its own code, so startup retries stop at once.
+    const code = isAuthError(cause) ? 'CELERIAC_TRANSPORT_AUTH' : isTlsError(cause) ? 'CELERIAC_TRANSPORT_TLS' : 'CELERIAC_TRANSPORT_UNREACHABLE';
     throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
   }
 }
@@ -84,6 +84,20 @@ export function isAuthError(err: unknown): boolean {
   return false;
 }
 
+/**
+ * True for a failed TLS handshake: the server's certificate not trusted, expired or for another name
+ * (Node's `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...), or no TLS spoken
+ * (`ERR_SSL_WRONG_VERSION_NUMBER`). Looks along `cause`; the client's own code comes first.
+ */
+export function isTlsError(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'CELERIAC_TRANSPORT_TLS' || code === 'CELERIAC_BACKEND_TLS') return true;
+    if (typeof code === 'string' && /^(ERR_SSL_|ERR_TLS_)|CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)) return true;
+  }
+  return false;
+}
+
 /** Short human text for a socket/auth error (errors may come from another realm: no instanceof). */
 export function describeConnectError(err: unknown): string {
   const { code, message } = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { code?: unknown; message?: unknown };
@@ -91,6 +105,11 @@ export function describeConnectError(err: unknown): string {
     return 'the server requires a password and the URL gives none (NOAUTH); put it in the URL as redis://:PASSWORD@host:port/db';
   }
   if (isAuthError(err)) return 'the server refused the password (or user name) in the URL (WRONGPASS); check the password';
+  if (isTlsError(err)) {
+    const text = typeof message === 'string' && message ? message.split('\n')[0] as string : String(code);
+    return /WRONG_VERSION_NUMBER/.test(String(code)) ? `TLS handshake failed (${text}): is the server speaking TLS on that port (rediss://)?`
+      : `TLS handshake failed: ${text} (${String(code)}); trust the server's CA with ssl_ca_certs=PATH, or check the host name`;
+  }
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ENOTFOUND':
@@ -98,7 +117,7 @@ export function describeConnectError(err: unknown): string {
     case 'ETIMEDOUT': return 'connection timed out';
     case 'ENOENT': return 'no such socket file';
     case 'EACCES': return 'permission denied';
-    case 'ECONNRESET': return 'connection reset';
+    case 'ECONNRESET': return 'connection reset (a server that speaks only TLS does this to a plain client: then use rediss://)';
     default: return (typeof message === 'string' && message ? message : String(code ?? 'unknown error')).split('\n')[0] as string;
   }
 }

@@ -99,6 +99,19 @@ describe('connectAtStartup', () => {
     expect(h.warnings).toHaveLength(0);
   });
 
+  it('does not retry a certificate the client does not trust', async () => {
+    const h = harness();
+    const untrusted = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+    let calls = 0;
+    const target: StartupTarget = { role: 'broker', url: 'rediss://h/1', connect: async () => {
+      calls++;
+      throw new TransportError('CELERIAC_TRANSPORT_TLS', 'cannot connect', { cause: untrusted });
+    } };
+    await expect(connectAtStartup([target], h.opts)).rejects.toMatchObject({ code: 'CELERIAC_TRANSPORT_TLS' });
+    expect(calls).toBe(1);
+    expect(h.warnings).toHaveLength(0);
+  });
+
   it('connects the targets in order and retries the result backend too', async () => {
     const h = harness();
     const broker = flaky(0);
