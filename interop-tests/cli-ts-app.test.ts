@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { decodeRedisEnvelope } from '../src/protocol/redis-envelope';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
-import { CELERIAC_BIN, startCeleriacWorker } from './helpers/celeriac-worker';
+import { CELERIAC_BIN, runCeleriac, startCeleriacWorker, type CeleriacRun } from './helpers/celeriac-worker';
 import { killAllChildren, trackChild, waitForExit } from './helpers/child-registry';
 import { celeryEnv, REPO_ROOT, runPythonJson } from './helpers/python';
 
@@ -50,16 +50,8 @@ function callFromPython(cases: Array<[string, string, unknown[], Record<string, 
 }
 
 /** Runs the CLI to its exit; returns status and output. */
-async function runCli(args: string[], cwd = REPO_ROOT): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = trackChild(spawn(process.execPath, [CELERIAC_BIN, ...args], {
-    cwd, env: { ...process.env, ...celeryEnv(redis.url(1), redis.url(2)) }, stdio: ['ignore', 'pipe', 'pipe'],
-  }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const { code } = await waitForExit(child);
-  return { code, stdout, stderr };
+function runCli(args: string[], cwd = REPO_ROOT): Promise<CeleriacRun> {
+  return runCeleriac(args, celeryEnv(redis.url(1), redis.url(2)), cwd);
 }
 
 /**

@@ -2,13 +2,12 @@
 // with a Python worker (and its restore sweep) in the fleet; SIGTERM during 1,000 acks-late tasks and a
 // restart complete every task exactly once; automatic retries with backoff seen from Python's .get();
 // a task exhausting its retries lands in the DLQ and `celeriac dlq requeue` brings it back.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
-import { killAllChildren, trackChild, waitForExit } from './helpers/child-registry';
-import { CELERIAC_BIN, startCeleriacWorker, type CeleriacWorker } from './helpers/celeriac-worker';
+import { killAllChildren } from './helpers/child-registry';
+import { runCeleriac, startCeleriacWorker, type CeleriacRun, type CeleriacWorker } from './helpers/celeriac-worker';
 import { REPO_ROOT, runPythonJson } from './helpers/python';
 import { startPythonWorker, type PythonWorker } from './helpers/python-worker';
 import { RedisProbe, waitUntil } from './helpers/redis-probe';
@@ -99,14 +98,8 @@ async function startTs(queues: string[], extraEnv: Record<string, string> = {}):
 }
 
 /** Runs `celeriac <args>` to completion; resolves with its exit code and output. */
-async function celeriacCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = trackChild(spawn(process.execPath, [CELERIAC_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, CELERY_BROKER_URL: redis.url(1) } }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const { code } = await waitForExit(child);
-  return { code, stdout, stderr };
+function celeriacCli(args: string[]): Promise<CeleriacRun> {
+  return runCeleriac(args, { CELERY_BROKER_URL: redis.url(1) });
 }
 
 it(`an ETA of ${ETA_SEC} s with a ${VISIBILITY_TIMEOUT_SEC} s visibility timeout runs exactly once with a Python worker sweeping`, async () => {

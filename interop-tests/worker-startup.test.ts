@@ -2,11 +2,10 @@
 // (Celery's broker_connection_retry_on_startup) until Redis comes up on that port; a refused
 // password fails at once and says so; a failed start says which setting to fix and nothing about
 // running tasks; unknown CELERY_* variables are named with the closest known one.
-import { spawn } from 'node:child_process';
 import { freePort } from '../test/helpers/free-port';
 import { startRedisProcess, type RedisProcess } from '../test/helpers/redis-sentinel';
-import { CeleriacWorker, CELERIAC_BIN, TAPP_JS } from './helpers/celeriac-worker';
-import { killAllChildren, trackChild, waitForExit } from './helpers/child-registry';
+import { CeleriacWorker, CELERIAC_BIN, runCeleriac, TAPP_JS, type CeleriacRun } from './helpers/celeriac-worker';
+import { killAllChildren } from './helpers/child-registry';
 import { ManagedProcess } from './helpers/managed-process';
 import { REPO_ROOT, runPythonJson, celeryEnv } from './helpers/python';
 
@@ -96,14 +95,8 @@ it('says the password was refused (broker and result store), without retrying, a
 }, 60_000);
 
 /** Runs `celeriac <args>` to its exit and returns what it printed (no worker readiness involved). */
-async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = trackChild(spawn(process.execPath, [CELERIAC_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const { code } = await waitForExit(child);
-  return { code, stdout, stderr };
+function runCli(args: string[], env: Record<string, string>): Promise<CeleriacRun> {
+  return runCeleriac(args, env);
 }
 
 /** A worker run that is expected to end by itself (a failed start). */

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CeleriacError } from '../../src/errors/celeriac-error';
+import { trackChild, waitForExit } from './child-registry';
 import { REPO_ROOT } from './python';
 import { ManagedProcess } from './managed-process';
 
@@ -106,4 +108,22 @@ export async function startCeleriacWorker(opts: CeleriacWorkerOptions): Promise<
     throw err;
   }
   return worker;
+}
+
+/** What a `celeriac` command printed before it exited by itself. */
+export interface CeleriacRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `celeriac <args>` (process.env with `env` over it) to its exit; no readiness involved. */
+export async function runCeleriac(args: string[], env: Record<string, string> = {}, cwd = REPO_ROOT): Promise<CeleriacRun> {
+  const child = trackChild(spawn(process.execPath, [CELERIAC_BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const { code } = await waitForExit(child);
+  return { code, stdout, stderr };
 }
