@@ -12,6 +12,8 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 # docker-compose (v1) parses and validates docker-compose.yml in the tests; no Docker engine needed.
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# openssl makes the throw-away certificates of the TLS tests (test/helpers/test-pki.ts).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then missing+=(postgresql); fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then

@@ -12,16 +12,29 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
+/** TLS for a test server: it then listens on TLS only, and `url()` gives `rediss://` URLs. */
+export interface RedisServerTls {
+  certFile: string;
+  keyFile: string;
+  /** CA that client certificates must chain to. */
+  caFile: string;
+  /** `yes`: a client certificate is required; `no`: none is asked for. */
+  authClients: 'yes' | 'no' | 'optional';
+}
+
 /**
  * Starts `redis-server` (or $REDIS_SERVER) on a free loopback port with no persistence, and resolves
  * once it logs that it accepts connections.
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(opts: { tls?: RedisServerTls } = {}): Promise<RedisServer> {
   const bin = process.env.REDIS_SERVER ?? 'redis-server';
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'celeriac-redis-'));
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    const { tls } = opts;
+    const listen = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+      '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', tls.authClients] : ['--port', String(port)];
+    const child = spawn(bin, [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
       '--dir', dir, '--loglevel', 'notice'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await waitReady(child);
@@ -34,7 +47,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     let stopped: Promise<void> | undefined;
     return {
       port,
-      url: (db = 0) => `redis://127.0.0.1:${port}/${db}`,
+      url: (db = 0) => `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}/${db}`,
       stop: () => {
         stopped ??= new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
