@@ -2,7 +2,8 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
-import { describeConnectError, isTlsError } from '../transport/redis/connect-redis-client';
+import { describeConnectError } from '../transport/redis/connect-redis-client';
+import { isTlsError } from '../transport/tls-error';
 import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/redis-connection';
 
 /** Commands the backend batches itself, sent without ioredis' auto-pipelining (see below). */

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Settings } from '../config/settings-schema';
 import { CeleriacError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
-import { isAuthError, isTlsError } from '../transport/redis/connect-redis-client';
+import { isAuthError } from '../transport/redis/connect-redis-client';
+import { isTlsError } from '../transport/tls-error';
 import { safeUrl } from '../transport/safe-url';
 
 /** When and how often the first connection is retried (Celery's `broker_connection_*` settings). */

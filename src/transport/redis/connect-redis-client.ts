@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
 import { coerceError } from '../../errors/coerce-error';
 import { safeUrl } from '../safe-url';
+import { describeTlsError, isTlsError } from '../tls-error';
 import type { RedisConnectionSpec } from './redis-connection';
 
 /**
@@ -84,20 +85,6 @@ export function isAuthError(err: unknown): boolean {
   return false;
 }
 
-/**
- * True for a failed TLS handshake: the server's certificate not trusted, expired or for another name
- * (Node's `SELF_SIGNED_CERT_IN_CHAIN`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...), or no TLS spoken
- * (`ERR_SSL_WRONG_VERSION_NUMBER`). Looks along `cause`; the client's own code comes first.
- */
-export function isTlsError(err: unknown): boolean {
-  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'CELERIAC_TRANSPORT_TLS' || code === 'CELERIAC_BACKEND_TLS') return true;
-    if (typeof code === 'string' && /^(ERR_SSL_|ERR_TLS_)|CERT|SELF_SIGNED|UNABLE_TO_(VERIFY|GET_ISSUER)/.test(code)) return true;
-  }
-  return false;
-}
-
 /** Short human text for a socket/auth error (errors may come from another realm: no instanceof). */
 export function describeConnectError(err: unknown): string {
   const { code, message } = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { code?: unknown; message?: unknown };
@@ -105,11 +92,7 @@ export function describeConnectError(err: unknown): string {
     return 'the server requires a password and the URL gives none (NOAUTH); put it in the URL as redis://:PASSWORD@host:port/db';
   }
   if (isAuthError(err)) return 'the server refused the password (or user name) in the URL (WRONGPASS); check the password';
-  if (isTlsError(err)) {
-    const text = typeof message === 'string' && message ? message.split('\n')[0] as string : String(code);
-    return /WRONG_VERSION_NUMBER/.test(String(code)) ? `TLS handshake failed (${text}): is the server speaking TLS on that port (rediss://)?`
-      : `TLS handshake failed: ${text} (${String(code)}); trust the server's CA with ssl_ca_certs=PATH, or check the host name`;
-  }
+  if (isTlsError(err)) return describeTlsError(err, { ca: 'ssl_ca_certs=PATH', clientCert: 'ssl_certfile and ssl_keyfile' });
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ENOTFOUND':

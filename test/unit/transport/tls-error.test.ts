@@ -1,5 +1,7 @@
-// The one-line reasons a first Redis connection failed, and which failures are TLS ones (final at startup).
-import { describeConnectError, isTlsError } from '../../../../src/transport/redis/connect-redis-client';
+// Which connection failures are TLS ones (final at startup), and the one-line reasons given for them
+// (through the Redis client's describeConnectError, as a worker prints them).
+import { describeConnectError } from '../../../src/transport/redis/connect-redis-client';
+import { describeTlsError, isTlsError } from '../../../src/transport/tls-error';
 
 const err = (code: string, message: string): Error => Object.assign(new Error(message), { code });
 
@@ -13,10 +15,16 @@ it('TLS failures are recognised by Node\'s codes, along the cause chain', () => 
   expect(isTlsError('text')).toBe(false);
 });
 
+const names = { ca: 'broker_use_ssl.ca_certs', clientCert: 'broker_use_ssl.certfile' };
+
 it('says what to fix: the CA for an untrusted certificate, the scheme or port for a server without TLS', () => {
   expect(describeConnectError(err('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain')))
     .toBe('TLS handshake failed: self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN); trust the server\'s CA with ssl_ca_certs=PATH, or check the host name');
   expect(describeConnectError(err('ERR_SSL_WRONG_VERSION_NUMBER', 'wrong version number\nmore')))
-    .toBe('TLS handshake failed (wrong version number): is the server speaking TLS on that port (rediss://)?');
+    .toBe('TLS handshake failed (wrong version number): is the server speaking TLS on that port?');
+  expect(describeTlsError(err('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'), names))
+    .toBe('TLS handshake failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE); trust the server\'s CA with broker_use_ssl.ca_certs, or check the host name');
   expect(describeConnectError(err('ECONNREFUSED', 'x'))).toBe('connection refused');
+  expect(describeTlsError(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'), names))
+    .toBe('TLS handshake refused by the server: tlsv13 alert certificate required (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED); does it require a client certificate (broker_use_ssl.certfile)?');
 });
