@@ -17,7 +17,7 @@ export function createBackendFor(settings: Settings, logger: Logger): ResultBack
   if (settings.result_backend === 'disabled') return null;
   if (isRpcBackendUrl(settings.result_backend)) {
     return createRpcResultBackend({ resultBackend: settings.result_backend, brokerUrl: settings.broker_url,
-      brokerTransportOptions: settings.broker_transport_options, resultExpiresSec: settings.result_expires,
+      brokerTransportOptions: settings.broker_transport_options, brokerUseSsl: settings.broker_use_ssl, resultExpiresSec: settings.result_expires,
       persistent: settings.result_persistent }, logger.child({ component: 'backend' }));
   }
   return createRedisResultBackend(settings.result_backend, {

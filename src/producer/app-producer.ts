@@ -85,7 +85,7 @@ export class AppProducer {
       const transport = createTransport(settings.broker_url, settings.broker_transport_options, logger.child({ component: 'transport' }), undefined, settings);
       const backend = settings.result_backend === 'disabled' ? null
         : isRpcBackendUrl(settings.result_backend) ? createRpcResultBackend({ resultBackend: settings.result_backend, brokerUrl: settings.broker_url,
-          brokerTransportOptions: settings.broker_transport_options, resultExpiresSec: settings.result_expires, persistent: settings.result_persistent },
+          brokerTransportOptions: settings.broker_transport_options, brokerUseSsl: settings.broker_use_ssl, resultExpiresSec: settings.result_expires, persistent: settings.result_persistent },
         logger.child({ component: 'backend' }))
         : createRedisResultBackend(settings.result_backend, { ...settings.result_backend_transport_options, result_expires: settings.result_expires,
           ...(settings.redis_backend_use_ssl ? { redis_backend_use_ssl: settings.redis_backend_use_ssl } : {}) },

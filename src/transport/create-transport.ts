@@ -29,7 +29,7 @@ export interface RefusalPolicy {
  * The transport for a broker URL, chosen by scheme: redis/rediss/redis+socket/unix/sentinel → Redis
  * (kombu layout), amqp/amqps/pyamqp → RabbitMQ (AMQP 0-9-1), memory:// → in-memory. `options` is Celery's `broker_transport_options` (snake_case);
  * `settings`: Celery's queue settings (`task_queues`, `task_default_queue_type`, ...), which only RabbitMQ declarations use,
- * and `broker_use_ssl` (TLS; see resolveRedisTls for Redis).
+ * and `broker_use_ssl` (TLS: resolveRedisTls for Redis, amqpTlsOptions for RabbitMQ).
  * Does not connect: call `connect()`.
  */
 export function createTransport(url: string, options: Record<string, unknown>, logger: Logger, refusals?: RefusalPolicy,
@@ -41,24 +41,14 @@ export function createTransport(url: string, options: Record<string, unknown>, l
   }
   if (scheme === 'memory') return new MemoryTransport();
   if (scheme === 'amqp' || scheme === 'amqps' || scheme === 'pyamqp') {
-    refuseAmqpUseSsl(settings?.broker_use_ssl);
     const parsed = amqpTransportOptionsSchema.safeParse(options);
     if (!parsed.success) {
       throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
     }
-    return createAmqpTransport(url, parsed.data, logger, settings);
+    return createAmqpTransport(url, { ...parsed.data, useSsl: settings?.broker_use_ssl }, logger, settings);
   }
   throw new TransportError('CELERIAC_TRANSPORT_UNSUPPORTED',
     `broker ${safeUrl(url)}: ${scheme ? `scheme "${scheme}" is not supported` : 'no scheme'} (expected redis://, rediss://, redis+socket://, sentinel://, amqp://, amqps://, pyamqp:// or memory://)`);
-}
-
-/**
- * Celery's `broker_use_ssl` is not read for RabbitMQ yet (amqps:// verifies against Node's default
- * CAs): refused when set, rather than connecting without what it asks for.
- */
-export function refuseAmqpUseSsl(useSsl: unknown): void {
-  if (useSsl === undefined || useSsl === null || useSsl === false) return;
-  throw new ConfigError([`broker_use_ssl: not supported with a RabbitMQ broker by celeriac yet (amqps:// verifies the server against Node's default CAs; a private CA or client certificate cannot be given); got ${JSON.stringify(useSsl)}`]);
 }
 
 /**

@@ -4,7 +4,7 @@ import { ConfigError, TransportError } from '../errors/celeriac-error';
 import { openAmqpBeatBroker } from './amqp/amqp-beat-broker';
 import type { QueueTableSettings } from './amqp/amqp-queue-table';
 import { amqpTransportOptionsSchema } from './amqp/amqp-transport-options';
-import { brokerScheme, REDIS_SCHEMES, refuseAmqpUseSsl } from './create-transport';
+import { brokerScheme, REDIS_SCHEMES } from './create-transport';
 import { openRedisBeatBroker } from './redis/open-redis-beat-broker';
 import { parseRedisTransportOptions } from './redis/redis-transport-options';
 import { safeUrl } from './safe-url';
@@ -41,7 +41,6 @@ export function openBeatBroker(url: string, options: Record<string, unknown>, be
     return openRedisBeatBroker(url, parseRedisTransportOptions(options), { ...beat, useSsl: beat.brokerUseSsl });
   }
   if (scheme !== undefined && AMQP_SCHEMES.has(scheme)) {
-    refuseAmqpUseSsl(beat.brokerUseSsl);
     const parsed = amqpTransportOptionsSchema.safeParse(options);
     if (!parsed.success) {
       throw new ConfigError(parsed.error.issues.map((i) => `broker_transport_options.${i.path.join('.')}: ${i.message}`));
@@ -49,7 +48,7 @@ export function openBeatBroker(url: string, options: Record<string, unknown>, be
     const backend = beat.resultBackendUrl;
     const backendScheme = backend === undefined ? undefined : brokerScheme(backend);
     const redisUrl = backendScheme !== undefined && REDIS_SCHEMES.has(backendScheme) && backendScheme !== 'sentinel' ? backend : undefined;
-    return openAmqpBeatBroker(url, parsed.data, { leaseMs: beat.leaseMs, stateFile: beat.stateFile ?? DEFAULT_BEAT_STATE_FILE,
+    return openAmqpBeatBroker(url, { ...parsed.data, useSsl: beat.brokerUseSsl }, { leaseMs: beat.leaseMs, stateFile: beat.stateFile ?? DEFAULT_BEAT_STATE_FILE,
       logger: beat.logger ?? pino({ level: 'silent' }), queueSettings: beat.queueSettings ?? {}, ...(beat.keyPrefix ? { keyPrefix: beat.keyPrefix } : {}), ...(redisUrl ? { redisUrl } : {}),
       ...(beat.backendUseSsl ? { redisUseSsl: beat.backendUseSsl } : {}) });
   }

@@ -13,6 +13,8 @@ export interface RpcBackendSettings {
   brokerUrl: string;
   /** `broker_transport_options` (heartbeat, reconnect interval). */
   brokerTransportOptions: unknown;
+  /** Celery's `broker_use_ssl`: the replies' connection is a broker connection. */
+  brokerUseSsl?: unknown;
   /** `result_expires` in seconds: the reply queue's `x-expires`; 0 = none. */
   resultExpiresSec: number;
   /** `result_persistent`. */
@@ -59,7 +61,7 @@ export function createRpcResultBackend(settings: RpcBackendSettings, logger: Log
   if (!parsed.success) {
     throw new BackendError('CELERIAC_BACKEND_BAD_URL', `broker_transport_options for the rpc backend: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const channel = createAmqpReplyQueue(settings.brokerUrl, parsed.data, logger);
+  const channel = createAmqpReplyQueue(settings.brokerUrl, { ...parsed.data, useSsl: settings.brokerUseSsl }, logger);
   return new RpcResultBackend(channel, {
     resultExpiresSec: settings.resultExpiresSec || null,
     persistent: settings.persistent,

@@ -1,9 +1,11 @@
 // First, before amqplib loads: lets it read py-amqp's 64-bit `L` header integers.
 import './amqp-long-int-tag';
-import { connect, type ChannelModel, type Options } from 'amqplib';
+import { connect, type ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
 import { coerceError } from '../../errors/coerce-error';
+import { describeTlsError, isTlsError } from '../tls-error';
+import type { AmqpConnectSpec } from './amqp-transport-options';
 
 /** Something that must be set up again on every new connection (consumers, broadcast queues, publisher). */
 export type ReconnectHook = (model: ChannelModel, generation: number) => Promise<void>;
@@ -26,11 +28,13 @@ export class AmqpConnection {
   generation = 0;
 
   constructor(
-    private readonly options: Options.Connect,
+    private readonly spec: AmqpConnectSpec,
     private readonly label: string,
     private readonly maxRetryIntervalMs: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    for (const warning of spec.warnings) log.warn(warning);
+  }
 
   /** First connection: fails at once (TransportError) when the broker cannot be reached or refuses us. */
   async connect(): Promise<void> {
@@ -42,6 +46,10 @@ export class AmqpConnection {
     } catch (err) {
       this.current = null;
       const cause = coerceError(err);
+      // A refused login or certificate does not heal by retrying: own codes, so startup stops at once.
+      if (isTlsError(err)) {
+        throw new TransportError('CELERIAC_TRANSPORT_TLS', `cannot connect to broker ${this.label}: ${describeTlsError(err, { ca: 'broker_use_ssl.ca_certs', clientCert: 'broker_use_ssl.certfile and keyfile' })}`, { cause: err });
+      }
       const auth = /ACCESS_REFUSED|403/.test(cause.message);
       throw new TransportError(auth ? 'CELERIAC_TRANSPORT_AUTH' : 'CELERIAC_TRANSPORT_UNREACHABLE',
         `cannot connect to broker ${this.label}: ${cause.message}`, { cause: err });
@@ -80,7 +88,7 @@ export class AmqpConnection {
   }
 
   private async open(): Promise<ChannelModel> {
-    const model = await connect(this.options);
+    const model = await connect(this.spec.connect, this.spec.socket);
     if (this.closed) {
       await model.close().catch(() => undefined);
       throw new TransportError('CELERIAC_TRANSPORT_CLOSED', `transport to ${this.label} is closed`);

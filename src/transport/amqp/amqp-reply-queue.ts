@@ -5,7 +5,7 @@ import { coerceError } from '../../errors/coerce-error';
 import { safeUrl } from '../safe-url';
 import { AmqpConnection } from './amqp-connection';
 import { AmqpPublisher } from './amqp-publisher';
-import { type AmqpTransportOptions, parseAmqpUrl } from './amqp-transport-options';
+import { type AmqpTransportOptions, amqpConnectSpec } from './amqp-transport-options';
 
 /** A client's reply queue as Celery's `RPCBackend.binding` declares it. */
 export interface AmqpReplyQueueSpec {
@@ -43,7 +43,7 @@ export class AmqpReplyQueue {
   private consumer: { spec: AmqpReplyQueueSpec; onReply: (reply: AmqpReply) => void; channel: Channel | null } | null = null;
 
   constructor(url: string, options: AmqpTransportOptions, private readonly log: Logger) {
-    this.connection = new AmqpConnection(parseAmqpUrl(url, options.heartbeatSec), safeUrl(url), options.maxRetryIntervalMs, log);
+    this.connection = new AmqpConnection(amqpConnectSpec(url, options), safeUrl(url), options.maxRetryIntervalMs, log);
     this.publisher = new AmqpPublisher(this.connection);
     this.connection.onReconnect((model) => (this.consumer ? this.attach(model) : Promise.resolve()));
   }

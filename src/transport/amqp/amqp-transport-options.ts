@@ -1,7 +1,10 @@
 import type { Options } from 'amqplib';
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { TransportError } from '../../errors/celeriac-error';
 import { safeUrl } from '../safe-url';
+import { amqpTlsOptions } from './amqp-tls-options';
 
 /**
  * Settings of the AMQP transport, from Celery's `broker_transport_options` (snake_case, seconds).
@@ -28,15 +31,15 @@ export const amqpTransportOptionsSchema = z.object({
   etaMaxHoldMs: o.eta_max_hold_sec * 1000,
 }));
 
-/** Parsed AMQP transport settings (camelCase, with units). */
-export type AmqpTransportOptions = z.output<typeof amqpTransportOptionsSchema>;
+/** Parsed AMQP transport settings (camelCase, with units), and Celery's `broker_use_ssl` (see amqpTlsOptions). */
+export type AmqpTransportOptions = z.output<typeof amqpTransportOptionsSchema> & { useSsl?: unknown };
 
 /**
  * amqplib connect options for a kombu broker URL: `amqp://`, `amqps://` (TLS), `pyamqp://` (kombu's
  * py-amqp alias of amqp). Defaults as kombu: guest/guest, localhost, 5672 (5671 for amqps), vhost
  * `/`; the path is the vhost, `//` or empty meaning `/` (kombu's `amqp://host//`).
  */
-export function parseAmqpUrl(url: string, heartbeatSec: number): Options.Connect {
+export function parseAmqpUrl(url: string, heartbeatSec: number, tlsBySetting = false): Options.Connect {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -47,7 +50,8 @@ export function parseAmqpUrl(url: string, heartbeatSec: number): Options.Connect
   if (scheme !== 'amqp' && scheme !== 'amqps' && scheme !== 'pyamqp') {
     throw new TransportError('CELERIAC_TRANSPORT_BAD_URL', `bad AMQP URL ${safeUrl(url)}: scheme ${scheme}`);
   }
-  const tls = scheme === 'amqps';
+  // broker_use_ssl makes amqp:// TLS too, on kombu's TLS port unless the URL gives one.
+  const tls = scheme === 'amqps' || tlsBySetting;
   const path = parsed.pathname.replace(/^\//, '');
   const query = parsed.searchParams.get('heartbeat');
   return {
@@ -59,4 +63,24 @@ export function parseAmqpUrl(url: string, heartbeatSec: number): Options.Connect
     vhost: path === '' ? '/' : decodeURIComponent(path),
     heartbeat: query !== null && query !== '' ? Number(query) : heartbeatSec,
   };
+}
+
+/** What amqplib's connect takes for a broker URL: the connect options, TLS socket options, and what to log once. */
+export interface AmqpConnectSpec {
+  connect: Options.Connect;
+  socket?: ConnectionOptions;
+  warnings: readonly string[];
+}
+
+/** The connect spec for `url` with `options` (heartbeat, `useSsl`); TLS files are read here. */
+export function amqpConnectSpec(url: string, options: AmqpTransportOptions, readFile: (path: string) => Buffer = (p) => readFileSync(p)): AmqpConnectSpec {
+  const plain = parseAmqpUrl(url, options.heartbeatSec);
+  const scheme = brokerSchemeOf(url);
+  const tls = amqpTlsOptions(scheme, String(plain.hostname), options.useSsl, `broker ${safeUrl(url)}`, readFile);
+  if (tls === null) return { connect: plain, warnings: [] };
+  return { connect: parseAmqpUrl(url, options.heartbeatSec, true), socket: tls.socket, warnings: tls.warnings };
+}
+
+function brokerSchemeOf(url: string): string {
+  return (/^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1] ?? '').toLowerCase();
 }

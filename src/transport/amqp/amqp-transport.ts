@@ -12,7 +12,7 @@ import { AmqpQueueTable, type QueueTableSettings } from './amqp-queue-table';
 import { decodeAmqpMessage, encodeAmqpPublishOptions } from './amqp-message-codec';
 import { AmqpPublisher } from './amqp-publisher';
 import { BROADCAST_QUEUE_OPTIONS, PIDBOX_REPLY_EXCHANGE, buildExchangeSpec, buildQueueSpec } from './amqp-topology';
-import { type AmqpTransportOptions, parseAmqpUrl } from './amqp-transport-options';
+import { type AmqpTransportOptions, amqpConnectSpec } from './amqp-transport-options';
 
 /**
  * The Transport on RabbitMQ (AMQP 0-9-1, amqplib), with kombu's topology so Python Celery peers share
@@ -33,7 +33,7 @@ export class AmqpTransport implements Transport {
   constructor(url: string, private readonly options: AmqpTransportOptions, private readonly log: Logger, queues: QueueTableSettings = {}) {
     this.table = new AmqpQueueTable(queues, options.maxPriority);
     this.delayed = new AmqpDelayedDelivery(this.table);
-    this.connection = new AmqpConnection(parseAmqpUrl(url, options.heartbeatSec), safeUrl(url), options.maxRetryIntervalMs, log);
+    this.connection = new AmqpConnection(amqpConnectSpec(url, options), safeUrl(url), options.maxRetryIntervalMs, log);
     this.publisher = new AmqpPublisher(this.connection);
     // A restarted broker may have lost non-durable state: declare again what was declared.
     // (On the new connection itself: ready() waits for these hooks.)
