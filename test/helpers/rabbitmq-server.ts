@@ -22,6 +22,17 @@ export interface RabbitMqServer {
   killAndRestart(): Promise<void>;
   /** Stops the broker and its epmd, then removes its data dir. Idempotent. */
   stop(): Promise<void>;
+  /** The TLS listener's port on 127.0.0.1, when started with `tls`. */
+  tlsPort?: number;
+}
+
+/** A TLS listener beside the plain one: the broker's certificate, and the CA client certificates must chain to. */
+export interface RabbitMqTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** Refuse clients without a certificate (verify_peer + fail_if_no_peer_cert). */
+  requireClientCert: boolean;
 }
 
 const SERVER_BIN = process.env.RABBITMQ_SERVER ?? '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -34,12 +45,17 @@ let started = 0;
  * dirs under a temp dir, no plugins (so no management listener). Resolves once the broker logs its
  * startup and accepts an AMQP connection.
  */
-export async function startRabbitMqServer(): Promise<RabbitMqServer> {
+export async function startRabbitMqServer(opts: { tls?: RabbitMqTls } = {}): Promise<RabbitMqServer> {
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
+  const { tls } = opts;
+  const tlsPort = tls ? await freePort() : undefined;
+  const tlsConf = tls ? [`listeners.ssl.default = 127.0.0.1:${String(tlsPort)}`, `ssl_options.cacertfile = ${tls.caFile}`,
+    `ssl_options.certfile = ${tls.certFile}`, `ssl_options.keyfile = ${tls.keyFile}`,
+    `ssl_options.verify = ${tls.requireClientCert ? 'verify_peer' : 'verify_none'}`, `ssl_options.fail_if_no_peer_cert = ${String(tls.requireClientCert)}`, ''].join('\n') : '';
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-rabbitmq-'));
   const nodename = `celeriac-${process.pid}-${++started}@localhost`;
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
-  writeFileSync(join(dir, 'rabbitmq.conf'), 'loopback_users = none\nlog.console = true\nlog.console.level = info\nlog.file = false\n');
+  writeFileSync(join(dir, 'rabbitmq.conf'), `loopback_users = none\nlog.console = true\nlog.console.level = info\nlog.file = false\n${tlsConf}`);
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8',
@@ -93,7 +109,7 @@ export async function startRabbitMqServer(): Promise<RabbitMqServer> {
   };
   const ctl = (...args: string[]): Promise<string> => runCtl(env, ['-n', nodename, ...args]);
   const closeAllConnections = async (): Promise<void> => { await ctl('close_all_connections', 'test: connection severed'); };
-  return { port, nodename, url, ctl, closeAllConnections, killAndRestart, stop };
+  return { port, nodename, url, ctl, closeAllConnections, killAndRestart, stop, ...(tlsPort !== undefined ? { tlsPort } : {}) };
 }
 
 function readFileSafe(path: string): string {
