@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Celery } from '../app/celery';
 import type { ResultBackend } from '../backend/result-backend';
-import type { PlannedMessage } from '../canvas/build-signature-message';
 import type { FollowUpContext } from '../canvas/plan-follow-ups';
 import type { Settings } from '../config/settings-schema';
 import { coerceError } from '../errors/coerce-error';
@@ -10,10 +9,10 @@ import type { Consumer, Transport } from '../transport/transport';
 import { systemClock, type Clock } from './clock';
 import { RevokedSet } from './control/revoked-set';
 import { RevokedStamps } from './control/revoked-stamps';
+import { buildExecutionDeps } from './build-execution-deps';
 import { buildTaskInfo } from './build-task-info';
 import { RETURNED, TERMINATED } from './abort-reasons';
-import type { ExecutionDeps, ExecutionOutcome } from './execute-task';
-import { retryDefaultsOf } from './autoretry';
+import type { ExecutionOutcome } from './execute-task';
 import { RequestTracker } from './request-tracker';
 import { waitWithSoftShutdown } from './soft-shutdown';
 import { closeWithin } from './close-within';
@@ -21,9 +20,7 @@ import { ResultWriter } from './result-writer';
 import { settle } from './settle-delivery';
 import { isStored } from './store-outcome';
 import { createTaskLogger } from './task-logger';
-import { mergeRecords } from './merge-records';
-import { currentRequest, pickContextFields } from '../app/request-context';
-import { publishWithSignals } from '../producer/producer';
+import { pickContextFields } from '../app/request-context';
 import { WorkerSignals } from './signals/worker-signals';
 import { TaskLimits } from './task-limits';
 import { TaskRunner } from './task-runner';
@@ -117,7 +114,9 @@ export class Worker implements WorkerInspector, WorkerController {
     }
     this.runner = new TaskRunner({ app: deps.app, tracker: this.tracker, signals: this.signals, counters: this.counters, log: this.log,
       contextFields: deps.settings.worker_log_context_fields, taskLog: (msg) => this.taskLog(msg), concurrency: () => this.concurrencyNow,
-      isStopping: () => this.stopping, execution: this.executionDeps(), runEnded: () => this.checkIdle() });
+      isStopping: () => this.stopping, execution: buildExecutionDeps(deps, { clock: this.clock, writer: this.writer,
+        events: { taskEvent: (type, fields) => this.emit(type, fields) }, tracker: this.tracker, isRevoked: (msg) => this.isRevoked(msg),
+        timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg), threads: this.threads, signals: this.signals, log: this.log }), runEnded: () => this.checkIdle() });
     this.intake = new TaskIntake({ app: deps.app, settings: deps.settings, hostname: deps.hostname, log: this.log, clock: this.clock,
       transport: deps.transport, writer: this.writer, tracker: this.tracker, signals: this.signals, counters: this.counters, limits: this.limits,
       runner: this.runner, revoked: this.revoked, isRevoked: (msg) => this.isRevoked(msg), emit: (type, fields) => this.emit(type, fields),
@@ -272,28 +271,6 @@ export class Worker implements WorkerInspector, WorkerController {
   }
 
   /** What every execution uses (TaskRunner adds the slot release). */
-  private executionDeps(): Omit<ExecutionDeps, 'handlerEnded'> {
-    return {
-      policy: { hostname: this.hostname, acksLate: this.settings.task_acks_late, trackStarted: this.settings.task_track_started,
-        ignoreResult: this.settings.task_ignore_result, now: () => this.clock.now(),
-        retryDefaults: retryDefaultsOf(this.settings), deadLetterQueue: this.settings.task_dead_letter_queue },
-      writer: this.writer,
-      events: { taskEvent: (type, fields) => this.emit(type, fields) },
-      tracker: this.tracker,
-      isRevoked: (msg) => this.isRevoked(msg),
-      timeLimitsFor: (msg) => this.limits.timeLimitsFor(msg),
-      threads: this.threads,
-      clock: this.clock,
-      signals: this.signals,
-      publish: (planned: PlannedMessage) => publishWithSignals(planned, (m, r) => this.deps.transport.publish(m, r), this.deps.app.signals, this.log),
-      onChordPartReturn: this.deps.backend?.onChordPartReturn ? (part) => (this.deps.backend as ResultBackend & Required<Pick<ResultBackend, 'onChordPartReturn'>>).onChordPartReturn(part) : null,
-      chords: this.deps.backend?.chordEffects ?? null,
-      lookupTask: (name) => this.deps.app.getTask(name),
-      // Called while a task runs: its follow-ups carry its correlation fields.
-      context: () => mergeRecords(this.deps.followUps, { now: new Date(this.clock.now()), inheritHeaders: currentRequest()?.fields ?? {} }),
-    };
-  }
-
   /** Celery's `Request.revoked()`: by id, else by the first stamp that has flagged values. */
   private isRevoked(msg: TaskMessage): boolean {
     if (this.revoked.isRevoked(msg.id)) return true;
