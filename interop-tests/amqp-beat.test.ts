@@ -12,9 +12,10 @@ import { amqpTransportOptionsSchema } from '../src/transport/amqp/amqp-transport
 import { startRabbitMqServer, type RabbitMqServer } from '../test/helpers/rabbitmq-server';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
 import { DeliveryLog } from '../test/contract/transport-contract-context';
-import { CELERIAC_BIN, startCeleriacWorker, type CeleriacWorker, type LogRecord } from './helpers/celeriac-worker';
+import { beatSentRuns, logRecords, startCeleriacBeat } from './helpers/celeriac-beat';
+import { startCeleriacWorker, type CeleriacWorker } from './helpers/celeriac-worker';
 import { killAllChildren } from './helpers/child-registry';
-import { ManagedProcess } from './helpers/managed-process';
+import type { ManagedProcess } from './helpers/managed-process';
 import { REPO_ROOT } from './helpers/python';
 import { startPythonWorker, type PythonWorker } from './helpers/python-worker';
 import { RedisProbe, waitUntil } from './helpers/redis-probe';
@@ -57,24 +58,12 @@ afterAll(async () => {
 
 /** `celeriac beat --schedule <file>` on the private RabbitMQ. */
 function startBeat(label: string, schedule: Record<string, unknown>, args: string[], env: Record<string, string>): ManagedProcess {
-  const file = join(dir, `${label}.json`);
-  writeFileSync(file, JSON.stringify(schedule));
-  return new ManagedProcess({ command: process.execPath, label, cwd: REPO_ROOT, env: { ...process.env, CELERY_BROKER_URL: rabbit.url('amqp'), ...env },
-    args: [CELERIAC_BIN, 'beat', '--schedule', file, ...args] });
+  return startCeleriacBeat(dir, label, schedule, args, { CELERY_BROKER_URL: rabbit.url('amqp'), ...env });
 }
 
-function logRecords(proc: ManagedProcess): LogRecord[] {
-  return proc.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogRecord);
-}
-
-/** The runs a beat logged as sent (confirmed by RabbitMQ). */
-function sentRuns(proc: ManagedProcess): Array<{ entry: string; taskId: string; runAtMs: number }> {
-  return logRecords(proc).filter((r) => r.msg === 'beat sent task')
-    .map((r) => ({ entry: String(r.entry), taskId: String(r.taskId), runAtMs: Date.parse(String(r.runAt)) }));
-}
 
 const waitSent = (proc: ManagedProcess, perEntry: number, entries: string[]): Promise<true> => waitUntil(async () => {
-  const sent = sentRuns(proc);
+  const sent = beatSentRuns(proc);
   return entries.every((e) => sent.filter((r) => r.entry === e).length >= perEntry) ? true : undefined;
 }, `${proc.label} to send ${perEntry} runs of ${entries.join(', ')}`, { timeoutMs: 30_000 });
 
@@ -102,7 +91,7 @@ it('sends runs a Python and a celeriac worker execute; restarted on its state fi
   expect(existsSync(`${stateFile}.lock`)).toBe(false); // released on a clean stop
   const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { entries: Record<string, { task_id: string; confirmed: boolean }> };
   for (const e of entries) {
-    const last = sentRuns(first).filter((r) => r.entry === e).pop();
+    const last = beatSentRuns(first).filter((r) => r.entry === e).pop();
     expect(state.entries[e]).toMatchObject({ task_id: last?.taskId, confirmed: true });
   }
 
@@ -115,11 +104,11 @@ it('sends runs a Python and a celeriac worker execute; restarted on its state fi
   expect(await third.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
 
   const beats = [first, second, third];
-  const all = beats.flatMap(sentRuns);
+  const all = beats.flatMap(beatSentRuns);
   expect(new Set(all.map((r) => r.taskId)).size).toBe(all.length);
   for (const e of entries) {
     // Each beat resumes after the last run the one before it sent: run times only grow.
-    const times = beats.map((b) => sentRuns(b).filter((r) => r.entry === e).map((r) => r.runAtMs));
+    const times = beats.map((b) => beatSentRuns(b).filter((r) => r.entry === e).map((r) => r.runAtMs));
     for (let i = 1; i < times.length; i++) expect(Math.min(...times[i]!)).toBeGreaterThan(Math.max(...times[i - 1]!));
   }
   // Every run sent was executed, once, by the worker of its queue.
@@ -151,7 +140,7 @@ it('with the Redis result backend as lease and record, two beats send each tick 
   const b = startBeat('beat-ha-b', schedule, args, env);
   const holdsLease = (line: string): boolean => line.includes('beat holds the lease');
   try {
-    await waitUntil(async () => ([a, b].some((p) => sentRuns(p).length >= 3) ? true : undefined), 'three ticks sent', { timeoutMs: 30_000 });
+    await waitUntil(async () => ([a, b].some((p) => beatSentRuns(p).length >= 3) ? true : undefined), 'three ticks sent', { timeoutMs: 30_000 });
     const [holder, standby] = a.lines.some(holdsLease) ? [a, b] : [b, a];
     expect(standby.lines.some(holdsLease)).toBe(false);
     await holder.kill();
@@ -162,7 +151,7 @@ it('with the Redis result backend as lease and record, two beats send each tick 
     expect(await standby.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
 
     // What RabbitMQ delivered: each run once, every run both beats logged, from two lease holders.
-    const sent = [...sentRuns(holder), ...sentRuns(standby)];
+    const sent = [...beatSentRuns(holder), ...beatSentRuns(standby)];
     const got = await log.until(sent.length, 15_000);
     const ids = got.map((d) => String(d.message.headers.id));
     expect(new Set(ids).size).toBe(ids.length);
@@ -171,7 +160,7 @@ it('with the Redis result backend as lease and record, two beats send each tick 
     const backend = new RedisProbe(redis.url(2), redis.url(2));
     try {
       expect(JSON.parse(await backend.results.hget('amqpha.last_run', 'tick') ?? '{}')).toMatchObject({ fence: 2 });
-      expect(await backend.results.hget('amqpha.confirmed', 'tick')).toBe(sentRuns(standby).pop()?.taskId);
+      expect(await backend.results.hget('amqpha.confirmed', 'tick')).toBe(beatSentRuns(standby).pop()?.taskId);
       expect(await backend.results.get('amqpha.lease')).toBeNull(); // released on a clean stop
     } finally {
       await backend.close();
@@ -194,10 +183,10 @@ it('RabbitMQ killed and restarted under a beat: no run is sent twice and sending
   try {
     await waitSent(beat, 2, ['tick']);
     await rabbit.killAndRestart();
-    const before = sentRuns(beat).length;
-    await waitUntil(async () => (sentRuns(beat).length >= before + 3 ? true : undefined), 'three runs sent after the restart', { timeoutMs: 60_000 });
+    const before = beatSentRuns(beat).length;
+    await waitUntil(async () => (beatSentRuns(beat).length >= before + 3 ? true : undefined), 'three runs sent after the restart', { timeoutMs: 60_000 });
     expect(await beat.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
-    const sent = sentRuns(beat);
+    const sent = beatSentRuns(beat);
     expect(new Set(sent.map((r) => r.taskId)).size).toBe(sent.length);
     const runAts = sent.map((r) => r.runAtMs);
     expect(runAts.slice(1).every((t, i) => t > runAts[i]!)).toBe(true);
