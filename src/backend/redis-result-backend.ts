@@ -224,6 +224,7 @@ export function createRedisResultBackend(url: string, options: unknown, logger: 
   try {
     spec = parseRedisUrl(url, {
       ...(parsed.masterName ? { masterName: parsed.masterName } : {}),
+      sentinelKwargs: parsed.sentinelKwargs,
       ...(parsed.connectTimeoutMs ? { connectTimeoutMs: parsed.connectTimeoutMs } : {}),
       useSsl: parsed.useSsl,
       sslRole: 'backend',

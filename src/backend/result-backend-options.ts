@@ -13,7 +13,7 @@ const text = z.string().optional();
 /**
  * Result backend options. Each setting is accepted under its camelCase name or Celery's name
  * (`result_expires`, and the `result_backend_transport_options` keys `global_keyprefix`,
- * `master_name`), so Celery settings can be passed through unchanged. Unknown keys are ignored.
+ * `master_name`, `sentinel_kwargs`), so Celery settings can be passed through unchanged. Unknown keys are ignored.
  */
 export const resultBackendOptionsSchema = z.object({
   /** Seconds a stored result lives; 0 or null = never (SET instead of SETEX). Default 86400. */
@@ -28,6 +28,10 @@ export const resultBackendOptionsSchema = z.object({
   masterName: text,
   /** Celery's name for `masterName`. */
   master_name: text,
+  /** How to connect to the sentinels of a `sentinel://` URL (see resolveSentinelKwargs). */
+  sentinelKwargs: z.record(z.string(), z.unknown()).optional(),
+  /** Celery's name for `sentinelKwargs`. */
+  sentinel_kwargs: z.record(z.string(), z.unknown()).optional(),
   /** Socket connect timeout. */
   connectTimeoutMs: z.number().int().positive().optional(),
   /** Celery's `redis_backend_use_ssl`: an object of ssl_* keys (see resolveRedisTls), checked when the URL is parsed. */
@@ -45,6 +49,8 @@ export interface ResultBackendOptions {
   keyPrefix: string;
   /** Sentinel master name. */
   masterName?: string;
+  /** How to connect to the sentinels. */
+  sentinelKwargs?: Record<string, unknown>;
   /** Socket connect timeout. */
   connectTimeoutMs?: number;
   /** Celery's `redis_backend_use_ssl`. */
@@ -61,10 +67,12 @@ export function parseResultBackendOptions(input: unknown): ResultBackendOptions 
   const rawExpires = o.resultExpiresSec !== undefined ? o.resultExpiresSec : o.result_expires;
   const resultExpiresSec = rawExpires === undefined ? DEFAULT_RESULT_EXPIRES_SEC : rawExpires === 0 ? null : rawExpires;
   const masterName = o.masterName ?? o.master_name;
+  const sentinelKwargs = o.sentinelKwargs ?? o.sentinel_kwargs;
   return {
     resultExpiresSec,
     keyPrefix: buildGlobalKeyPrefix(o.globalKeyprefix ?? o.global_keyprefix),
     ...(masterName ? { masterName } : {}),
+    ...(sentinelKwargs ? { sentinelKwargs } : {}),
     ...(o.connectTimeoutMs ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     ...(o.redis_backend_use_ssl ? { useSsl: o.redis_backend_use_ssl } : {}),
   };

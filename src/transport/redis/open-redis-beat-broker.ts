@@ -11,7 +11,8 @@ import type { RedisTransportOptions } from './redis-transport-options';
  * names them (`broker_transport_options`), beat keys under `keyPrefix`.
  */
 export function openRedisBeatBroker(url: string, options: RedisTransportOptions, beat: { leaseMs: number; keyPrefix?: string; useSsl?: unknown; logger?: Logger }): BeatBroker {
-  const spec = parseRedisUrl(url, { clientName: 'celeriac-beat', ...(options.masterName ? { masterName: options.masterName } : {}), useSsl: beat.useSsl });
+  const spec = parseRedisUrl(url, { clientName: 'celeriac-beat', ...(options.masterName ? { masterName: options.masterName } : {}),
+    sentinelKwargs: options.sentinelKwargs, useSsl: beat.useSsl });
   for (const warning of spec.warnings ?? []) beat.logger?.warn(warning);
   const client = createRedisClient({ ...spec, options: { ...spec.options, commandTimeout: Math.max(500, Math.floor(beat.leaseMs / 3)) } });
   client.on('error', () => undefined); // failures surface on the commands; ioredis reconnects by itself

@@ -3,6 +3,7 @@ import { TransportError } from '../../errors/celeriac-error';
 import { readFileSync } from 'node:fs';
 import { safeUrl } from '../safe-url';
 import { redisTlsOptions, resolveRedisTls, type RedisTlsRole } from './resolve-redis-tls';
+import { resolveSentinelKwargs } from './resolve-sentinel-kwargs';
 
 /** What a Redis URL (in kombu's dialects) resolves to. */
 export interface RedisConnectionSpec {
@@ -26,6 +27,8 @@ export interface RedisConnectionOptions {
   useSsl?: unknown;
   /** Whose rules decide TLS (resolveRedisTls): kombu's for a broker (the default), Celery's for a result backend. */
   sslRole?: RedisTlsRole;
+  /** The `sentinel_kwargs` transport option: how to connect to the sentinels (resolveSentinelKwargs). */
+  sentinelKwargs?: unknown;
   /** Reads the PEM files the TLS parameters name (tests pass their own). */
   readFile?: (path: string) => Buffer;
 }
@@ -45,7 +48,7 @@ export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): 
     maxRetriesPerRequest: null,
     ...(extra.clientName ? { connectionName: extra.clientName } : {}),
   };
-  if ((scheme === 'redis+socket' || scheme === 'unix' || scheme === 'sentinel') && extra.useSsl !== undefined && extra.useSsl !== null && extra.useSsl !== false) {
+  if ((scheme === 'redis+socket' || scheme === 'unix') && extra.useSsl !== undefined && extra.useSsl !== null && extra.useSsl !== false) {
     throw bad(url, `TLS (${extra.sslRole === 'backend' ? 'redis_backend_use_ssl' : 'broker_use_ssl'}) is not supported over ${scheme}:// by celeriac`);
   }
   if (scheme === 'redis+socket' || scheme === 'unix') {
@@ -62,11 +65,19 @@ export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): 
     const first = new URL((parts[0] ?? url).replace(/^sentinel:/i, 'http:'));
     if (!extra.masterName) throw bad(url, 'sentinel:// needs the transport option master_name');
     const db = parseDb(url, first.pathname);
-    return { db, options: { ...base, sentinels, name: extra.masterName, db, ...auth(first), ...(first.password ? { sentinelPassword: decodeURIComponent(first.password) } : {}),
+    const where = `${extra.sslRole === 'backend' ? 'result backend' : 'broker'} ${safeUrl(url)}`;
+    const read = extra.readFile ?? ((path: string) => readFileSync(path));
+    const tls = resolveRedisTls(scheme, first.searchParams, extra.useSsl, extra.sslRole ?? 'broker', where);
+    const toSentinels = resolveSentinelKwargs(extra.sentinelKwargs, where, read);
+    const options: RedisOptions = { ...base, sentinels, name: extra.masterName, db, ...auth(first),
+      ...(first.password ? { sentinelPassword: decodeURIComponent(first.password) } : {}), ...toSentinels.options,
       // Follow a failover at once: watch the sentinels' +switch-master, and reconnect (resending the
       // command, which a replica refused unexecuted) when a demoted master answers READONLY.
       failoverDetector: true,
-      reconnectOnError: (err: Error) => (/^READONLY\b/.test(err.message) ? 2 : false) } };
+      reconnectOnError: (err: Error) => (/^READONLY\b/.test(err.message) ? 2 : false) };
+    // The master's address comes from a sentinel at connect time: Node names and checks it then.
+    if (tls !== null) Object.assign(options, { tls: redisTlsOptions(tls, undefined, where, read), enableTLSForSentinelMode: true });
+    return { db, options, warnings: [...(tls?.warnings ?? []), ...toSentinels.warnings] };
   }
   if (scheme !== 'redis' && scheme !== 'rediss') throw bad(url, `scheme "${scheme}" is not a Redis scheme`);
   const u = new URL(url.replace(/^rediss?:/i, 'http:'));

@@ -57,6 +57,8 @@ export interface RedisTransportOptions {
   queuedPops: boolean | 'auto';
   /** Sentinel master name (`master_name`). */
   masterName?: string;
+  /** How to connect to the sentinels (`sentinel_kwargs`): see resolveSentinelKwargs. */
+  sentinelKwargs?: Record<string, unknown>;
   /** Socket connect timeout (`socket_connect_timeout`, seconds in Celery). */
   connectTimeoutMs: number;
   /** Celery's `broker_use_ssl` (not a transport option): see resolveRedisTls. */
@@ -122,6 +124,7 @@ export const redisTransportOptionsSchema = z
     polling_interval: seconds.optional(),
     queued_pops: z.union([z.boolean(), z.literal('auto')], { error: "must be true, false or 'auto'" }).optional(),
     master_name: z.string().min(1).optional(),
+    sentinel_kwargs: z.record(z.string(), z.unknown()).optional(),
     socket_connect_timeout: seconds.optional(),
   })
   .loose()
@@ -148,6 +151,7 @@ export const redisTransportOptionsSchema = z
       poisonQueue: d.poisonQueue,
       queuedPops: o.queued_pops ?? d.queuedPops,
       ...(o.master_name ? { masterName: o.master_name } : {}),
+      ...(o.sentinel_kwargs ? { sentinelKwargs: o.sentinel_kwargs } : {}),
       connectTimeoutMs: o.socket_connect_timeout !== undefined ? o.socket_connect_timeout * 1000 : d.connectTimeoutMs,
     };
   });

@@ -205,6 +205,7 @@ export class RedisTransport implements Transport {
   private async open(): Promise<Connected> {
     const spec = parseRedisUrl(this.url, {
       ...(this.options.masterName ? { masterName: this.options.masterName } : {}),
+      sentinelKwargs: this.options.sentinelKwargs,
       connectTimeoutMs: this.options.connectTimeoutMs,
       useSsl: this.options.useSsl,
     });

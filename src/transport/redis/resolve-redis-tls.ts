@@ -23,7 +23,7 @@ export interface RedisTls {
 export type RedisTlsRole = 'broker' | 'backend';
 
 /** The ssl_* names redis-py takes (in a URL's query, `broker_use_ssl` or `redis_backend_use_ssl`). */
-const SSL_KEYS = ['ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certfile', 'ssl_keyfile', 'ssl_check_hostname'] as const;
+export const SSL_KEYS = ['ssl_cert_reqs', 'ssl_ca_certs', 'ssl_certfile', 'ssl_keyfile', 'ssl_check_hostname'] as const;
 
 const CERT_REQS: Record<string, RedisCertReqs> = {
   required: 'required', optional: 'optional', none: 'none', CERT_REQUIRED: 'required', CERT_OPTIONAL: 'optional', CERT_NONE: 'none',
@@ -40,6 +40,9 @@ const NOT_VERIFIED = 'the server\'s certificate is not verified: anyone on the p
  *   with a warning (kombu logs "defaulting to insecure SSL behaviour").
  * - backend (Celery): the URL's parameters override `redis_backend_use_ssl` key by key; ssl parameters
  *   on redis:// are an error, and rediss:// must say `ssl_cert_reqs` (Celery raises the same).
+ * - sentinel:// (kombu's SentinelChannel, Celery's SentinelBackend): the setting alone gives TLS to
+ *   the master (a backend's must say `ssl_cert_reqs`, as above); the URL takes no ssl_* parameters.
+ *   TLS to the sentinels themselves is `sentinel_kwargs` (resolveSentinelKwargs).
  * - Without `ssl_cert_reqs`, an ssl dict verifies (redis-py's default `required`).
  * Returns null for a plain connection; throws TransportError CELERIAC_TRANSPORT_BAD_URL naming the
  * parameter for an unknown ssl_* name or value.
@@ -55,7 +58,13 @@ export function resolveRedisTls(scheme: string, query: URLSearchParams, useSsl: 
   const fromSetting = readSetting(useSsl, setting, where);
   const urlHasSsl = Object.keys(fromUrl).length > 0;
   let chosen: Record<string, unknown> | null;
-  if (role === 'broker') {
+  if (scheme === 'sentinel') {
+    if (urlHasSsl) throw bad(where, `a sentinel:// URL takes no ssl_* parameters: give TLS to the master in ${setting}, and to the sentinels in sentinel_kwargs`);
+    chosen = fromSetting;
+    if (chosen !== null && role === 'backend' && chosen.ssl_cert_reqs === undefined) {
+      throw bad(where, 'a TLS result backend over sentinel:// must set ssl_cert_reqs (required, optional or none) in redis_backend_use_ssl, as Celery requires');
+    }
+  } else if (role === 'broker') {
     chosen = urlHasSsl ? fromUrl : fromSetting;
     if (chosen === null && scheme === 'rediss') return { certReqs: 'none', checkHostname: false, warnings: [`${where}: rediss:// without ssl_cert_reqs (nor ${setting}): ${NOT_VERIFIED}, as with kombu; add ?ssl_cert_reqs=required (and ssl_ca_certs=PATH for a private CA)`] };
   } else {
@@ -68,15 +77,18 @@ export function resolveRedisTls(scheme: string, query: URLSearchParams, useSsl: 
     }
   }
   if (chosen === null) return null;
-  return build(chosen, where);
+  return buildRedisTls(chosen, where);
 }
 
-/** ioredis' `tls` options for `tls` and the host it connects to; `readFile` reads the PEM files. */
-export function redisTlsOptions(tls: RedisTls, host: string, where: string, readFile: (path: string) => Buffer): ConnectionOptions {
+/**
+ * ioredis' `tls` options for `tls` and the host it connects to (undefined: a host known only at
+ * connect time, a sentinel's master, which Node then names and checks itself); `readFile` reads the PEM files.
+ */
+export function redisTlsOptions(tls: RedisTls, host: string | undefined, where: string, readFile: (path: string) => Buffer): ConnectionOptions {
   const verify = tls.certReqs !== 'none';
   const options: ConnectionOptions = { rejectUnauthorized: verify };
   // SNI carries names only (RFC 6066): Node warns when given an address.
-  if (isIP(host) === 0) options.servername = host;
+  if (host !== undefined && isIP(host) === 0) options.servername = host;
   if (verify && !tls.checkHostname) options.checkServerIdentity = () => undefined;
   if (tls.certfile === undefined && tls.keyfile !== undefined) throw bad(where, 'ssl_keyfile is set without ssl_certfile');
   const read = (name: string, path: string): Buffer => {
@@ -104,7 +116,8 @@ function readSetting(value: unknown, setting: string, where: string): Record<str
   return value as Record<string, unknown>;
 }
 
-function build(ssl: Record<string, unknown>, where: string): RedisTls {
+/** An object of redis-py's ssl_* keys (already checked for unknown names) as RedisTls; throws naming a bad value. */
+export function buildRedisTls(ssl: Record<string, unknown>, where: string): RedisTls {
   const rawReqs = ssl.ssl_cert_reqs;
   const certReqs = rawReqs === undefined ? 'required' : CERT_REQS[String(rawReqs)];
   if (certReqs === undefined) throw bad(where, `ssl_cert_reqs "${String(rawReqs)}" is not one of required, optional, none (or CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE)`);

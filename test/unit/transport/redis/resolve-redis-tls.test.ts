@@ -109,9 +109,35 @@ describe('parseRedisUrl with TLS', () => {
     expect(parseRedisUrl('redis://h/1').options.tls).toBeUndefined();
   });
 
-  it('names the result backend in its errors, and refuses TLS over sockets and sentinels', () => {
+  it('names the result backend in its errors, and refuses TLS over sockets', () => {
     expect(() => parseRedisUrl('rediss://h/2', { sslRole: 'backend' })).toThrow(/^result backend rediss:\/\/h\/2: a rediss:\/\/ result backend must set ssl_cert_reqs/);
     expect(() => parseRedisUrl('redis+socket:///tmp/r.sock', { useSsl: true })).toThrow(/TLS \(broker_use_ssl\) is not supported over redis\+socket:\/\//);
-    expect(() => parseRedisUrl('sentinel://h:26379', { useSsl: {}, masterName: 'm', sslRole: 'backend' })).toThrow(/redis_backend_use_ssl\) is not supported over sentinel/);
+  });
+});
+
+describe('sentinel:// with TLS (kombu SentinelChannel, Celery SentinelBackend)', () => {
+  const pair = { ssl_ca_certs: '/ca.pem', ssl_certfile: '/client.pem', ssl_keyfile: '/client.key' };
+
+  it('broker_use_ssl gives TLS to the master, named and checked by Node at connect time (no servername)', () => {
+    const spec = parseRedisUrl('sentinel://h1:26379/1;sentinel://h2:26380/1', { masterName: 'm', useSsl: pair, readFile });
+    expect(spec.options).toMatchObject({ enableTLSForSentinelMode: true, tls: { rejectUnauthorized: true, ca: Buffer.from('CA'), cert: Buffer.from('CERT'), key: Buffer.from('KEY') } });
+    expect(spec.options.tls).not.toHaveProperty('servername');
+    expect(spec.options.sentinelTLS).toBeUndefined(); // the sentinels stay plain without sentinel_kwargs, as in redis-py
+    expect(parseRedisUrl('sentinel://h1:26379/1', { masterName: 'm' }).options).not.toHaveProperty('tls');
+  });
+
+  it('sentinel_kwargs reaches the connections to the sentinels (resolveSentinelKwargs)', () => {
+    const spec = parseRedisUrl('sentinel://:pw@h1:26379/1', { masterName: 'm', readFile, sentinelKwargs: { ssl: true, ...pair, password: 'sp' } });
+    expect(spec.options).toMatchObject({ password: 'pw', sentinelPassword: 'sp', sentinelTLS: { rejectUnauthorized: true, ca: Buffer.from('CA') } });
+    expect(() => parseRedisUrl('sentinel://h1:26379/1', { masterName: 'm', sentinelKwargs: { ssl_ca_certs: '/ca.pem' } })).toThrow(/^broker sentinel:\/\/h1:26379\/1: sentinel_kwargs has/);
+  });
+
+  it('a backend must say ssl_cert_reqs, as Celery requires; the URL takes no ssl_* parameters', () => {
+    expect(() => parseRedisUrl('sentinel://h:26379/2', { masterName: 'm', useSsl: pair, sslRole: 'backend', readFile }))
+      .toThrow(/^result backend sentinel:\/\/h:26379\/2: a TLS result backend over sentinel:\/\/ must set ssl_cert_reqs/);
+    expect(parseRedisUrl('sentinel://h:26379/2', { masterName: 'm', useSsl: { ...pair, ssl_cert_reqs: 'required' }, sslRole: 'backend', readFile }).options.tls)
+      .toMatchObject({ rejectUnauthorized: true });
+    expect(() => parseRedisUrl('sentinel://h:26379/2?ssl_cert_reqs=required', { masterName: 'm' }))
+      .toThrow(/a sentinel:\/\/ URL takes no ssl_\* parameters: give TLS to the master in broker_use_ssl, and to the sentinels in sentinel_kwargs/);
   });
 });
