@@ -2,8 +2,9 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { BackendError } from '../errors/celeriac-error';
 import { coerceError } from '../errors/coerce-error';
-import { describeConnectError } from '../transport/redis/connect-redis-client';
+import { describeConnectError, redisTlsHints } from '../transport/redis/connect-redis-client';
 import { isTlsError } from '../transport/tls-error';
+import { probeSentinel } from '../transport/redis/probe-sentinel';
 import { createRedisClient, type RedisConnectionSpec } from '../transport/redis/redis-connection';
 
 /** Commands the backend batches itself, sent without ioredis' auto-pipelining (see below). */
@@ -41,7 +42,12 @@ export async function openRedisBackendClient(spec: RedisConnectionSpec, shownUrl
   } catch (thrown) {
     client.disconnect();
     const cause = lastError ?? thrown;
-    const why = isTlsError(cause) ? describeConnectError(cause) : coerceError(cause).message;
+    const sentinel = spec.options.sentinels !== undefined && !isTlsError(cause) ? await probeSentinel(spec.options) : undefined;
+    if (sentinel !== undefined) {
+      throw new BackendError(sentinel.kind === 'tls' ? 'CELERIAC_BACKEND_TLS' : 'CELERIAC_BACKEND_CONNECT', `cannot connect to the result backend at ${shownUrl}: ${sentinel.text}`,
+        { cause: sentinel.cause });
+    }
+    const why = isTlsError(cause) ? describeConnectError(cause, redisTlsHints(spec, 'redis_backend_use_ssl')) : coerceError(cause).message;
     throw new BackendError(isTlsError(cause) ? 'CELERIAC_BACKEND_TLS' : 'CELERIAC_BACKEND_CONNECT', `cannot connect to the result backend at ${shownUrl}: ${why}`, { cause });
   }
   return client;

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { TransportError } from '../../errors/celeriac-error';
 import { coerceError } from '../../errors/coerce-error';
 import { safeUrl } from '../safe-url';
-import { describeTlsError, isTlsError } from '../tls-error';
+import { describeTlsError, isTlsError, type TlsSettingNames } from '../tls-error';
+import { probeSentinel } from './probe-sentinel';
 import type { RedisConnectionSpec } from './redis-connection';
 
 /**
@@ -50,9 +51,14 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
   } catch (err) {
     client.disconnect();
     const cause = authError ?? lastError ?? err;
+    const sentinel = spec.options.sentinels !== undefined && !isAuthError(cause) && !isTlsError(cause) ? await probeSentinel(spec.options) : undefined;
+    if (sentinel !== undefined) {
+      const code = sentinel.kind === 'tls' ? 'CELERIAC_TRANSPORT_TLS' : sentinel.kind === 'auth' ? 'CELERIAC_TRANSPORT_AUTH' : 'CELERIAC_TRANSPORT_UNREACHABLE';
+      throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${sentinel.text}`, { cause: sentinel.cause });
+    }
     // A refused password or certificate does not heal by retrying: its own code, so startup retries stop at once.
     const code = isAuthError(cause) ? 'CELERIAC_TRANSPORT_AUTH' : isTlsError(cause) ? 'CELERIAC_TRANSPORT_TLS' : 'CELERIAC_TRANSPORT_UNREACHABLE';
-    throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause)}`, { cause });
+    throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${describeConnectError(cause, redisTlsHints(spec, 'broker_use_ssl'))}`, { cause });
   }
 }
 
@@ -85,14 +91,28 @@ export function isAuthError(err: unknown): boolean {
   return false;
 }
 
+/** Where a Redis URL's TLS is set, as connect errors name it. */
+export interface RedisTlsHints extends TlsSettingNames {
+  /** What to do when a TLS-only server resets a plain connection. */
+  useTls: string;
+}
+
+const URL_HINTS: RedisTlsHints = { ca: 'ssl_ca_certs=PATH', clientCert: 'ssl_certfile and ssl_keyfile', useTls: 'then use rediss://' };
+
+/** The hints for `spec`: a sentinel:// URL takes TLS from `setting` (broker_use_ssl, redis_backend_use_ssl), not from its query. */
+export function redisTlsHints(spec: RedisConnectionSpec, setting: string): RedisTlsHints {
+  if (spec.options.sentinels === undefined) return URL_HINTS;
+  return { ca: `ssl_ca_certs in ${setting}`, clientCert: `ssl_certfile and ssl_keyfile in ${setting}`, useTls: `then set ${setting}` };
+}
+
 /** Short human text for a socket/auth error (errors may come from another realm: no instanceof). */
-export function describeConnectError(err: unknown): string {
+export function describeConnectError(err: unknown, hints: RedisTlsHints = URL_HINTS): string {
   const { code, message } = (typeof err === 'object' && err !== null ? err : { message: String(err) }) as { code?: unknown; message?: unknown };
   if (typeof message === 'string' && /^NOAUTH\b/i.test(message)) {
     return 'the server requires a password and the URL gives none (NOAUTH); put it in the URL as redis://:PASSWORD@host:port/db';
   }
   if (isAuthError(err)) return 'the server refused the password (or user name) in the URL (WRONGPASS); check the password';
-  if (isTlsError(err)) return describeTlsError(err, { ca: 'ssl_ca_certs=PATH', clientCert: 'ssl_certfile and ssl_keyfile' });
+  if (isTlsError(err)) return describeTlsError(err, hints);
   switch (code) {
     case 'ECONNREFUSED': return 'connection refused';
     case 'ENOTFOUND':
@@ -100,7 +120,7 @@ export function describeConnectError(err: unknown): string {
     case 'ETIMEDOUT': return 'connection timed out';
     case 'ENOENT': return 'no such socket file';
     case 'EACCES': return 'permission denied';
-    case 'ECONNRESET': return 'connection reset (a server that speaks only TLS does this to a plain client: then use rediss://)';
+    case 'ECONNRESET': return `connection reset (a server that speaks only TLS does this to a plain client: ${hints.useTls})`;
     default: return (typeof message === 'string' && message ? message : String(code ?? 'unknown error')).split('\n')[0] as string;
   }
 }

@@ -1,6 +1,7 @@
 // Which connection failures are TLS ones (final at startup), and the one-line reasons given for them
 // (through the Redis client's describeConnectError, as a worker prints them).
-import { describeConnectError } from '../../../src/transport/redis/connect-redis-client';
+import { describeConnectError, redisTlsHints } from '../../../src/transport/redis/connect-redis-client';
+import { parseRedisUrl } from '../../../src/transport/redis/redis-connection';
 import { describeTlsError, isTlsError } from '../../../src/transport/tls-error';
 
 const err = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -27,4 +28,13 @@ it('says what to fix: the CA for an untrusted certificate, the scheme or port fo
   expect(describeConnectError(err('ECONNREFUSED', 'x'))).toBe('connection refused');
   expect(describeTlsError(err('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'tlsv13 alert certificate required'), names))
     .toBe('TLS handshake refused by the server: tlsv13 alert certificate required (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED); does it require a client certificate (broker_use_ssl.certfile)?');
+});
+
+it('over sentinel:// the hints name the setting TLS comes from, not URL parameters', () => {
+  const hints = redisTlsHints(parseRedisUrl('sentinel://h:26379/1', { masterName: 'm' }), 'broker_use_ssl');
+  expect(describeConnectError(err('SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain'), hints))
+    .toMatch(/; trust the server's CA with ssl_ca_certs in broker_use_ssl, or check the host name$/);
+  expect(describeConnectError(err('ECONNRESET', 'read ECONNRESET'), hints)).toBe('connection reset (a server that speaks only TLS does this to a plain client: then set broker_use_ssl)');
+  expect(describeConnectError(err('ECONNRESET', 'read ECONNRESET'), redisTlsHints(parseRedisUrl('redis://h/1'), 'broker_use_ssl')))
+    .toBe('connection reset (a server that speaks only TLS does this to a plain client: then use rediss://)');
 });
