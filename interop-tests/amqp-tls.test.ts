@@ -4,18 +4,15 @@
 // broker_use_ssl; an untrusted server certificate, or no client certificate, stops the worker at
 // once with a message that says what to fix; rpc:// replies reach a TypeScript producer over TLS too,
 // and `celeriac beat` given the same broker_use_ssl sends its runs over amqps://.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { Celery } from '../src/app/celery';
 import { startRabbitMqServer, type RabbitMqServer } from '../test/helpers/rabbitmq-server';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
 import { createTestPki, type TestPki } from '../test/helpers/test-pki';
-import { beatSentRuns, startCeleriacBeat } from './helpers/celeriac-beat';
+import { beatTicks } from './helpers/celeriac-beat';
 import { runCeleriac, startCeleriacWorker, TAPP_JS, type CeleriacRun } from './helpers/celeriac-worker';
 import { killAllChildren } from './helpers/child-registry';
 import { runPythonJson } from './helpers/python';
-import { waitUntil } from './helpers/redis-probe';
 
 let pki: TestPki;
 let rabbit: RabbitMqServer;
@@ -84,17 +81,12 @@ it('rpc:// over TLS: a TypeScript producer with broker_use_ssl reads the reply a
 it('celeriac beat with broker_use_ssl sends over amqps://; a celeriac worker executes every run it sent', async () => {
   const ssl = { CELERY_BROKER_USE_SSL: JSON.stringify(useSsl()) };
   const worker = await startCeleriacWorker({ brokerUrl: brokerUrl(), backendUrl: redis.url(2), nodeName: 'amqptlsbeat@%h', env: ssl });
-  const dir = mkdtempSync(join(tmpdir(), 'celeriac-amqp-tls-beat-'));
   const app = new Celery('ts-tls-reader', { broker: brokerUrl(), backend: redis.url(2), conf: { broker_use_ssl: useSsl() } });
   try {
-    const beat = startCeleriacBeat(dir, 'amqp-tls-beat', { tick: { task: 'tapp.add', schedule: 1, args: [2, 3] } }, ['--lease-ms', '3000'],
-      { CELERY_BROKER_URL: brokerUrl(), CELERY_RESULT_BACKEND: redis.url(2), ...ssl });
-    await waitUntil(async () => (beatSentRuns(beat).length >= 2 ? true : undefined), 'two runs sent', { timeoutMs: 30_000 });
-    expect(await beat.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
-    for (const { taskId } of beatSentRuns(beat)) await expect((await app.AsyncResult(taskId)).get({ timeout: 30 })).resolves.toBe(5);
+    const ids = await beatTicks('amqp-tls-beat', 'tapp.add', [2, 3], { CELERY_BROKER_URL: brokerUrl(), CELERY_RESULT_BACKEND: redis.url(2), ...ssl });
+    for (const taskId of ids) await expect((await app.AsyncResult(taskId)).get({ timeout: 30 })).resolves.toBe(5);
   } finally {
     await app.close();
-    rmSync(dir, { recursive: true, force: true });
   }
   expect((await worker.stop()).code).toBe(0);
 }, 180_000);

@@ -4,16 +4,13 @@
 // parameters, or with broker_use_ssl / redis_backend_use_ssl. An untrusted server certificate stops
 // the worker at once, naming what to fix, and loses no message; a rediss:// result backend without
 // ssl_cert_reqs is refused by celeriac as by Celery. `celeriac beat` sends its runs over the same URLs.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { startRedisServer, type RedisServer } from '../test/helpers/redis-server';
 import { createTestPki, type TestPki } from '../test/helpers/test-pki';
-import { beatSentRuns, startCeleriacBeat } from './helpers/celeriac-beat';
+import { beatTicks } from './helpers/celeriac-beat';
 import { runCeleriac, startCeleriacWorker, TAPP_JS, type CeleriacRun } from './helpers/celeriac-worker';
 import { killAllChildren } from './helpers/child-registry';
 import { runPythonJson } from './helpers/python';
-import { waitUntil } from './helpers/redis-probe';
 
 let pki: TestPki;
 let redis: RedisServer;
@@ -83,19 +80,11 @@ it('a rediss:// result backend without ssl_cert_reqs is refused, by celeriac as 
   expect(run.stderr).toMatch(/result backend rediss:\/\/127\.0\.0\.1:\d+\/2\?.*: a rediss:\/\/ result backend must set ssl_cert_reqs/);
 }, 120_000);
 
-it('celeriac beat sends over rediss:// (lease on the TLS result backend); Python reads the runs a celeriac worker executed', async () => {
+it('celeriac beat sends over rediss:// (its lease on the TLS broker); Python reads the runs a celeriac worker executed', async () => {
   const worker = await startCeleriacWorker({ brokerUrl: url(1), backendUrl: url(2), nodeName: 'tls4@%h' });
-  const dir = mkdtempSync(join(tmpdir(), 'celeriac-tls-beat-'));
-  try {
-    const beat = startCeleriacBeat(dir, 'tls-beat', { tick: { task: 'tapp.add', schedule: 1, args: [20, 22] } }, ['--lease-ms', '3000'],
-      { CELERY_BROKER_URL: url(1), CELERY_RESULT_BACKEND: url(2) });
-    await waitUntil(async () => (beatSentRuns(beat).length >= 2 ? true : undefined), 'two runs sent', { timeoutMs: 30_000 });
-    expect(await beat.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
-    for (const { taskId } of beatSentRuns(beat)) {
-      expect(await runPythonJson<{ result: number }>('tls_calls.py', { args: ['get', taskId], env: pythonEnv() })).toEqual({ result: 42 });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const ids = await beatTicks('tls-beat', 'tapp.add', [20, 22], { CELERY_BROKER_URL: url(1), CELERY_RESULT_BACKEND: url(2) });
+  for (const taskId of ids) {
+    expect(await runPythonJson<{ result: number }>('tls_calls.py', { args: ['get', taskId], env: pythonEnv() })).toEqual({ result: 42 });
   }
   expect((await worker.stop()).code).toBe(0);
 }, 180_000);
