@@ -5,7 +5,8 @@ Producers import the task objects below and call them (``add.delay(2, 3)``); the
 real Python bodies so a Python worker can run them in the mixed-fleet test.
 
 Environment: CELERY_BROKER_URL, CELERY_RESULT_BACKEND, TAPP_ACKS_LATE=1, TAPP_VISIBILITY_TIMEOUT=<s>,
-TAPP_COUNTER_URL (Redis for execution records; defaults to the result backend).
+TAPP_COUNTER_URL (Redis for execution records; defaults to the result backend), TAPP_CONF (a JSON
+object of Celery settings applied last, e.g. broker_use_ssl and the transport options for Sentinel).
 """
 import json
 import os
@@ -24,6 +25,8 @@ app.conf.broker_connection_retry_on_startup = True
 app.conf.worker_hijack_root_logger = True
 if os.environ.get("TAPP_VISIBILITY_TIMEOUT"):
     app.conf.broker_transport_options = {"visibility_timeout": float(os.environ["TAPP_VISIBILITY_TIMEOUT"])}
+if os.environ.get("TAPP_CONF"):
+    app.conf.update(json.loads(os.environ["TAPP_CONF"]))
 
 _counter = None
 
