@@ -28,7 +28,7 @@ export interface WorkerSpec {
 
 /** One worker implementation the benchmark runs. */
 export interface Impl {
-  key: 'celeriac' | 'celeriac-E' | 'python' | 'celery-node';
+  key: 'celeriac' | 'celeriac-E' | 'python' | 'python-E' | 'celery-node';
   /** Column/row label. */
   name: string;
   /** The command line the spec becomes, for the tables. */
@@ -81,20 +81,27 @@ export const celeriacImpl = celeriac(false);
 /** The same with task events on (`-E`). */
 export const celeriacEventsImpl = celeriac(true);
 
+function python(events: boolean): Impl {
+  return {
+    key: events ? 'python-E' : 'python',
+    name: events ? 'Python prefork -E' : 'Python prefork',
+    describe: (spec) => `celery -A bench_app worker -P prefork -c ${spec.concurrency ?? 2} -Q ${(spec.queues ?? ['celery']).join(',')}`
+      + `${spec.prefetchMultiplier !== undefined ? ` --prefetch-multiplier ${spec.prefetchMultiplier}` : ''}${events ? ' -E' : ''} (task_acks_late=True)`,
+    async start(brokerUrl, backendUrl, spec) {
+      const proc = await startPythonWorker({
+        brokerUrl, backendUrl, pool: 'prefork', concurrency: spec.concurrency ?? 2, nodeName: events ? 'bench-py-events@%h' : 'bench-py@%h',
+        appModule: 'bench_app', pythonPath: BENCH_PYTHON_DIR, queues: spec.queues, prefetchMultiplier: spec.prefetchMultiplier,
+        env: { BENCH_ACKS_LATE: '1' }, events,
+      });
+      return wrap(proc, 30_000);
+    },
+  };
+}
+
 /** Python Celery 5.6.2 prefork; bench_app.py sets task_acks_late (BENCH_ACKS_LATE=1). */
-export const pythonImpl: Impl = {
-  key: 'python',
-  name: 'Python prefork',
-  describe: (spec) => `celery -A bench_app worker -P prefork -c ${spec.concurrency ?? 2} -Q ${(spec.queues ?? ['celery']).join(',')}`
-    + `${spec.prefetchMultiplier !== undefined ? ` --prefetch-multiplier ${spec.prefetchMultiplier}` : ''} (task_acks_late=True)`,
-  async start(brokerUrl, backendUrl, spec) {
-    const proc = await startPythonWorker({
-      brokerUrl, backendUrl, pool: 'prefork', concurrency: spec.concurrency ?? 2, nodeName: 'bench-py@%h', appModule: 'bench_app',
-      pythonPath: BENCH_PYTHON_DIR, queues: spec.queues, prefetchMultiplier: spec.prefetchMultiplier, env: { BENCH_ACKS_LATE: '1' },
-    });
-    return wrap(proc, 30_000);
-  },
-};
+export const pythonImpl = python(false);
+/** The same with task events on (`-E`): celeriac -E's like-for-like peer. */
+export const pythonEventsImpl = python(true);
 
 /** celery-node 0.5.9 with its defaults: one queue, BRPOP per message, no acks, unbounded concurrency. */
 export const celeryNodeImpl: Impl = {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startRedisServer } from '../test/helpers/redis-server';
 import { killAllChildren } from '../interop-tests/helpers/child-registry';
 import { REPO_ROOT, venvBin } from '../interop-tests/helpers/python';
-import { celeriacEventsImpl, celeriacImpl, celeryNodeImpl, pythonImpl, type BenchWorker, type Impl, type WorkerSpec } from './bench-legs';
+import { celeriacEventsImpl, celeriacImpl, celeryNodeImpl, pythonEventsImpl, pythonImpl, type BenchWorker, type Impl, type WorkerSpec } from './bench-legs';
 import {
   BenchRedis, BROKER_DB, drain, firstLine, latency, log, pushCopies, RESULT_DB, type DrainRun, type LatencyCase, type LatencyRun, type MessageSpec,
 } from './bench-core';
@@ -58,7 +58,7 @@ const METHOD = `## Method
 - Every worker: results stored (Redis backend), acks late (celeriac \`--acks-late\`; Python \`task_acks_late=True\`; celery-node 0.5.9 never acks, it BRPOPs), log level INFO (celeriac and Python log one line per task, celery-node none).
 - **Steady state** = (n − 1) / (last \`date_done\` − first \`date_done\`), read from every stored result meta after the drain (SCAN + MGET of DB 2); for sleep tasks (n − c) / (last − first), c = concurrency, since the first c complete together at "first". Start-up, connection set-up and the tail wait are outside it.
 - **End-to-end** = n / (last \`date_done\` − worker process spawn): includes process start-up (the Node/Python runtime, imports, connecting), labelled separately.
-- Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork with fewer tasks (it is ~20× slower) after each of the first BENCH_PY_REPEATS (2) rounds, so its spread is printed too (its steady rate read 583–727/s across this machine's runs on 2026-12-02).
+- Node legs run R times (BENCH_REPEATS) interleaved (celeriac, celeriac -E, celery-node, then again), reported as median and min–max; Python prefork, without and with \`-E\`, with fewer tasks (it is ~20× slower) after each of the first BENCH_PY_REPEATS (2) rounds, so its spread is printed too (its steady rate read 583–727/s across this machine's runs on 2026-12-02); celeriac -E is compared with both (without events: the stricter reading of issue 8; with \`-E\`: like for like). celery-node sends no events.
 - Worker CPU = user+sys of the worker's process tree from its ready line to the last result, per task. Redis calls / CPU per task = INFO commandstats / INFO cpu deltas over the leg (spawn to last ack), the bench's own progress polling (DBSIZE, INFO) left out.
 - Peak RSS = VmHWM of the worker process plus all its descendants (prefork children) from /proc, read before stopping it.
 - Latency: a Python client (\`bench/python/bench_latency.py\`) runs ${CFG.latencyWarmup} warm-up calls, then ${CFG.latencyCalls} sequential \`apply_async(...).get()\` calls and reports nearest-rank p50/p99 (ms), one worker started per queue layout, in ${CFG.latencyRounds} round(s) (BENCH_LATENCY_ROUNDS) that each run celeriac, Python prefork and celery-node in turn (a fresh worker each), reported as medians over the rounds with min–max, and the share of calls whose result was already stored when Celery's \`get()\` first read the key (its \`on_wait_for_pending\` GET, before it waits on pub/sub).
@@ -204,7 +204,8 @@ async function throughput(r: BenchRedis): Promise<void> {
   const celeryNodeLeg = legs[2] as LegRuns;
   celeryNodeLeg.note = 'no acks, unbounded concurrency (its defaults)';
   const pySpec: WorkerSpec = { concurrency: 2 };
-  const pyLeg: LegRuns = { impl: pythonImpl, command: pythonImpl.describe(pySpec), tasks: CFG.pyTasks, runs: [], note: 'fewer tasks (≈20× slower)' };
+  const pyLegs: LegRuns[] = [pythonImpl, pythonEventsImpl].map((impl) => ({ impl, command: impl.describe(pySpec), tasks: CFG.pyTasks, runs: [],
+    note: 'fewer tasks (≈20× slower)' }));
   for (let rep = 1; rep <= CFG.repeats; rep++) {
     for (const leg of legs) {
       log(`throughput: ${leg.impl.name} run ${rep}/${CFG.repeats}, ${CFG.nodeTasks} tasks`);
@@ -214,11 +215,13 @@ async function throughput(r: BenchRedis): Promise<void> {
       leg.runs.push(run);
     }
     if (rep > CFG.pyRepeats) continue;
-    log(`throughput: Python prefork -c 2 run ${rep}/${Math.min(CFG.pyRepeats, CFG.repeats)}, ${CFG.pyTasks} tasks`);
-    const pyRun = await drain(r, { impl: pythonImpl, spec: pySpec, messages: NOOP, tasks: CFG.pyTasks });
-    log(`  steady ${fmt(pyRun.steady)}/s, end-to-end ${fmt(pyRun.e2e)}/s${pyRun.error ? `, ERROR ${pyRun.error}` : ''}`);
-    noteError(`throughput python run ${rep}`, pyRun.error);
-    pyLeg.runs.push(pyRun);
+    for (const leg of pyLegs) {
+      log(`throughput: ${leg.impl.name} -c 2 run ${rep}/${Math.min(CFG.pyRepeats, CFG.repeats)}, ${CFG.pyTasks} tasks`);
+      const pyRun = await drain(r, { impl: leg.impl, spec: pySpec, messages: NOOP, tasks: CFG.pyTasks });
+      log(`  steady ${fmt(pyRun.steady)}/s, end-to-end ${fmt(pyRun.e2e)}/s${pyRun.error ? `, ERROR ${pyRun.error}` : ''}`);
+      noteError(`throughput ${leg.impl.key} run ${rep}`, pyRun.error);
+      leg.runs.push(pyRun);
+    }
   }
 
   let profileLeg: LegRuns | undefined;
@@ -233,24 +236,29 @@ async function throughput(r: BenchRedis): Promise<void> {
   }
 
   const [cel, celE, cn] = legs.map((l) => summarise(l));
-  const py = summarise(pyLeg);
+  const [py, pyE] = pyLegs.map((l) => summarise(l));
   const lines = [
     '## Throughput: drain of Python-produced no-op tasks, results stored, acks late (issue 8 item 2)',
     '',
-    ...drainTable([...legs, pyLeg, ...(profileLeg ? [profileLeg] : [])]),
+    ...drainTable([...legs, ...pyLegs, ...(profileLeg ? [profileLeg] : [])]),
     '',
     '| comparison | steady state | end-to-end (incl. start-up) | target (steady) | |',
     '|---|---:|---:|---:|---|',
   ];
+  // celeriac -E against Python both without events (the stricter reading) and with -E (like for like); celery-node sends no events
+  const pythonPeers = { celeriac: [['Python prefork -c 2', py]], 'celeriac -E': [['Python prefork -c 2 (no events)', py], ['Python prefork -c 2 -E', pyE]] } as const;
   for (const [name, a] of [['celeriac', cel], ['celeriac -E', celE]] as const) {
     const rs = ratio(a?.steady, cn?.steady);
-    const rp = ratio(a?.steady, py.steady);
     lines.push(`| ${name} / celery-node | ${fmt(rs, 2)}× | ${fmt(ratio(a?.e2e, cn?.e2e), 2)}× | ≥ ${TARGETS.vsCeleryNode}× | ${verdict(rs, TARGETS.vsCeleryNode)} |`);
-    lines.push(`| ${name} / Python prefork -c 2 | ${fmt(rp, 2)}× | ${fmt(ratio(a?.e2e, py.e2e), 2)}× | ≥ ${TARGETS.vsPython}× | ${verdict(rp, TARGETS.vsPython)} |`);
+    for (const [peer, p] of pythonPeers[name]) {
+      const rp = ratio(a?.steady, p?.steady);
+      lines.push(`| ${name} / ${peer} | ${fmt(rp, 2)}× | ${fmt(ratio(a?.e2e, p?.e2e), 2)}× | ≥ ${TARGETS.vsPython}× | ${verdict(rp, TARGETS.vsPython)} |`);
+    }
   }
-  const noise = [cel, celE, cn, py].flatMap((x) => (x && x.steadies.length > 1 ? [(Math.max(...x.steadies) - Math.min(...x.steadies)) / 2 / (x.steady as number)] : []));
+  const noise = [cel, celE, cn, py, pyE].flatMap((x) => (x && x.steadies.length > 1 ? [(Math.max(...x.steadies) - Math.min(...x.steadies)) / 2 / (x.steady as number)] : []));
   const worst = noise.length ? Math.max(...noise) * 100 : undefined;
   lines.push(`| celeriac -E / celeriac (events cost) | ${fmt(ratio(celE?.steady, cel?.steady), 2)}× | ${fmt(ratio(celE?.e2e, cel?.e2e), 2)}× | – | |`);
+  lines.push(`| Python -E / Python (events cost) | ${fmt(ratio(pyE?.steady, py?.steady), 2)}× | ${fmt(ratio(pyE?.e2e, py?.e2e), 2)}× | – | |`);
   lines.push('', worst === undefined ? 'Noise: one run per leg, no spread (BENCH_REPEATS ≥ 2 to see it).'
     : `Noise: the widest run-to-run spread of the legs' steady state (Node and Python) is ±${fmt(worst, 1)}% of its median, so a 10% difference is ${worst < 5 ? '' : '**not** '}clearly above noise in this run.`);
   lines.push('', ...commandStatsTable([legs[0] as LegRuns, legs[1] as LegRuns]));

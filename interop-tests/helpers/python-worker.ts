@@ -23,6 +23,8 @@ export interface PythonWorkerOptions {
   pythonPath?: string;
   /** How long to wait for the "ready" line. Default 60 s. */
   readyTimeoutMs?: number;
+  /** `-E`: send task events. Default off. */
+  events?: boolean;
 }
 
 /** A running `celery worker` process; `stop()` is a warm shutdown, `kill()` a crash. */
@@ -38,6 +40,7 @@ export async function startPythonWorker(opts: PythonWorkerOptions): Promise<Pyth
     '-Q', (opts.queues ?? ['celery']).join(','), '-n', nodeName, '--loglevel', 'INFO', '--without-gossip', '--without-mingle',
     '--without-heartbeat'];
   if (opts.prefetchMultiplier !== undefined) args.push('--prefetch-multiplier', String(opts.prefetchMultiplier));
+  if (opts.events) args.push('-E');
   const pythonPath = opts.pythonPath ?? PYTHON_DIR;
   const proc = new ManagedProcess({
     command: venvBin('celery'),
