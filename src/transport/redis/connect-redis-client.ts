@@ -51,7 +51,8 @@ export async function connectRedisClient(spec: RedisConnectionSpec, url: string,
   } catch (err) {
     client.disconnect();
     const cause = authError ?? lastError ?? err;
-    const sentinel = spec.options.sentinels !== undefined && !isAuthError(cause) && !isTlsError(cause) ? await probeSentinel(spec.options) : undefined;
+    // A refused password may be a sentinel's (sentinel_kwargs) or the master's (the URL): the probe tells them apart.
+    const sentinel = spec.options.sentinels !== undefined && !isTlsError(cause) ? await probeSentinel(spec.options) : undefined;
     if (sentinel !== undefined) {
       const code = sentinel.kind === 'tls' ? 'CELERIAC_TRANSPORT_TLS' : sentinel.kind === 'auth' ? 'CELERIAC_TRANSPORT_AUTH' : 'CELERIAC_TRANSPORT_UNREACHABLE';
       throw new TransportError(code, `cannot connect to Redis at ${safeUrl(url)}: ${sentinel.text}`, { cause: sentinel.cause });

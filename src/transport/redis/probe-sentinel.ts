@@ -42,8 +42,12 @@ export async function probeSentinel(options: RedisOptions): Promise<SentinelProb
       text: `${where}: ${describeTlsError(error, { ca: 'ssl_ca_certs in sentinel_kwargs', clientCert: 'ssl_certfile and ssl_keyfile in sentinel_kwargs' })}` };
   }
   const message = error instanceof Error ? error.message : String(error);
+  const reply = message.split('\n')[0] ?? '';
+  if (options.sentinelPassword === undefined && /^NOAUTH\b/i.test(message)) {
+    return { kind: 'auth', cause: error, text: `${where} requires a password (${reply}): give it as password in sentinel_kwargs (the URL's password is the master's)` };
+  }
   if (/^(NOAUTH|WRONGPASS)\b|invalid password|invalid username-password/i.test(message)) {
-    return { kind: 'auth', cause: error, text: `${where} refused the password (${message.split('\n')[0] ?? ''}); a sentinel takes its own in sentinel_kwargs` };
+    return { kind: 'auth', cause: error, text: `${where} refused the password in sentinel_kwargs (${reply}); check it` };
   }
   if (options.sentinelTLS === undefined && /Connection is closed|ECONNRESET|socket hang up/i.test(message)) {
     return { kind: 'plain-to-tls', cause: error,

@@ -69,8 +69,9 @@ export function parseRedisUrl(url: string, extra: RedisConnectionOptions = {}): 
     const read = extra.readFile ?? ((path: string) => readFileSync(path));
     const tls = resolveRedisTls(scheme, first.searchParams, extra.useSsl, extra.sslRole ?? 'broker', where);
     const toSentinels = resolveSentinelKwargs(extra.sentinelKwargs, where, read);
-    const options: RedisOptions = { ...base, sentinels, name: extra.masterName, db, ...auth(first),
-      ...(first.password ? { sentinelPassword: decodeURIComponent(first.password) } : {}), ...toSentinels.options,
+    // The URL's user and password are the master's; the sentinels get only sentinel_kwargs, as in kombu
+    // and Celery (redis-py's Sentinel). Sending a sentinel without a password one makes ioredis warn on the console.
+    const options: RedisOptions = { ...base, sentinels, name: extra.masterName, db, ...auth(first), ...toSentinels.options,
       // Follow a failover at once: watch the sentinels' +switch-master, and reconnect (resending the
       // command, which a replica refused unexecuted) when a demoted master answers READONLY.
       failoverDetector: true,

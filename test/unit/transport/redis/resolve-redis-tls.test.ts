@@ -129,6 +129,10 @@ describe('sentinel:// with TLS (kombu SentinelChannel, Celery SentinelBackend)',
   it('sentinel_kwargs reaches the connections to the sentinels (resolveSentinelKwargs)', () => {
     const spec = parseRedisUrl('sentinel://:pw@h1:26379/1', { masterName: 'm', readFile, sentinelKwargs: { ssl: true, ...pair, password: 'sp' } });
     expect(spec.options).toMatchObject({ password: 'pw', sentinelPassword: 'sp', sentinelTLS: { rejectUnauthorized: true, ca: Buffer.from('CA') } });
+    // the URL's password is the master's alone: without sentinel_kwargs the sentinels get none (kombu, Celery)
+    expect(parseRedisUrl('sentinel://u:pw@h1:26379/1', { masterName: 'm' }).options).toMatchObject({ username: 'u', password: 'pw' });
+    expect(parseRedisUrl('sentinel://u:pw@h1:26379/1', { masterName: 'm' }).options).not.toHaveProperty('sentinelPassword');
+    expect(parseRedisUrl('sentinel://u:pw@h1:26379/1', { masterName: 'm' }).options).not.toHaveProperty('sentinelUsername');
     expect(() => parseRedisUrl('sentinel://h1:26379/1', { masterName: 'm', sentinelKwargs: { ssl_ca_certs: '/ca.pem' } })).toThrow(/^broker sentinel:\/\/h1:26379\/1: sentinel_kwargs has/);
   });
 
